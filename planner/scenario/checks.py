@@ -1,0 +1,126 @@
+"""Checks across entities, run on the merged raw data so that they report alongside schema errors.
+
+Each check adds a Problem naming the entity and field: duplicate ids, references to nodes,
+technologies, projects and links, target scopes, availability keys, import limits.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Callable
+
+from .errors import Problems, did_you_mean
+from .schema import HOURS_PER_YEAR
+from .files import dotted, entity_key
+
+Where = Callable[[tuple], tuple[str, str]]
+
+
+def _items(data: dict, *path: str) -> list[dict]:
+    node: Any = data
+    for p in path:
+        node = node.get(p) if isinstance(node, dict) else None
+    return [x for x in node if isinstance(x, dict)] if isinstance(node, list) else []
+
+
+def _ids(items: list[dict]) -> list[str]:
+    return [str(x["id"]) for x in items if x.get("id") is not None]
+
+
+def cross_checks(data: dict, where: Where, problems: Problems) -> None:
+    """Add a problem for every broken reference or duplicate in merged raw scenario data."""
+
+    def add(path: tuple, message: str) -> None:
+        file, line = where(path)
+        problems.add(file, dotted(path), message, line)
+
+    nodes = _items(data, "nodes")
+    projects = _items(data, "projects")
+    links = _items(data, "links")
+    slices = _items(data, "time", "slices")
+    targets = _items(data, "targets")
+    techs = data.get("technologies") if isinstance(data.get("technologies"), dict) else {}
+
+    for path, items in ((("nodes",), nodes), (("projects",), projects), (("links",), links),
+                        (("time", "slices"), slices), (("targets",), targets)):
+        counts = Counter(entity_key(path, x) for x in items)
+        for key, n in counts.items():
+            if key is not None and n > 1:
+                add(path + (key,), f"'{key}' is given {n} times; ids must be unique")
+    shared = set(_ids(projects)) & set(_ids(links))
+    for key in sorted(shared):
+        add(("links", key, "id"), f"'{key}' is both a project and a link id; requires/excludes need unique ids")
+
+    hours = [s.get("hours") for s in slices]
+    if slices and all(isinstance(h, (int, float)) and not isinstance(h, bool) for h in hours):
+        total = float(sum(hours))
+        if not any(abs(total - h) < 1e-6 for h in HOURS_PER_YEAR):
+            add(("time", "slices"), f"slice hours sum to {total:g}; they must sum to 8760 (or 8784 in a leap year)")
+
+    node_ids = _ids(nodes)
+    countries = sorted({str(n.get("country")) for n in nodes if n.get("country")})
+    assets = _ids(projects) + _ids(links)
+    seasons = {str(s.get("season")) for s in slices if s.get("season") is not None}
+    slice_ids = set(_ids(slices))
+    periods = seasons | slice_ids
+    importing = str((data.get("options") or {}).get("importing_country", "VN")) \
+        if isinstance(data.get("options"), dict) else "VN"
+
+    for n in nodes:
+        if n.get("max_import_mw") is not None and n.get("country") != importing:
+            add(("nodes", n.get("id"), "max_import_mw"),
+                f"max_import_mw applies to nodes of the importing country ({importing}), "
+                f"not to a node of {n.get('country')}")
+
+    def check_availability(path: tuple, availability: Any) -> None:
+        if isinstance(availability, dict) and periods:
+            for key in availability:
+                if str(key) not in periods:
+                    add(path + (key,), f"'{key}' is neither a season ({', '.join(sorted(seasons)) or 'none'}) "
+                        f"nor a slice id{did_you_mean(key, periods)}")
+
+    for name, tech in techs.items():
+        if isinstance(tech, dict):
+            check_availability(("technologies", name, "availability"), tech.get("availability"))
+
+    def check_refs(kind: str, item: dict) -> None:
+        ident = item.get("id")
+        for field in ("requires", "excludes"):
+            refs = item.get(field) or []
+            if not isinstance(refs, list):
+                continue
+            for ref in refs:
+                if str(ref) == str(ident):
+                    add((kind, ident, field), f"'{ref}' names the asset itself")
+                elif str(ref) not in assets:
+                    add((kind, ident, field), f"unknown project or link '{ref}'{did_you_mean(ref, assets)}")
+
+    for p in projects:
+        pid = p.get("id")
+        if p.get("node") is not None and str(p["node"]) not in node_ids:
+            add(("projects", pid, "node"), f"unknown node '{p['node']}'{did_you_mean(p['node'], node_ids)}")
+        if p.get("technology") is not None and str(p["technology"]) not in techs:
+            add(("projects", pid, "technology"),
+                f"unknown technology '{p['technology']}'{did_you_mean(p['technology'], list(techs))}; "
+                f"define it under technologies")
+        check_availability(("projects", pid, "availability"), p.get("availability"))
+        check_refs("projects", p)
+    for link in links:
+        lid = link.get("id")
+        if link.get("from") is not None and link.get("from") == link.get("to"):
+            add(("links", lid, "to"), f"a link from node '{link['from']}' to itself carries nothing")
+        for end in ("from", "to"):
+            if link.get(end) is not None and str(link[end]) not in node_ids:
+                add(("links", lid, end), f"unknown node '{link[end]}'{did_you_mean(link[end], node_ids)}")
+        check_refs("links", link)
+    for t in targets:
+        scope = t.get("scope")
+        if scope is not None and str(scope) not in node_ids and str(scope) not in countries:
+            add(("targets", entity_key(("targets",), t), "scope"),
+                f"unknown scope '{scope}': give a node id or a country code "
+                f"({', '.join(countries)}){did_you_mean(scope, node_ids + countries)}")
+        elif scope is not None:
+            scope_countries = {str(n.get("country")) for n in nodes if str(n.get("id")) == str(scope)} or {str(scope)}
+            if importing not in scope_countries:
+                add(("targets", entity_key(("targets",), t), "scope"),
+                    f"scope '{scope}' is not in the importing country ({importing}); imports are only absorbed there")

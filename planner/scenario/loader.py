@@ -1,0 +1,251 @@
+"""Scenario loading: files -> merged raw data -> validated, frozen Scenario.
+
+``load_scenario(path, sets)`` reads the ``extends`` chain, inlines table files, merges variants by
+id, applies ``--set`` overrides, then checks everything and raises one ScenarioError listing every
+problem (file, entity, field, line).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from . import schema
+from .checks import cross_checks
+from .errors import Problems, did_you_mean
+from .files import ENTITY_LISTS, TABLE_COLUMNS, Locations, dotted, entity_key, read_table, read_yaml
+from .merge import apply_set, merge
+
+TABLE_MODELS: dict[str, type[BaseModel]] = {
+    "projects": schema.Project, "links": schema.Link, "targets": schema.Target, "nodes": schema.Node,
+}
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    """A validated scenario with what is needed to reproduce it."""
+
+    scenario: schema.Scenario
+    resolved: dict  # merged raw data, tables inlined: written beside the results
+    path: Path
+    input_sha256: str
+
+    def resolved_yaml(self) -> str:
+        return yaml.safe_dump(self.resolved, sort_keys=False, allow_unicode=True)
+
+
+def _fields(model: type[BaseModel]) -> set[str]:
+    return {f.alias or name for name, f in model.model_fields.items()}
+
+
+def _read_profile(time: dict, base_dir: Path, file: Path, locs: Locations, problems: Problems) -> None:
+    """Turn ``time.profile_file`` into slices and per-slice availability (columns by technology or project)."""
+    spec = time.get("profile_file")
+    line = locs.get(("time", "profile_file"), (str(file), ""))[1]
+    table = base_dir / str(spec)
+    if not table.exists():
+        problems.add(file, "time.profile_file", f"profile file '{spec}' not found (looked in {base_dir})", line)
+        return
+    try:
+        frame = pd.read_csv(table) if table.suffix.lower() == ".csv" else pd.read_excel(table)
+    except Exception as exc:  # any pandas read failure means the same to the user
+        problems.add(table, "", f"cannot read the profile: {exc}")
+        return
+    id_col = "slice" if "slice" in frame.columns else "id"
+    missing = [c for c in (id_col, "hours") if c not in frame.columns]
+    if missing:
+        problems.add(table, "time.profile_file", f"missing column(s) {', '.join(missing)}", "row 1")
+        return
+    slices, availability = [], {}
+    for i, row in enumerate(frame.to_dict("records")):
+        item = {"id": str(row[id_col]), "hours": row["hours"]}
+        if "season" in row and pd.notna(row["season"]):
+            item["season"] = str(row["season"])
+        if "peak" in row and pd.notna(row["peak"]):
+            item["peak"] = bool(row["peak"]) if not isinstance(row["peak"], str) else row["peak"].lower() == "true"
+        slices.append(item)
+        locs[("time", "slices", item["id"])] = (str(table), f"row {i + 2}")
+        for col, value in row.items():
+            if col in (id_col, "hours", "season", "peak"):
+                continue
+            availability.setdefault(str(col), {})[item["id"]] = value
+            locs[("time", "profile_availability", str(col), item["id"])] = (str(table), f"row {i + 2}, column {col}")
+    time["slices"] = slices
+    time["profile_availability"] = availability
+
+
+def _load_layer(path: Path, problems: Problems, chain: tuple[Path, ...]) -> tuple[dict, Locations]:
+    """Read one file and, recursively, its parents; return merged raw data and locations."""
+    data, locs = read_yaml(path, problems)
+    if data is None:
+        return {}, locs
+    base_dir = path.parent
+    for list_name in TABLE_COLUMNS:
+        if list_name in data and not isinstance(data[list_name], list):
+            line = locs.get((list_name,), (str(path), ""))[1]
+            rows, table_locs = read_table(data[list_name], list_name, base_dir, path, line,
+                                          _fields(TABLE_MODELS[list_name]), problems)
+            data[list_name] = rows
+            locs.update(table_locs)
+    if isinstance(data.get("time"), dict) and data["time"].get("profile_file") and not data["time"].get("slices"):
+        _read_profile(data["time"], base_dir, path, locs, problems)
+    for list_path in ENTITY_LISTS:
+        items = data
+        for p in list_path:
+            items = items.get(p) if isinstance(items, dict) else None
+        if isinstance(items, list) and "extends" in data:  # a base's duplicates: see cross_checks
+            seen: set = set()
+            for item in items:
+                key = entity_key(list_path, item)
+                if key is not None and key in seen:
+                    file, line = locs.get(list_path + (key,), (str(path), ""))
+                    problems.add(file, dotted(list_path + (key,)), f"'{key}' is given twice; ids must be unique", line)
+                seen.add(key)
+    parent_ref = data.get("extends")
+    if parent_ref is None:
+        return data, locs
+    line = locs.get(("extends",), (str(path), ""))[1]
+    if not isinstance(parent_ref, str):
+        problems.add(path, "extends", "expected the path of the parent scenario file", line)
+        return data, locs
+    parent_path = (base_dir / parent_ref).resolve()
+    if parent_path in chain or parent_path == path.resolve():
+        cycle = " -> ".join(str(p.name) for p in chain + (parent_path,))
+        problems.add(path, "extends", f"cyclic extends: {cycle}", line)
+        return data, locs
+    if not parent_path.exists():
+        problems.add(path, "extends", f"parent scenario '{parent_ref}' not found (looked for {parent_path})", line)
+        return data, locs
+    parent, parent_locs = _load_layer(parent_path, problems, chain + (path.resolve(),))
+    merged = merge(parent, {k: v for k, v in data.items() if k != "extends"}, locs, problems)
+    merged_locs = dict(parent_locs)
+    merged_locs.update(locs)
+    return merged, merged_locs
+
+
+def _locate(locs: Locations, default_file: str) -> Any:
+    def where(path: tuple) -> tuple[str, str]:
+        for n in range(len(path), 0, -1):
+            if path[:n] in locs:
+                return locs[path[:n]]
+        return default_file, ""
+
+    return where
+
+
+def _keyed_path(data: dict, loc: tuple) -> tuple:
+    """Turn a pydantic error location (list indices) into an id-keyed path."""
+    out: tuple = ()
+    node: Any = data
+    for part in loc:
+        if isinstance(part, int) and out in ENTITY_LISTS and isinstance(node, list) and part < len(node):
+            key = entity_key(out, node[part])
+            node = node[part]
+            out += (key if key is not None else part,)
+            continue
+        node = node.get(part) if isinstance(node, dict) else (
+            node[part] if isinstance(node, list) and isinstance(part, int) and part < len(node) else None)
+        out += (part,)
+    return out
+
+
+_MODELS: dict[tuple, type[BaseModel]] = {
+    (): schema.Scenario, ("horizon",): schema.Horizon, ("horizon", "years"): schema.YearRange,
+    ("time",): schema.Time, ("time", "slices"): schema.Slice, ("options",): schema.Options,
+    ("options", "solver"): schema.Solver, ("nodes",): schema.Node, ("technologies",): schema.Technology,
+    ("projects",): schema.Project, ("links",): schema.Link, ("targets",): schema.Target,
+    ("limits",): schema.Limits,
+}
+
+
+def _model_at(path: tuple) -> type[BaseModel] | None:
+    """The schema model that owns the last field of ``path`` (entity ids and dict keys skipped)."""
+    named: tuple = ()
+    i = 0
+    while i < len(path):
+        named += (path[i],)
+        if named in ENTITY_LISTS or named == ("technologies",):
+            i += 1  # skip the id or name
+        i += 1
+    return _MODELS.get(named[:-1])
+
+
+def _message(err: dict, path: tuple) -> str:
+    kind = err["type"]
+    msg = str(err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if kind == "extra_forbidden":
+        model = _model_at(path)
+        hint = did_you_mean(path[-1], _fields(model)) if model else ""
+        return f"unknown field '{path[-1]}'{hint}"
+    if kind == "missing":
+        return f"missing required field '{path[-1]}'"
+    value = err.get("input")
+    if isinstance(value, (dict, list)) or kind.startswith("model") or kind == "value_error":
+        return msg
+    if kind in ("finite_number",):
+        return f"{value!r} is not a finite number"
+    return f"{msg} (got {value!r})"
+
+
+def _is_union_noise(err: dict) -> bool:
+    # horizon.years is list | range: keep one readable message instead of one per union member
+    return err["loc"][:2] == ("horizon", "years") and len(err["loc"]) > 2 and err["loc"][2] in ("list[int]", "YearRange")
+
+
+def load_scenario(path: str | Path, sets: list[str] | tuple[str, ...] = ()) -> LoadedScenario:
+    """Load, merge and validate a scenario file; raise ScenarioError listing every problem."""
+    path = Path(path)
+    problems = Problems()
+    if not path.exists():
+        problems.add(path, "", "scenario file not found")
+        problems.raise_if_any()
+    data, locs = _load_layer(path, problems, ())
+    if not data:
+        problems.raise_if_any()  # nothing could be read: nothing more to check
+    for assignment in sets:
+        data = apply_set(data, assignment, problems)
+        parts = tuple(assignment.split("=", 1)[0].split("."))
+        locs[parts] = ("command line", f"--set {assignment}")
+    where = _locate(locs, str(path))
+    cross_checks(data, where, problems)
+    scenario = None
+    try:
+        scenario = schema.Scenario.model_validate(data)
+    except ValidationError as exc:
+        years_err = False
+        for err in exc.errors():
+            if _is_union_noise(err):
+                if years_err:
+                    continue
+                years_err = True
+                err = {**err, "loc": ("horizon", "years"), "type": "model",
+                       "msg": "expected a list of increasing years or {start, end, step}"}
+            keyed = _keyed_path(data, tuple(err["loc"]))
+            file, line = where(keyed)
+            problems.add(file, dotted(keyed), _message(err, keyed), line)
+    if scenario is not None:
+        _profile_checks(scenario, where, problems)
+    problems.raise_if_any()
+    assert scenario is not None
+    text = yaml.safe_dump(data, sort_keys=True)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return LoadedScenario(scenario, data, path, digest)
+
+
+def _profile_checks(scenario: schema.Scenario, where, problems: Problems) -> None:
+    names = set(scenario.technologies) | {p.id for p in scenario.projects}
+    for col, values in scenario.time.profile_availability.items():
+        if col not in names:
+            file, line = where(("time", "profile_availability", col))
+            problems.add(file, f"time.profile_file column {col}",
+                         f"'{col}' is neither a technology nor a project{did_you_mean(col, names)}", line)
+        for slice_id, v in values.items():
+            if not 0 <= v <= 1:
+                file, line = where(("time", "profile_availability", col, slice_id))
+                problems.add(file, f"time.profile_file column {col}", f"availability {v} is not between 0 and 1", line)

@@ -1,0 +1,298 @@
+"""The scenario schema (SPEC §2): strict, frozen pydantic models, one per section.
+
+Unknown keys are errors (``extra="forbid"``), NaN and infinity are refused, and every quantity
+carries its unit in its name. Checks that need more than one field of one entity live here as
+validators; checks across entities (references, ids) live in ``checks.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+YEAR = Field(ge=1900, le=2200)
+HOURS_PER_YEAR = (8760.0, 8784.0)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, populate_by_name=True)
+
+
+class YearRange(Strict):
+    """Modelled years as a range: ``{start: 2026, end: 2035, step: 1}``."""
+
+    start: int = YEAR
+    end: int = YEAR
+    step: int = Field(default=1, ge=1, le=50)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.end < self.start:
+            raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        return self
+
+
+class Horizon(Strict):
+    """Modelled years and discounting."""
+
+    base_year: int = YEAR
+    years: Union[list[int], YearRange]
+    end_year: Optional[int] = Field(default=None, ge=1900, le=2200)
+    discount_rate: float = Field(ge=0)
+
+    @field_validator("discount_rate")
+    @classmethod
+    def _not_percent(cls, v: float) -> float:
+        if v >= 1:
+            raise ValueError(f"{v} looks like a percentage; give the rate as a fraction (0.08 for 8 %)")
+        return v
+
+    @field_validator("years")
+    @classmethod
+    def _years_in_order(cls, v):
+        if isinstance(v, list):
+            if not v:
+                raise ValueError("at least one modelled year is needed")
+            for y in v:
+                if not 1900 <= y <= 2200:
+                    raise ValueError(f"year {y} is out of range 1900-2200")
+            for a, b in zip(v, v[1:]):
+                if b <= a:
+                    raise ValueError(f"years must be strictly increasing; {b} follows {a}")
+        return v
+
+    @property
+    def year_list(self) -> list[int]:
+        if isinstance(self.years, YearRange):
+            return list(range(self.years.start, self.years.end + 1, self.years.step))
+        return list(self.years)
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        years = self.year_list
+        if years[0] < self.base_year:
+            raise ValueError(f"the first modelled year {years[0]} is before base_year {self.base_year}")
+        if self.end_year is not None and self.end_year < years[-1]:
+            raise ValueError(f"end_year {self.end_year} is before the last modelled year {years[-1]}")
+        return self
+
+
+class Slice(Strict):
+    """A slice of the year: its hours, season and whether it is a peak slice."""
+
+    id: str
+    hours: float = Field(gt=0, le=8784)
+    season: Optional[str] = None
+    peak: bool = False
+
+
+class Time(Strict):
+    """Slices of a year, given in the YAML or by a profile file."""
+
+    slices: list[Slice] = Field(default_factory=list)
+    profile_file: Optional[str] = None
+    #: availability by slice from the profile file's columns (technology or project id -> slice -> value)
+    profile_availability: dict[str, dict[str, float]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _hours_make_a_year(self):
+        if not self.slices:
+            raise ValueError("give time.slices (or time.profile_file)")
+        # that the hours sum to a year is checked in checks.py, so it is reported with other errors
+        return self
+
+
+class Solver(Strict):
+    """Solver settings passed to HiGHS."""
+
+    name: Literal["highs"] = "highs"
+    time_limit_s: float = Field(default=600, gt=0, le=1e7)
+    mip_gap: float = Field(default=0.005, ge=0, le=1)
+    threads: Optional[int] = Field(default=None, ge=1, le=1024)
+
+
+class Options(Strict):
+    """Model options."""
+
+    build: Literal["integer", "continuous"] = "integer"
+    shortfall_penalty_usd_per_mwh: float = Field(default=500, ge=0, le=1e6)
+    capacity_shortfall_penalty_usd_per_kw_year: float = Field(default=300, ge=0, le=1e6)
+    strict_targets: bool = False
+    importing_country: str = "VN"
+    solver: Solver = Field(default_factory=Solver)
+
+
+class Node(Strict):
+    """A zone of a country: Lao export zones and Vietnamese receiving nodes."""
+
+    id: str
+    country: str = Field(min_length=2, max_length=3)
+    name: Optional[str] = None
+    max_import_mw: Optional[float] = Field(default=None, ge=0, le=500_000)
+
+
+Availability = dict[str, float]
+
+
+def _check_availability(v: Optional[Availability]) -> Optional[Availability]:
+    if v is None:
+        return v
+    for key, value in v.items():
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError(f"availability '{key}' is not a finite number")
+        if value < 0:
+            raise ValueError(f"availability '{key}' is {value}; it must be between 0 and 1")
+        if value > 1:
+            hint = " (a percentage? give 0.4 for 40 %)" if value <= 100 else ""
+            raise ValueError(f"availability '{key}' is {value}; it must be between 0 and 1{hint}")
+    return v
+
+
+class Technology(Strict):
+    """Defaults that projects of this technology inherit and may override."""
+
+    description: Optional[str] = None
+    lifetime_years: Optional[int] = Field(default=None, ge=1, le=150)
+    availability: Optional[Availability] = None
+    capex_usd_per_kw: Optional[float] = Field(default=None, ge=0, le=30_000)
+    fixed_om_usd_per_kw_year: Optional[float] = Field(default=None, ge=0, le=2_000)
+    energy_cost_usd_per_mwh: Optional[float] = Field(default=None, ge=0, le=5_000)
+    emissions_t_per_mwh: Optional[float] = Field(default=None, ge=0, le=3)
+
+    @field_validator("availability")
+    @classmethod
+    def check_availability(cls, v):
+        return _check_availability(v)
+
+
+Status = Literal["existing", "committed", "candidate"]
+Sizing = Literal["fixed", "up_to"]
+
+
+class _Asset(Strict):
+    """Fields shared by projects and links."""
+
+    id: str = Field(min_length=1)
+    name: Optional[str] = None
+    capacity_mw: float = Field(gt=0, le=100_000)
+    status: Status
+    online_year: Optional[int] = Field(default=None, ge=1900, le=2200)
+    earliest_year: Optional[int] = Field(default=None, ge=1900, le=2200)
+    latest_year: Optional[int] = Field(default=None, ge=1900, le=2200)
+    sizing: Sizing = "fixed"
+    lifetime_years: Optional[int] = Field(default=None, ge=1, le=150)
+    requires: list[str] = Field(default_factory=list)
+    excludes: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _status_years(self):
+        if self.status == "committed" and self.online_year is None:
+            raise ValueError("a committed asset needs its online_year")
+        if self.status == "candidate" and self.online_year is not None:
+            raise ValueError("a candidate has no online_year; give earliest_year (and latest_year) instead")
+        if self.status != "candidate" and (self.earliest_year or self.latest_year):
+            raise ValueError(f"earliest_year/latest_year apply to candidates only, not to a {self.status} asset")
+        if self.earliest_year and self.latest_year and self.latest_year < self.earliest_year:
+            raise ValueError(f"latest_year {self.latest_year} is before earliest_year {self.earliest_year}")
+        return self
+
+
+class Project(_Asset):
+    """A Lao power project (hydro, wind, solar, coal), or a zone of them with ``sizing: up_to``."""
+
+    technology: str
+    node: str
+    capex_usd_per_kw: Optional[float] = Field(default=None, ge=0, le=30_000)
+    fixed_om_usd_per_kw_year: Optional[float] = Field(default=None, ge=0, le=2_000)
+    energy_cost_usd_per_mwh: Optional[float] = Field(default=None, ge=0, le=5_000)
+    max_energy_gwh_per_year: Optional[float] = Field(default=None, ge=0, le=1_000_000)
+    emissions_t_per_mwh: Optional[float] = Field(default=None, ge=0, le=3)
+    availability: Optional[Availability] = None
+
+    @field_validator("availability")
+    @classmethod
+    def check_availability(cls, v):
+        return _check_availability(v)
+
+    @model_validator(mode="after")
+    def _energy_possible(self):
+        if self.max_energy_gwh_per_year is not None:
+            most = self.capacity_mw * 8.784
+            if self.max_energy_gwh_per_year > most:
+                raise ValueError(f"max_energy_gwh_per_year {self.max_energy_gwh_per_year:g} is more than "
+                                 f"{self.capacity_mw:g} MW can produce in a year ({most:.0f} GWh); a unit slip?")
+        return self
+
+
+class Link(_Asset):
+    """A transmission link (an interconnector, or a line inside one country)."""
+
+    from_: str = Field(alias="from")
+    to: str
+    capex_musd: Optional[float] = Field(default=None, ge=0, le=50_000)
+    capex_usd_per_mw_km: Optional[float] = Field(default=None, ge=0, le=100_000)
+    length_km: Optional[float] = Field(default=None, gt=0, le=5_000)
+    fixed_om_musd_per_year: float = Field(default=0.0, ge=0, le=5_000)
+    loss_fraction: float = Field(default=0.0, ge=0, lt=1)
+    bidirectional: bool = False
+
+    @model_validator(mode="after")
+    def _link_checks(self):
+        if self.capex_usd_per_mw_km is not None and self.length_km is None:
+            raise ValueError("capex_usd_per_mw_km needs length_km")
+        if self.capex_musd is not None and self.capex_usd_per_mw_km is not None:
+            raise ValueError("give capex_musd or capex_usd_per_mw_km with length_km, not both")
+        if self.loss_fraction > 0.3:
+            raise ValueError(f"loss_fraction {self.loss_fraction} is implausible for a line; a percentage slip?")
+        return self
+
+    @property
+    def capex_total_musd(self) -> float:
+        """Full capex of the whole link (SPEC §3.1)."""
+        if self.capex_musd is not None:
+            return self.capex_musd
+        if self.capex_usd_per_mw_km is not None and self.length_km is not None:
+            return self.capex_usd_per_mw_km * self.length_km * self.capacity_mw / 1e6
+        return 0.0
+
+
+class Target(Strict):
+    """An import target for a scope (node id or country code) from a year on."""
+
+    scope: str
+    year: int = YEAR
+    energy_gwh: Optional[float] = Field(default=None, ge=0, le=10_000_000)
+    capacity_mw: Optional[float] = Field(default=None, ge=0, le=2_000_000)
+
+    @model_validator(mode="after")
+    def _something(self):
+        if self.energy_gwh is None and self.capacity_mw is None:
+            raise ValueError("a target needs energy_gwh or capacity_mw (or both)")
+        return self
+
+
+class Limits(Strict):
+    """Optional limits on the plan."""
+
+    max_new_capacity_mw_per_year: Optional[float] = Field(default=None, ge=0, le=1_000_000)
+    capex_budget_musd_per_year: Optional[float] = Field(default=None, ge=0, le=1_000_000)
+    co2_price_usd_per_t: float = Field(default=0.0, ge=0, le=10_000)
+    max_tariff_usd_per_mwh: Optional[float] = Field(default=None, ge=0, le=5_000)
+
+
+class Scenario(Strict):
+    """A whole, merged scenario (after ``extends`` and ``--set``)."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")
+    description: Optional[str] = None
+    extends: Optional[str] = None
+    horizon: Horizon
+    time: Time
+    options: Options = Field(default_factory=Options)
+    nodes: list[Node]
+    technologies: dict[str, Technology] = Field(default_factory=dict)
+    projects: list[Project] = Field(default_factory=list)
+    links: list[Link] = Field(default_factory=list)
+    targets: list[Target] = Field(default_factory=list)
+    limits: Limits = Field(default_factory=Limits)
