@@ -1,0 +1,190 @@
+"""The command line (SPEC §5): parse, call the library, print, set the exit status. No maths here.
+
+Exit status: 0 solved, 2 bad input, 3 infeasible (e.g. strict targets that cannot be met),
+4 solver failure or no solution within the time limit.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .data import build_model_data
+from .io.writers import OutputExistsError, write_results
+from .run import Run, run_loaded
+from .scenario import ScenarioError, load_scenario
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER = 0, 2, 3, 4
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Plan Lao export power projects and Laos -> Vietnam links at least cost.")
+err = Console(stderr=True)
+out = Console()
+
+
+def _bad_input(exc: ScenarioError, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"status": "bad_input", "problems": [str(p) for p in exc.problems]}, indent=2))
+    else:
+        err.print(f"[bold red]{len(exc.problems)} problem(s) in the input:[/]")
+        for p in exc.problems:
+            err.print(f"  - {p}", markup=False, highlight=False)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@app.command()
+def validate(
+    scenario: Path = typer.Argument(..., help="Scenario YAML file"),
+    set_: Optional[List[str]] = typer.Option(None, "--set", help="Override a field: path=value (repeatable)"),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON report"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success"),
+) -> None:
+    """Check a scenario (and its variants and tables) without solving it."""
+    try:
+        loaded = load_scenario(scenario, tuple(set_ or ()))
+        data = build_model_data(loaded.scenario, str(scenario))
+    except ScenarioError as exc:
+        _bad_input(exc, as_json)
+        return
+    s = loaded.scenario
+    report = {"status": "valid", "scenario": s.name, "years": data.years, "slices": len(data.slices),
+              "nodes": len(s.nodes), "projects": len(s.projects), "links": len(s.links), "targets": len(s.targets),
+              "excluded_by_tariff": data.excluded_by_tariff, "input_sha256": loaded.input_sha256}
+    if as_json:
+        print(json.dumps(report, indent=2))
+    elif not quiet:
+        out.print(f"[green]valid[/]: {s.name}: {len(s.projects)} projects, {len(s.links)} links, "
+                  f"{len(s.nodes)} nodes, years {data.years[0]}-{data.years[-1]} ({len(data.years)} modelled), "
+                  f"{len(data.slices)} slices")
+        if data.excluded_by_tariff:
+            out.print(f"excluded by the tariff ceiling: {', '.join(data.excluded_by_tariff)}")
+
+
+@app.command()
+def solve(
+    scenario: Path = typer.Argument(..., help="Scenario YAML file"),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Results folder (default results/<name>)"),
+    set_: Optional[List[str]] = typer.Option(None, "--set", help="Override a field: path=value (repeatable)"),
+    force: bool = typer.Option(False, "--force", help="Replace an existing results folder"),
+    as_json: bool = typer.Option(False, "--json", help="Print summary.json to stdout"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or tables"),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the HiGHS log"),
+    no_xlsx: bool = typer.Option(False, "--no-xlsx", help="Skip results.xlsx (faster on large runs)"),
+) -> None:
+    """Solve a scenario and write its result tables."""
+    try:
+        loaded = load_scenario(scenario, tuple(set_ or ()))
+    except ScenarioError as exc:
+        _bad_input(exc, as_json)
+        return
+    target = out_dir or Path("results") / loaded.scenario.name
+    if target.exists() and not force:
+        err.print(f"[red]{target} exists[/]: use --force to replace it, or --out another folder")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    show = not (quiet or as_json)
+    try:
+        if show:
+            with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                          console=err, transient=True) as progress:
+                task = progress.add_task("starting")
+
+                def stage(text: str) -> None:
+                    progress.update(task, description=text)
+
+                def log(line: str) -> None:
+                    if verbose:
+                        progress.console.print(line, markup=False, highlight=False)
+                    elif line.strip():
+                        progress.update(task, description=f"solving with HiGHS: {line.strip()[:90]}")
+
+                run = run_loaded(loaded, log=log, stage=stage)
+        else:
+            run = run_loaded(loaded)
+    except ScenarioError as exc:
+        _bad_input(exc, as_json)
+        return
+    status = run.summary["status"]
+    if status not in ("optimal", "feasible"):
+        _no_solution(run, as_json)
+        return
+    try:
+        write_results(target, run.tables, run.summary, loaded.resolved_yaml(), force=force, workbook=not no_xlsx)
+    except OutputExistsError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    except OSError as exc:
+        err.print(f"[red]cannot write the results:[/] {exc}")
+        raise typer.Exit(EXIT_SOLVER)
+    if as_json:
+        print(json.dumps({**run.summary, "out": str(target)}, indent=2, default=str))
+    elif not quiet:
+        _print_run(run, target)
+
+
+def _no_solution(run: Run, as_json: bool) -> None:
+    status = run.summary["status"]
+    code = EXIT_INFEASIBLE if status == "infeasible" else EXIT_SOLVER
+    if as_json:
+        payload = dict(run.summary)
+        if run.diagnosis is not None:
+            payload["unmet_targets"] = run.diagnosis.to_dict("records")
+        print(json.dumps(payload, indent=2, default=str))
+        raise typer.Exit(code)
+    if status == "infeasible":
+        err.print("[bold red]infeasible[/]: no plan meets every constraint.")
+        if run.diagnosis is not None and len(run.diagnosis):
+            err.print("With strict_targets, these targets cannot be met (shortfall if they were relaxed):")
+            err.print(run.diagnosis.to_string(index=False), markup=False)
+        elif run.diagnosis is not None:
+            err.print("The targets alone are not the cause: check requires/excludes and limits.")
+    else:
+        err.print(f"[bold red]no solution[/]: HiGHS stopped with '{run.result.message}' "
+                  f"(time limit {run.loaded.scenario.options.solver.time_limit_s:g} s)")
+    raise typer.Exit(code)
+
+
+def _print_run(run: Run, target: Path) -> None:
+    s = run.summary
+    out.print(f"[bold]{s['scenario']}[/]: {s['status']}, net present cost {s['objective_musd']:,.1f} MUSD "
+              f"(gap {100 * (s['mip_gap'] or 0):.2f} %), solved in {s['solve_seconds']:.1f} s")
+    builds = run.tables["builds"]
+    new = builds[builds.status == "candidate"]
+    table = Table(title="New builds", show_lines=False)
+    for col in ("asset", "kind", "build_year", "capacity_mw", "capex_musd"):
+        table.add_column(col, justify="right" if col not in ("asset", "kind") else "left")
+    for r in new.itertuples():
+        table.add_row(r.asset, r.kind, str(r.build_year), f"{r.capacity_mw:,.0f}", f"{r.capex_musd:,.0f}")
+    out.print(table)
+    imports = run.tables["imports"]
+    scoped = imports[imports.target_energy_gwh.notna() | imports.target_capacity_mw.notna()]
+    table = Table(title="Imports against targets")
+    for col in ("scope", "year", "energy GWh", "target GWh", "short GWh", "firm MW", "target MW", "short MW",
+                "USD/MWh"):
+        table.add_column(col, justify="left" if col == "scope" else "right")
+
+    def f(x, fmt="{:,.0f}"):
+        return "" if x != x or x is None else fmt.format(x)
+
+    for r in scoped.itertuples():
+        table.add_row(r.scope, str(r.year), f(r.energy_gwh), f(r.target_energy_gwh), f(r.energy_shortfall_gwh),
+                      f(r.firm_mw), f(r.target_capacity_mw), f(r.capacity_shortfall_mw),
+                      f(r.marginal_cost_usd_per_mwh, "{:,.1f}"))
+    out.print(table)
+    if s["excluded_by_tariff"]:
+        out.print(f"excluded by the tariff ceiling: {', '.join(s['excluded_by_tariff'])}")
+    out.print(f"results written to [bold]{target}[/]")
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,250 @@
+"""Scenario -> ModelData: index sets (sparse), parameters, annuities and discount weights.
+
+Pure pandas/Python; no Pyomo. Everything the formulation needs is computed here once, so the
+formulation modules only declare variables and constraints over these sets (SPEC §3, §3.1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .scenario.errors import Problems
+from .scenario.schema import Scenario
+
+DEFAULT_PROJECT_LIFETIME_YEARS = 30
+DEFAULT_LINK_LIFETIME_YEARS = 40
+DIRECTIONS = ("forward", "reverse")
+
+
+def crf(rate: float, lifetime_years: int) -> float:
+    """Capital recovery factor r(1+r)^n / ((1+r)^n - 1); 1/n when r = 0 (SPEC §3.1)."""
+    if rate == 0:
+        return 1.0 / lifetime_years
+    g = (1 + rate) ** lifetime_years
+    return rate * g / (g - 1)
+
+
+def year_weights(years: list[int], base_year: int, rate: float, end_year: int | None) -> dict[int, float]:
+    """W_y = sum of DF_t = (1+r)^-(t - base_year) over the calendar years t that year y represents."""
+    last = end_year if end_year is not None else years[-1]
+    bounds = years[1:] + [last + 1]
+    return {y: sum((1 + rate) ** -(t - base_year) for t in range(y, nxt)) for y, nxt in zip(years, bounds)}
+
+
+@dataclass
+class ModelData:
+    """Sets and parameters of one scenario, ready for the formulation."""
+
+    name: str
+    build_mode: str
+    years: list[int]
+    weight: dict[int, float]
+    slices: list[str]
+    hours: dict[str, float]
+    peak_slices: list[str]
+    nodes: list[str]
+    node_country: dict[str, str]
+    importing_nodes: list[str]
+    max_import_mw: dict[str, float]
+    assets: pd.DataFrame  # index asset id; kind, status, sizing, capacity_mw, lifetime_years, costs
+    projects: pd.DataFrame  # index project id; node, technology, energy_cost_usd_per_mwh, ...
+    links: pd.DataFrame  # index link id; from, to, loss_fraction, bidirectional
+    fixed_online: dict[tuple[str, int], float]  # (asset, year) -> online fraction of non-candidates
+    build_years: list[tuple[str, int]]  # (candidate, year) pairs where it may come online
+    online_builds: dict[tuple[str, int], list[int]]  # (candidate, y) -> build years online in y
+    availability: dict[tuple[str, str], float]  # (project, slice) -> availability
+    gen_index: list[tuple[str, int, str]]
+    flow_index: list[tuple[str, int, str, str]]
+    import_index: list[tuple[str, int, str]]
+    energy_targets: dict[tuple[str, int], float]  # (scope, y) -> GWh
+    capacity_targets: dict[tuple[str, int], float]  # (scope, y) -> MW
+    scope_nodes: dict[str, list[str]]  # scope -> importing nodes in it
+    requires: list[tuple[str, str]]
+    excludes: list[tuple[str, str]]
+    excluded_by_tariff: list[str]
+    shortfall_penalty_usd_per_mwh: float
+    capacity_shortfall_penalty_usd_per_kw_year: float
+    strict_targets: bool
+    co2_price_usd_per_t: float
+    max_new_capacity_mw_per_year: float | None
+    capex_budget_musd_per_year: float | None
+    energy_limited: list[str] = field(default_factory=list)
+
+    def can_be_online(self, asset: str, year: int) -> bool:
+        return self.fixed_online.get((asset, year), 0.0) > 0 or bool(self.online_builds.get((asset, year)))
+
+
+def _lifetime(own: int | None, tech: int | None, default: int) -> int:
+    return own if own is not None else (tech if tech is not None else default)
+
+
+def _availability(scenario: Scenario, project) -> dict[str, float]:
+    """Per slice: project slice > project season > technology slice > technology season > profile > 1.0."""
+    tech = scenario.technologies[project.technology]
+    profile = scenario.time.profile_availability
+    out = {}
+    for s in scenario.time.slices:
+        value = 1.0
+        for source in (profile.get(project.technology), tech.availability, profile.get(project.id),
+                       project.availability):
+            if not source:
+                continue
+            if s.season is not None and s.season in source:
+                value = source[s.season]
+            if s.id in source:
+                value = source[s.id]
+        out[s.id] = float(value)
+    return out
+
+
+def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
+    """Compute sets and parameters; raise ScenarioError for inconsistencies only visible here."""
+    problems = Problems()
+    h = scenario.horizon
+    years = h.year_list
+    rate = h.discount_rate
+    weight = year_weights(years, h.base_year, rate, h.end_year)
+    slices = [s.id for s in scenario.time.slices]
+    hours = {s.id: float(s.hours) for s in scenario.time.slices}
+    importing = scenario.options.importing_country
+    node_country = {n.id: n.country for n in scenario.nodes}
+    importing_nodes = [n.id for n in scenario.nodes if n.country == importing]
+    limits = scenario.limits
+
+    asset_rows, project_rows, link_rows = [], [], []
+    availability: dict[tuple[str, str], float] = {}
+    excluded: list[str] = []
+    for p in scenario.projects:
+        tech = scenario.technologies[p.technology]
+        life = _lifetime(p.lifetime_years, tech.lifetime_years, DEFAULT_PROJECT_LIFETIME_YEARS)
+        capex_kw = p.capex_usd_per_kw if p.capex_usd_per_kw is not None else tech.capex_usd_per_kw
+        if capex_kw is None and p.status != "existing":
+            problems.add(file, f"projects[{p.id}].capex_usd_per_kw",
+                         f"a {p.status} project needs capex_usd_per_kw (on the project or its technology)")
+            capex_kw = 0.0
+        fom = p.fixed_om_usd_per_kw_year if p.fixed_om_usd_per_kw_year is not None else tech.fixed_om_usd_per_kw_year
+        cost = p.energy_cost_usd_per_mwh if p.energy_cost_usd_per_mwh is not None else tech.energy_cost_usd_per_mwh
+        emis = p.emissions_t_per_mwh if p.emissions_t_per_mwh is not None else tech.emissions_t_per_mwh
+        capex_musd = (capex_kw or 0.0) * p.capacity_mw / 1000.0
+        tariff_excluded = (p.status == "candidate" and limits.max_tariff_usd_per_mwh is not None
+                           and (cost or 0.0) > limits.max_tariff_usd_per_mwh)
+        if tariff_excluded:
+            excluded.append(p.id)
+        asset_rows.append(dict(
+            asset=p.id, kind="project", status=p.status, sizing=p.sizing, capacity_mw=p.capacity_mw,
+            lifetime_years=life, online_year=p.online_year, earliest_year=p.earliest_year,
+            latest_year=p.latest_year, capex_musd=capex_musd,
+            annuity_musd_per_year=0.0 if p.status == "existing" else capex_musd * crf(rate, life),
+            fixed_om_musd_per_year=(fom or 0.0) * p.capacity_mw / 1000.0, excluded=tariff_excluded,
+            technology=p.technology, name=p.name or p.id))
+        project_rows.append(dict(
+            project=p.id, node=p.node, technology=p.technology, energy_cost_usd_per_mwh=cost or 0.0,
+            emissions_t_per_mwh=emis or 0.0, max_energy_gwh_per_year=p.max_energy_gwh_per_year))
+        for s, a in _availability(scenario, p).items():
+            availability[(p.id, s)] = a
+    for link in scenario.links:
+        life = link.lifetime_years or DEFAULT_LINK_LIFETIME_YEARS
+        capex_musd = link.capex_total_musd
+        asset_rows.append(dict(
+            asset=link.id, kind="link", status=link.status, sizing=link.sizing, capacity_mw=link.capacity_mw,
+            lifetime_years=life, online_year=link.online_year, earliest_year=link.earliest_year,
+            latest_year=link.latest_year, capex_musd=capex_musd,
+            annuity_musd_per_year=0.0 if link.status == "existing" else capex_musd * crf(rate, life),
+            fixed_om_musd_per_year=link.fixed_om_musd_per_year, excluded=False, technology="link",
+            name=link.name or link.id))
+        link_rows.append(dict(link=link.id, from_node=link.from_, to_node=link.to,
+                              loss_fraction=link.loss_fraction, bidirectional=link.bidirectional))
+    assets = pd.DataFrame(asset_rows, columns=[
+        "asset", "kind", "status", "sizing", "capacity_mw", "lifetime_years", "online_year", "earliest_year",
+        "latest_year", "capex_musd", "annuity_musd_per_year", "fixed_om_musd_per_year", "excluded",
+        "technology", "name"]).set_index("asset")
+    projects = pd.DataFrame(project_rows, columns=[
+        "project", "node", "technology", "energy_cost_usd_per_mwh", "emissions_t_per_mwh",
+        "max_energy_gwh_per_year"]).set_index("project")
+    links = pd.DataFrame(link_rows, columns=["link", "from_node", "to_node", "loss_fraction",
+                                             "bidirectional"]).set_index("link")
+
+    fixed_online: dict[tuple[str, int], float] = {}
+    build_years: list[tuple[str, int]] = []
+    online_builds: dict[tuple[str, int], list[int]] = {}
+    for a, row in assets.iterrows():
+        life = int(row.lifetime_years)
+        if row.status != "candidate":
+            start = row.online_year
+            for y in years:
+                on = start is None or pd.isna(start) or (int(start) <= y < int(start) + life)
+                fixed_online[(a, y)] = 1.0 if on else 0.0
+            continue
+        if row.excluded:
+            continue
+        lo = int(row.earliest_year) if pd.notna(row.earliest_year) else years[0]
+        hi = int(row.latest_year) if pd.notna(row.latest_year) else years[-1]
+        allowed = [y for y in years if lo <= y <= hi]
+        build_years.extend((a, y) for y in allowed)
+        for y in years:
+            online = [b for b in allowed if b <= y < b + life]
+            if online:
+                online_builds[(a, y)] = online
+
+    def can_be_online(a: str, y: int) -> bool:
+        return fixed_online.get((a, y), 0.0) > 0 or (a, y) in online_builds
+
+    gen_index = [(p, y, s) for p in projects.index for y in years if can_be_online(p, y)
+                 for s in slices if availability[(p, s)] > 0]
+    flow_index = [(lk, y, s, d) for lk in links.index for y in years if can_be_online(lk, y)
+                  for s in slices for d in DIRECTIONS if d == "forward" or links.at[lk, "bidirectional"]]
+    import_index = [(n, y, s) for n in importing_nodes for y in years for s in slices]
+
+    energy_targets, capacity_targets = _targets(scenario, years)
+    scope_nodes = {}
+    for scope, _ in list(energy_targets) + list(capacity_targets):
+        scope_nodes[scope] = [n for n in importing_nodes if n == scope or node_country[n] == scope]
+
+    requires = sorted({(a.id, r) for a in list(scenario.projects) + list(scenario.links) for r in a.requires})
+    excludes = sorted({tuple(sorted((a.id, e))) for a in list(scenario.projects) + list(scenario.links)
+                       for e in a.excludes})
+    for a, b in requires:
+        for y in years:
+            if (a, y) in fixed_online and (b, y) in fixed_online and fixed_online[(a, y)] > fixed_online[(b, y)]:
+                problems.add(file, f"{assets.at[a, 'kind']}s[{a}].requires",
+                             f"'{a}' is online in {y} but '{b}', which it requires, is not")
+                break
+    if capacity_targets and not any(s.peak for s in scenario.time.slices):
+        problems.add(file, "time.slices", "capacity targets are given but no slice is flagged peak: true")
+    problems.raise_if_any()
+    opts = scenario.options
+    return ModelData(
+        name=scenario.name, build_mode=opts.build, years=years, weight=weight, slices=slices, hours=hours,
+        peak_slices=[s.id for s in scenario.time.slices if s.peak], nodes=list(node_country),
+        node_country=node_country, importing_nodes=importing_nodes,
+        max_import_mw={n.id: n.max_import_mw for n in scenario.nodes if n.max_import_mw is not None},
+        assets=assets, projects=projects, links=links, fixed_online=fixed_online, build_years=build_years,
+        online_builds=online_builds, availability=availability, gen_index=gen_index, flow_index=flow_index,
+        import_index=import_index, energy_targets=energy_targets, capacity_targets=capacity_targets,
+        scope_nodes=scope_nodes, requires=requires, excludes=[tuple(e) for e in excludes],
+        excluded_by_tariff=excluded, shortfall_penalty_usd_per_mwh=opts.shortfall_penalty_usd_per_mwh,
+        capacity_shortfall_penalty_usd_per_kw_year=opts.capacity_shortfall_penalty_usd_per_kw_year,
+        strict_targets=opts.strict_targets, co2_price_usd_per_t=limits.co2_price_usd_per_t,
+        max_new_capacity_mw_per_year=limits.max_new_capacity_mw_per_year,
+        capex_budget_musd_per_year=limits.capex_budget_musd_per_year,
+        energy_limited=[p for p in projects.index if pd.notna(projects.at[p, "max_energy_gwh_per_year"])],
+    )
+
+
+def _targets(scenario: Scenario, years: list[int]) -> tuple[dict, dict]:
+    """Target value in modelled year y: the latest row with year <= y that gives that quantity (SPEC §3.1)."""
+    energy: dict[tuple[str, int], float] = {}
+    capacity: dict[tuple[str, int], float] = {}
+    rows = sorted(scenario.targets, key=lambda t: (t.scope, t.year))
+    for scope in sorted({t.scope for t in rows}):
+        mine = [t for t in rows if t.scope == scope]
+        for y in years:
+            e = [t.energy_gwh for t in mine if t.year <= y and t.energy_gwh is not None]
+            c = [t.capacity_mw for t in mine if t.year <= y and t.capacity_mw is not None]
+            if e:
+                energy[(scope, y)] = float(e[-1])
+            if c:
+                capacity[(scope, y)] = float(c[-1])
+    return energy, capacity

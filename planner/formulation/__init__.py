@@ -1,0 +1,50 @@
+"""The owner of the maths: ``build_model(data)`` adds every family of SPEC §3 in one ordered list.
+
+Each family is one function ``add_<family>(m, data)`` whose docstring holds its equation; the
+constraint component carries the family's name, so a solver log, the module and the equation lead
+to each other.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from ..data import ModelData
+from . import investment, limits, network, objective, operation, targets
+
+FAMILIES = (
+    # variables
+    investment.add_build_variables,
+    operation.add_generation_variables,
+    network.add_network_variables,
+    targets.add_shortfall_variables,
+    # 7. build logic
+    investment.add_online_definition,
+    investment.add_build_once,
+    investment.add_requires,
+    investment.add_excludes,
+    # 1-2. operation
+    operation.add_availability,
+    operation.add_energy_limit,
+    # 3-4. network
+    network.add_node_balance,
+    network.add_link_capacity,
+    # 5-6. targets
+    targets.add_energy_target,
+    targets.add_capacity_target,
+    # 8. limits (CO2 price is in the objective)
+    limits.add_max_new_capacity,
+    limits.add_capex_budget,
+    limits.add_tariff_ceiling,
+    # objective
+    objective.add_cost_components,
+    objective.add_objective,
+)
+
+
+def build_model(data: ModelData) -> pyo.ConcreteModel:
+    """Build the Pyomo model of one scenario."""
+    m = pyo.ConcreteModel(name=data.name)
+    for add in FAMILIES:
+        add(m, data)
+    return m

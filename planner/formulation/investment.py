@@ -1,0 +1,103 @@
+"""Investment: build decisions, online capacity over lifetimes, build windows, requires/excludes.
+
+Every candidate asset a (project or link) has a build fraction ``build[a,y]`` of its capacity_mw
+for each modelled year y inside its build window (binary for fixed-size candidates under
+``build: integer``; continuous in [0, 1] otherwise, and always for ``sizing: up_to``). The online
+fraction of a candidate is the sum of the builds still inside their lifetime; existing and
+committed assets have a fixed online fraction (0 or 1) from ``online_year`` and their lifetime.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from ..data import ModelData
+
+
+def online_fraction(m: pyo.ConcreteModel, data: ModelData, asset: str, year: int):
+    """online fraction of an asset in a year: the ``online`` variable of a candidate, else a constant."""
+    if (asset, year) in m.online_index:
+        return m.online[asset, year]
+    return data.fixed_online.get((asset, year), 0.0)
+
+
+def add_build_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """build[a,y] for (a,y) in build_years; online[a,y] for candidates that can be online in y.
+
+    Build window (SPEC §3 family 7): a build variable exists only for modelled years y with
+    earliest_year <= y <= latest_year, so a candidate cannot come online outside its window.
+    """
+    sizing = data.assets["sizing"]
+    integer = data.build_mode == "integer"
+
+    def domain(_m, a, _y):
+        return pyo.Binary if integer and sizing[a] == "fixed" else pyo.UnitInterval
+
+    m.build_index = pyo.Set(dimen=2, initialize=data.build_years, ordered=True)
+    m.build = pyo.Var(m.build_index, domain=domain)
+    m.online_index = pyo.Set(dimen=2, initialize=sorted(data.online_builds), ordered=True)
+    m.online = pyo.Var(m.online_index, bounds=(0, 1))
+
+
+def add_online_definition(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """online[a,y] = sum of build[a,b] over build years b with b <= y < b + lifetime_a
+
+    for all (a,y) in online_index (SPEC §3.1: an asset that comes online in b is online in every
+    year t with b <= t < b + lifetime_years).
+    """
+
+    def online_definition_rule(m, a, y):
+        return m.online[a, y] == sum(m.build[a, b] for b in data.online_builds[(a, y)])
+
+    m.online_definition = pyo.Constraint(m.online_index, rule=online_definition_rule)
+
+
+def add_build_once(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """sum_y build[a,y] <= 1   for every candidate a with a build window
+
+    A fixed-size candidate is built at most once; the additions of an ``up_to`` zone sum to at
+    most its capacity_mw (SPEC §3.1).
+    """
+    candidates = sorted({a for a, _ in data.build_years})
+    years_of: dict[str, list[int]] = {}
+    for a, y in data.build_years:
+        years_of.setdefault(a, []).append(y)
+
+    def build_once_rule(m, a):
+        return sum(m.build[a, y] for y in years_of[a]) <= 1
+
+    m.build_once = pyo.Constraint(candidates, rule=build_once_rule)
+
+
+def add_requires(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """online_fraction[a,y] <= online_fraction[b,y]   for (a requires b), every modelled year y
+
+    An asset is online only while what it requires is online (SPEC §3.1). Years where ``a``
+    cannot be online are skipped (0 <= anything).
+    """
+    index = [(a, b, y) for a, b in data.requires for y in data.years if data.can_be_online(a, y)]
+
+    def requires_rule(m, a, b, y):
+        lhs, rhs = online_fraction(m, data, a, y), online_fraction(m, data, b, y)
+        if isinstance(lhs, float) and isinstance(rhs, float):
+            return pyo.Constraint.Skip  # both fixed: checked when the data were prepared
+        return lhs <= rhs
+
+    m.requires = pyo.Constraint(pyo.Set(dimen=3, initialize=index, ordered=True), rule=requires_rule)
+
+
+def add_excludes(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """online_fraction[a,y] + online_fraction[b,y] <= 1   for (a excludes b), every modelled year y
+
+    Alternatives are never online together (SPEC §3.1).
+    """
+    index = [(a, b, y) for a, b in data.excludes for y in data.years
+             if data.can_be_online(a, y) and data.can_be_online(b, y)]
+
+    def excludes_rule(m, a, b, y):
+        lhs = online_fraction(m, data, a, y) + online_fraction(m, data, b, y)
+        if isinstance(lhs, float):
+            return pyo.Constraint.Skip
+        return lhs <= 1
+
+    m.excludes = pyo.Constraint(pyo.Set(dimen=3, initialize=index, ordered=True), rule=excludes_rule)

@@ -1,0 +1,65 @@
+"""Network: node balance with link losses, imports at nodes of the importing country, link capacity
+(SPEC §3 families 3-4).
+
+A link's ``forward`` direction runs from its ``from`` node to its ``to`` node; a bidirectional
+link also has a ``reverse`` direction. Losses are charged at the receiving end.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from ..data import ModelData
+from .investment import online_fraction
+
+
+def add_network_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """flow[l,y,s,d] >= 0 (MW) for each direction d; import[n,y,s] in [0, max_import_mw[n]] (MW)."""
+    m.flow_index = pyo.Set(dimen=4, initialize=data.flow_index, ordered=True)
+    m.flow = pyo.Var(m.flow_index, domain=pyo.NonNegativeReals)
+    m.import_index = pyo.Set(dimen=3, initialize=data.import_index, ordered=True)
+
+    def import_bounds(_m, n, _y, _s):
+        return (0, data.max_import_mw.get(n))
+
+    m.imports = pyo.Var(m.import_index, bounds=import_bounds)
+
+
+def add_node_balance(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """sum_{p at n} gen[p,y,s] + sum_{l into n} (1 - loss_l) flow[l,y,s] - sum_{l out of n} flow[l,y,s]
+    = import[n,y,s]   for every node n, year y, slice s
+
+    import is 0 at nodes of the exporting country (it has no variable there). The dual of this
+    row is the node price (SPEC §3 family 3).
+    """
+    supply: dict[tuple[str, int, str], list] = {}
+    node_of = data.projects["node"]
+    for p, y, s in data.gen_index:
+        supply.setdefault((node_of[p], y, s), []).append(m.gen[p, y, s])
+    links = data.links
+    for lk, y, s, d in data.flow_index:
+        src, dst = links.at[lk, "from_node"], links.at[lk, "to_node"]
+        if d == "reverse":
+            src, dst = dst, src
+        v = m.flow[lk, y, s, d]
+        supply.setdefault((dst, y, s), []).append((1.0 - links.at[lk, "loss_fraction"]) * v)
+        supply.setdefault((src, y, s), []).append(-v)
+    imports = set(data.import_index)
+    index = [(n, y, s) for n in data.nodes for y in data.years for s in data.slices
+             if (n, y, s) in supply or (n, y, s) in imports]
+
+    def node_balance_rule(m, n, y, s):
+        absorbed = m.imports[n, y, s] if (n, y, s) in imports else 0.0
+        return sum(supply.get((n, y, s), [])) - absorbed == 0
+
+    m.node_balance = pyo.Constraint(pyo.Set(dimen=3, initialize=index, ordered=True), rule=node_balance_rule)
+
+
+def add_link_capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """flow[l,y,s,d] <= capacity_mw[l] * online_fraction[l,y]   for (l,y,s,d) in flow_index (each direction)."""
+    capacity = data.assets["capacity_mw"]
+
+    def link_capacity_rule(m, lk, y, s, d):
+        return m.flow[lk, y, s, d] <= capacity[lk] * online_fraction(m, data, lk, y)
+
+    m.link_capacity = pyo.Constraint(m.flow_index, rule=link_capacity_rule)

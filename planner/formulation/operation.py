@@ -1,0 +1,52 @@
+"""Operation: generation within availability and within yearly energy limits (SPEC §3 families 1-2).
+
+``gen[p,y,s]`` (MW) exists only where project p can be online in year y and its availability in
+slice s is above zero, so the model carries no variables for plants that cannot run.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from ..data import ModelData
+from .investment import online_fraction
+
+
+def add_generation_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """gen[p,y,s] >= 0 (MW) for (p,y,s) in gen_index."""
+    m.gen_index = pyo.Set(dimen=3, initialize=data.gen_index, ordered=True)
+    m.gen = pyo.Var(m.gen_index, domain=pyo.NonNegativeReals)
+
+
+def add_availability(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """gen[p,y,s] <= availability[p,s] * capacity_mw[p] * online_fraction[p,y]   for (p,y,s) in gen_index
+
+    Availability defaults to 1.0; a project's value overrides its technology's, a slice id
+    overrides a season (SPEC §3).
+    """
+    capacity = data.assets["capacity_mw"]
+
+    def availability_rule(m, p, y, s):
+        return m.gen[p, y, s] <= data.availability[(p, s)] * capacity[p] * online_fraction(m, data, p, y)
+
+    m.availability = pyo.Constraint(m.gen_index, rule=availability_rule)
+
+
+def add_energy_limit(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """sum_s hours[s] * gen[p,y,s] / 1000 <= max_energy_gwh_per_year[p] * online_fraction[p,y]
+
+    for energy-limited projects p (e.g. a reservoir's firm energy) and years y where p can be
+    online. Scaling by the online fraction keeps an ``up_to`` zone's limit in proportion.
+    """
+    slices_of: dict[tuple[str, int], list[str]] = {}
+    for p, y, s in data.gen_index:
+        slices_of.setdefault((p, y), []).append(s)
+    limited = set(data.energy_limited)
+    index = [(p, y) for (p, y) in slices_of if p in limited]
+    limit = data.projects["max_energy_gwh_per_year"]
+
+    def energy_limit_rule(m, p, y):
+        energy = sum(data.hours[s] / 1000.0 * m.gen[p, y, s] for s in slices_of[(p, y)])
+        return energy <= float(limit[p]) * online_fraction(m, data, p, y)
+
+    m.energy_limit = pyo.Constraint(pyo.Set(dimen=2, initialize=index, ordered=True), rule=energy_limit_rule)

@@ -1,0 +1,51 @@
+"""Targets: imported energy and firm capacity per scope and year, with priced shortfall
+(SPEC §3 families 5-6).
+
+A scope is a node id or a country code (the importing nodes of that country). Unless
+``strict_targets`` is set, one energy shortfall (GWh) and one capacity shortfall (MW, shared by all
+peak slices) per target scope and year make every target reachable at a penalty.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from ..data import ModelData
+
+
+def add_shortfall_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """energy_shortfall[t,y] >= 0 (GWh), capacity_shortfall[t,y] >= 0 (MW); fixed to 0 when strict."""
+    bounds = (0, 0) if data.strict_targets else (0, None)
+    m.energy_target_index = pyo.Set(dimen=2, initialize=sorted(data.energy_targets), ordered=True)
+    m.capacity_target_index = pyo.Set(dimen=2, initialize=sorted(data.capacity_targets), ordered=True)
+    m.energy_shortfall = pyo.Var(m.energy_target_index, bounds=bounds)
+    m.capacity_shortfall = pyo.Var(m.capacity_target_index, bounds=bounds)
+
+
+def add_energy_target(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """sum_{n in scope t} sum_s hours[s] * import[n,y,s] / 1000 + energy_shortfall[t,y] >= target_gwh[t,y]
+
+    for every target scope t and modelled year y that has an energy target.
+    """
+
+    def energy_target_rule(m, t, y):
+        delivered = sum(data.hours[s] / 1000.0 * m.imports[n, y, s] for n in data.scope_nodes[t]
+                        for s in data.slices)
+        return delivered + m.energy_shortfall[t, y] >= data.energy_targets[(t, y)]
+
+    m.energy_target = pyo.Constraint(m.energy_target_index, rule=energy_target_rule)
+
+
+def add_capacity_target(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """sum_{n in scope t} import[n,y,s] + capacity_shortfall[t,y] >= target_mw[t,y]
+
+    for every target scope t and year y with a capacity target, and every peak slice s: firm,
+    deliverable capacity at the hour it is needed.
+    """
+    index = [(t, y, s) for (t, y) in sorted(data.capacity_targets) for s in data.peak_slices]
+
+    def capacity_target_rule(m, t, y, s):
+        firm = sum(m.imports[n, y, s] for n in data.scope_nodes[t])
+        return firm + m.capacity_shortfall[t, y] >= data.capacity_targets[(t, y)]
+
+    m.capacity_target = pyo.Constraint(pyo.Set(dimen=3, initialize=index, ordered=True), rule=capacity_target_rule)

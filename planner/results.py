@@ -1,0 +1,190 @@
+"""Solved model -> dict of tidy DataFrames (SPEC §4). No I/O here.
+
+Money is in USD million (MUSD); marginal values are converted from the NPV duals of the model to
+the money of the year they refer to (divided by the year's discount weight W_y).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+
+from .data import ModelData
+from .formulation.objective import COMPONENTS
+from .solve import SolveResult
+
+TOL = 1e-9
+
+
+def _v(var) -> float:
+    value = var.value
+    return 0.0 if value is None else float(value)
+
+
+def _online(m, data: ModelData, a: str, y: int) -> float:
+    if (a, y) in m.online_index:
+        return _v(m.online[a, y])
+    return data.fixed_online.get((a, y), 0.0)
+
+
+def builds_table(m, data: ModelData) -> pd.DataFrame:
+    """One row per asset that is online at some time: existing, committed, and each build of a candidate."""
+    rows = []
+    assets = data.assets
+    for a, r in assets.iterrows():
+        if r.status == "candidate":
+            continue
+        if not any(data.fixed_online.get((a, y), 0) > 0 for y in data.years) and r.status == "existing":
+            continue
+        rows.append(dict(asset=a, kind=r.kind, status=r.status,
+                         build_year=int(r.online_year) if pd.notna(r.online_year) else None,
+                         capacity_mw=r.capacity_mw, capex_musd=r.capex_musd if r.status != "existing" else 0.0,
+                         technology=r.technology))
+    for a, y in m.build_index:
+        fraction = _v(m.build[a, y])
+        if fraction > 1e-6:
+            r = assets.loc[a]
+            rows.append(dict(asset=a, kind=r.kind, status=r.status, build_year=y,
+                             capacity_mw=fraction * r.capacity_mw, capex_musd=fraction * r.capex_musd,
+                             technology=r.technology))
+    frame = pd.DataFrame(rows, columns=["asset", "kind", "status", "build_year", "capacity_mw", "capex_musd",
+                                        "technology"])
+    frame["build_year"] = frame["build_year"].astype("Int64")
+    return frame.sort_values(["kind", "asset", "build_year"], na_position="first").reset_index(drop=True)
+
+
+def capacity_table(m, data: ModelData) -> pd.DataFrame:
+    rows = [dict(asset=a, year=y, online_mw=data.assets.at[a, "capacity_mw"] * _online(m, data, a, y))
+            for a in data.assets.index for y in data.years]
+    frame = pd.DataFrame(rows, columns=["asset", "year", "online_mw"])
+    return frame[frame.online_mw > 1e-6].sort_values(["asset", "year"]).reset_index(drop=True)
+
+
+def dispatch_table(m, data: ModelData) -> pd.DataFrame:
+    cap = data.assets["capacity_mw"]
+    rows = []
+    for p, y, s in data.gen_index:
+        online = _online(m, data, p, y)
+        if online <= TOL:
+            continue
+        gen = _v(m.gen[p, y, s])
+        available = data.availability[(p, s)] * cap[p] * online
+        rows.append((p, y, s, gen, data.hours[s] * gen / 1000.0, max(available - gen, 0.0) * data.hours[s] / 1000.0))
+    frame = pd.DataFrame(rows, columns=["project", "year", "slice", "generation_mw", "energy_gwh", "curtailed_gwh"])
+    return _sort(frame, ["project", "year", "slice"], data)
+
+
+def flows_table(m, data: ModelData) -> pd.DataFrame:
+    cap = data.assets["capacity_mw"]
+    rows = []
+    for lk, y, s, d in data.flow_index:
+        flow = _v(m.flow[lk, y, s, d])
+        online = cap[lk] * _online(m, data, lk, y)
+        if online <= TOL:
+            continue
+        rows.append((lk, y, s, d, flow, flow / online if online > TOL else 0.0))
+    frame = pd.DataFrame(rows, columns=["link", "year", "slice", "direction", "flow_mw", "utilisation"])
+    return _sort(frame, ["link", "year", "slice", "direction"], data)
+
+
+def _sort(frame: pd.DataFrame, keys: list[str], data: ModelData) -> pd.DataFrame:
+    """Sort with slices in their scenario order (not alphabetically)."""
+    if "slice" in keys:
+        order = {s: i for i, s in enumerate(data.slices)}
+        frame = frame.assign(_o=frame["slice"].map(order))
+        keys = [("_o" if k == "slice" else k) for k in keys]
+        return frame.sort_values(keys).drop(columns="_o").reset_index(drop=True)
+    return frame.sort_values(keys).reset_index(drop=True)
+
+
+def imports_table(m, data: ModelData, result: SolveResult) -> pd.DataFrame:
+    """One row per scope (each target scope and each importing node) and year."""
+    scopes = sorted(set(data.scope_nodes)) + [n for n in data.importing_nodes if n not in data.scope_nodes]
+    scope_nodes = {**{n: [n] for n in data.importing_nodes}, **data.scope_nodes}
+    rows = []
+    for t in scopes:
+        for y in data.years:
+            per_slice = {s: sum(_v(m.imports[n, y, s]) for n in scope_nodes[t]) for s in data.slices}
+            energy = sum(data.hours[s] * v for s, v in per_slice.items()) / 1000.0
+            firm = min((per_slice[s] for s in data.peak_slices), default=np.nan)
+            e_target = data.energy_targets.get((t, y))
+            c_target = data.capacity_targets.get((t, y))
+            e_short = _v(m.energy_shortfall[t, y]) if e_target is not None else np.nan
+            c_short = _v(m.capacity_shortfall[t, y]) if c_target is not None else np.nan
+            e_price = c_price = np.nan
+            if e_target is not None and result.duals:
+                e_price = result.duals.get(m.energy_target[t, y], 0.0) * 1000.0 / data.weight[y]
+            if c_target is not None and result.duals:
+                c_price = sum(result.duals.get(m.capacity_target[t, y, s], 0.0) for s in data.peak_slices) \
+                    * 1000.0 / data.weight[y]
+            rows.append(dict(scope=t, year=y, energy_gwh=energy, target_energy_gwh=e_target,
+                             energy_shortfall_gwh=e_short, firm_mw=firm, target_capacity_mw=c_target,
+                             capacity_shortfall_mw=c_short, marginal_cost_usd_per_mwh=e_price,
+                             marginal_capacity_cost_usd_per_kw_year=c_price))
+    columns = ["scope", "year", "energy_gwh", "target_energy_gwh", "energy_shortfall_gwh", "firm_mw",
+               "target_capacity_mw", "capacity_shortfall_mw", "marginal_cost_usd_per_mwh",
+               "marginal_capacity_cost_usd_per_kw_year"]
+    return pd.DataFrame(rows, columns=columns).sort_values(["scope", "year"]).reset_index(drop=True)
+
+
+def links_table(m, data: ModelData) -> pd.DataFrame:
+    """The border gates: energy delivered and lost, peak flow and utilisation per link and year."""
+    cap = data.assets["capacity_mw"]
+    loss = data.links["loss_fraction"]
+    acc: dict[tuple[str, int], list[float]] = {}
+    for lk, y, s, d in data.flow_index:
+        flow = _v(m.flow[lk, y, s, d])
+        a = acc.setdefault((lk, y), [0.0, 0.0, 0.0, 0.0])  # sent MWh, losses MWh, peak MW
+        a[0] += data.hours[s] * flow
+        a[1] += data.hours[s] * flow * loss[lk]
+        a[2] = max(a[2], flow)
+    hours_per_year = sum(data.hours.values())
+    rows = []
+    for lk in data.links.index:
+        for y in data.years:
+            online = cap[lk] * _online(m, data, lk, y)
+            if online <= TOL:
+                continue
+            sent, lost, peak, _ = acc.get((lk, y), [0.0, 0.0, 0.0, 0.0])
+            rows.append(dict(link=lk, year=y, online_mw=online, delivered_gwh=(sent - lost) / 1000.0,
+                             losses_gwh=lost / 1000.0, peak_flow_mw=peak,
+                             utilisation=sent / (online * hours_per_year)))
+    frame = pd.DataFrame(rows, columns=["link", "year", "online_mw", "delivered_gwh", "losses_gwh", "peak_flow_mw",
+                                        "utilisation"])
+    return frame.sort_values(["link", "year"]).reset_index(drop=True)
+
+
+def prices_table(m, data: ModelData, result: SolveResult) -> pd.DataFrame:
+    """Node balance duals in USD/MWh of the year: dual x 1e6 / (hours[s] x W_y)."""
+    rows = []
+    if result.duals:
+        for (n, y, s) in m.node_balance:
+            dual = result.duals.get(m.node_balance[n, y, s], 0.0)
+            rows.append((n, y, s, dual * 1e6 / (data.hours[s] * data.weight[y])))
+    frame = pd.DataFrame(rows, columns=["node", "year", "slice", "price_usd_per_mwh"])
+    return _sort(frame, ["node", "year", "slice"], data)
+
+
+def costs_table(m, data: ModelData) -> pd.DataFrame:
+    """Per year and component: the annual cost (undiscounted) and its NPV share W_y x annual."""
+    rows = []
+    for y in data.years:
+        for c in COMPONENTS:
+            annual = float(pyo.value(getattr(m, f"cost_{c}")[y], exception=False) or 0.0)
+            rows.append(dict(year=y, component=c, undiscounted_musd=annual, discounted_musd=annual * data.weight[y]))
+    return pd.DataFrame(rows, columns=["year", "component", "undiscounted_musd", "discounted_musd"])
+
+
+def result_tables(m, data: ModelData, result: SolveResult) -> dict[str, pd.DataFrame]:
+    """Every table of SPEC §4, keyed by file stem."""
+    return {
+        "builds": builds_table(m, data),
+        "capacity": capacity_table(m, data),
+        "dispatch": dispatch_table(m, data),
+        "flows": flows_table(m, data),
+        "imports": imports_table(m, data, result),
+        "links": links_table(m, data),
+        "prices": prices_table(m, data, result),
+        "costs": costs_table(m, data),
+    }
