@@ -1,0 +1,117 @@
+"""Benchmark: model build, hand-off to HiGHS and solve time, and peak memory, for generated sizes.
+
+    python benchmarks/run.py                 # the default sizes, a table at the end
+    python benchmarks/run.py --sizes small   # one size
+
+Each size runs in its own process so that its peak memory (max RSS) is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+SIZES = {  # name: (projects, modelled years, slices per year, build mode)
+    "small": (40, 5, 12, "integer"),
+    "medium": (150, 10, 48, "continuous"),
+    "large": (300, 20, 96, "continuous"),
+    "xlarge": (400, 25, 96, "continuous"),
+}
+
+
+def scenario(n_projects: int, n_years: int, n_slices: int, build: str, seed: int = 1) -> dict:
+    """A synthetic Laos -> Vietnam system: 6 Lao zones, 3 Vietnamese nodes, links between them."""
+    rng = np.random.default_rng(seed)
+    la = [f"LA{i}" for i in range(6)]
+    vn = ["VN_N", "VN_C", "VN_H"]
+    per_season = n_slices // 2
+    slices = [{"id": f"{s}{i}", "hours": 8760 / n_slices, "season": s, "peak": i % 4 == 3}
+              for s in ("wet", "dry") for i in range(per_season)]
+    techs = {"hydro": {"lifetime_years": 50, "availability": {"wet": 0.9, "dry": 0.35}},
+             "wind": {"lifetime_years": 25, "availability": {"wet": 0.28, "dry": 0.38}},
+             "solar": {"lifetime_years": 25, "availability": {
+                 **{f"wet{i}": (0.5 if i % 4 in (1, 2) else 0.0) for i in range(per_season)},
+                 **{f"dry{i}": (0.6 if i % 4 in (1, 2) else 0.0) for i in range(per_season)}}}}
+    years = list(range(2026, 2026 + n_years))
+    projects = []
+    for i in range(n_projects):
+        status = "existing" if i < n_projects // 10 else "candidate"
+        tech = str(rng.choice(list(techs)))
+        p = {"id": f"p{i}", "technology": tech, "node": str(rng.choice(la)), "status": status,
+             "capacity_mw": float(rng.integers(50, 600)), "capex_usd_per_kw": float(rng.integers(700, 2500)),
+             "fixed_om_usd_per_kw_year": 20.0, "energy_cost_usd_per_mwh": float(rng.integers(40, 75))}
+        if status == "candidate":
+            p["sizing"] = "up_to" if tech != "hydro" else "fixed"
+            p["earliest_year"] = int(rng.choice(years))
+        if tech == "hydro":
+            p["max_energy_gwh_per_year"] = round(p["capacity_mw"] * 4.5, 1)
+        projects.append(p)
+    links = [{"id": f"x{i}", "from": n, "to": vn[i % 3], "capacity_mw": 1500.0,
+              "status": "existing" if i < 2 else "candidate", "capex_musd": 200.0, "loss_fraction": 0.02}
+             for i, n in enumerate(la)]
+    links += [{"id": f"d{i}", "from": la[i], "to": la[i + 1], "capacity_mw": 1000.0, "status": "candidate",
+               "capex_musd": 80.0, "bidirectional": True, "loss_fraction": 0.01} for i in range(5)]
+    targets = [{"scope": "VN", "year": y, "energy_gwh": 3000.0 + 1500.0 * k, "capacity_mw": 600.0 + 200.0 * k}
+               for k, y in enumerate(years)]
+    return {"name": "bench", "horizon": {"base_year": 2025, "years": years, "discount_rate": 0.08},
+            "time": {"slices": slices}, "options": {"build": build, "solver": {"mip_gap": 0.01, "time_limit_s": 1800}},
+            "nodes": [{"id": n, "country": "LA"} for n in la] + [{"id": n, "country": "VN"} for n in vn],
+            "technologies": techs, "projects": projects, "links": links, "targets": targets}
+
+
+def one(size: str) -> dict:
+    """Run one size in this process and return its measurements."""
+    from planner.data import build_model_data
+    from planner.formulation import build_model
+    from planner.scenario.schema import Scenario
+    from planner.solve import SolverSettings, solve_model
+
+    n_projects, n_years, n_slices, build = SIZES[size]
+    sc = Scenario.model_validate(scenario(n_projects, n_years, n_slices, build))
+    t0 = time.perf_counter()
+    data = build_model_data(sc)
+    t1 = time.perf_counter()
+    model = build_model(data)
+    t2 = time.perf_counter()
+    result = solve_model(model, SolverSettings(time_limit_s=1800, mip_gap=0.01), want_duals=True)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"size": size, "build": build, "columns": result.n_variables, "rows": result.n_constraints,
+            "data_s": t1 - t0, "build_s": t2 - t1, "handoff_s": result.handoff_seconds,
+            "solve_s": result.solve_seconds, "status": result.status, "peak_mb": peak_mb}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", nargs="*", default=["small", "medium", "large"], choices=list(SIZES))
+    parser.add_argument("--one", choices=list(SIZES), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(one(args.one)))
+        return
+    rows = []
+    for size in args.sizes:
+        proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--one", size],
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            print(proc.stderr, file=sys.stderr)
+            continue
+        rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        print(f"done {size}", file=sys.stderr)
+    header = f"{'size':8} {'mode':10} {'columns':>9} {'rows':>9} {'data s':>7} {'build s':>8} " \
+             f"{'handoff s':>9} {'solve s':>8} {'peak MB':>8} status"
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        print(f"{r['size']:8} {r['build']:10} {r['columns']:>9,} {r['rows']:>9,} {r['data_s']:>7.2f} "
+              f"{r['build_s']:>8.2f} {r['handoff_s']:>9.2f} {r['solve_s']:>8.2f} {r['peak_mb']:>8.0f} {r['status']}")
+
+
+if __name__ == "__main__":
+    main()
