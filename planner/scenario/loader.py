@@ -72,8 +72,8 @@ def _read_profile(time: dict, base_dir: Path, file: Path, locs: Locations, probl
         slices.append(item)
         locs[("time", "slices", item["id"])] = (str(table), f"row {i + 2}")
         for col, value in row.items():
-            if col in (id_col, "hours", "season", "peak"):
-                continue
+            if col in (id_col, "hours", "season", "peak") or (not isinstance(value, str) and pd.isna(value)):
+                continue  # an empty cell: the next source of availability applies
             availability.setdefault(str(col), {})[item["id"]] = value
             locs[("time", "profile_availability", str(col), item["id"])] = (str(table), f"row {i + 2}, column {col}")
     time["slices"] = slices
