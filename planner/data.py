@@ -73,7 +73,12 @@ class ModelData:
     energy_limited: list[str] = field(default_factory=list)
 
     def can_be_online(self, asset: str, year: int) -> bool:
-        return self.fixed_online.get((asset, year), 0.0) > 0 or bool(self.online_builds.get((asset, year)))
+        return _can_be_online(self.fixed_online, self.online_builds, asset, year)
+
+
+def _can_be_online(fixed_online: dict, online_builds: dict, asset: str, year: int) -> bool:
+    """Online for certain (existing/committed) or through some build inside its lifetime (candidate)."""
+    return fixed_online.get((asset, year), 0.0) > 0 or bool(online_builds.get((asset, year)))
 
 
 def _lifetime(own: int | None, tech: int | None, default: int) -> int:
@@ -189,7 +194,7 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
                 online_builds[(a, y)] = online
 
     def can_be_online(a: str, y: int) -> bool:
-        return fixed_online.get((a, y), 0.0) > 0 or (a, y) in online_builds
+        return _can_be_online(fixed_online, online_builds, a, y)
 
     gen_index = [(p, y, s) for p in projects.index for y in years if can_be_online(p, y)
                  for s in slices if availability[(p, s)] > 0]

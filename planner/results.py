@@ -135,7 +135,7 @@ def links_table(m, data: ModelData) -> pd.DataFrame:
     acc: dict[tuple[str, int], list[float]] = {}
     for lk, y, s, d in data.flow_index:
         flow = _v(m.flow[lk, y, s, d])
-        a = acc.setdefault((lk, y), [0.0, 0.0, 0.0, 0.0])  # sent MWh, losses MWh, peak MW
+        a = acc.setdefault((lk, y), [0.0, 0.0, 0.0])  # sent MWh, losses MWh, peak MW
         a[0] += data.hours[s] * flow
         a[1] += data.hours[s] * flow * loss[lk]
         a[2] = max(a[2], flow)
@@ -146,7 +146,7 @@ def links_table(m, data: ModelData) -> pd.DataFrame:
             online = cap[lk] * _online(m, data, lk, y)
             if online <= TOL:
                 continue
-            sent, lost, peak, _ = acc.get((lk, y), [0.0, 0.0, 0.0, 0.0])
+            sent, lost, peak = acc.get((lk, y), [0.0, 0.0, 0.0])
             rows.append(dict(link=lk, year=y, online_mw=online, delivered_gwh=(sent - lost) / 1000.0,
                              losses_gwh=lost / 1000.0, peak_flow_mw=peak,
                              utilisation=sent / (online * hours_per_year)))

@@ -185,20 +185,14 @@ def versions() -> dict[str, str]:
     """Versions of the solver and the packages that shape a result."""
     import pandas
     import pydantic
+    from pyomo.version import version as pyomo_version
 
     from . import __version__
 
-    return {"planner": __version__, "highspy": h_version(), "pyomo": pyo.__version__ if hasattr(pyo, "__version__")
-            else _pyomo_version(), "pandas": pandas.__version__, "numpy": np.__version__,
-            "pydantic": pydantic.__version__}
+    return {"planner": __version__, "highspy": h_version(), "pyomo": pyomo_version, "pandas": pandas.__version__,
+            "numpy": np.__version__, "pydantic": pydantic.__version__}
 
 
 def h_version() -> str:
     h = _new_highs()
     return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
-
-
-def _pyomo_version() -> str:
-    from pyomo.version import version
-
-    return version
