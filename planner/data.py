@@ -48,6 +48,7 @@ class ModelData:
     node_country: dict[str, str]
     importing_nodes: list[str]
     max_import_mw: dict[str, float]
+    max_import_mw_by_scope: dict[str, float]  # scope -> MW over its importing nodes, every slice
     assets: pd.DataFrame  # index asset id; kind, status, sizing, capacity_mw, lifetime_years, costs
     projects: pd.DataFrame  # index project id; node, technology, energy_cost_usd_per_mwh, ...
     links: pd.DataFrame  # index link id; from, to, loss_fraction, bidirectional
@@ -133,8 +134,10 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
         cost = p.energy_cost_usd_per_mwh if p.energy_cost_usd_per_mwh is not None else tech.energy_cost_usd_per_mwh
         emis = p.emissions_t_per_mwh if p.emissions_t_per_mwh is not None else tech.emissions_t_per_mwh
         capex_musd = (capex_kw or 0.0) * p.capacity_mw / 1000.0
-        tariff_excluded = (p.status == "candidate" and limits.max_tariff_usd_per_mwh is not None
-                           and (cost or 0.0) > limits.max_tariff_usd_per_mwh)
+        tariff = p.tariff_usd_per_mwh if p.tariff_usd_per_mwh is not None else tech.tariff_usd_per_mwh
+        tariff = tariff if tariff is not None else (cost or 0.0)
+        ceiling = limits.tariff_ceiling(p.technology)
+        tariff_excluded = p.status == "candidate" and ceiling is not None and tariff > ceiling
         if tariff_excluded:
             excluded.append(p.id)
         asset_rows.append(dict(
@@ -146,7 +149,7 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
             technology=p.technology, name=p.name or p.id))
         project_rows.append(dict(
             project=p.id, node=p.node, technology=p.technology, energy_cost_usd_per_mwh=cost or 0.0,
-            emissions_t_per_mwh=emis or 0.0, max_energy_gwh_per_year=p.max_energy_gwh_per_year))
+            tariff_usd_per_mwh=tariff, emissions_t_per_mwh=emis or 0.0, max_energy_gwh_per_year=p.max_energy_gwh_per_year))
         for s, a in _availability(scenario, p).items():
             availability[(p.id, s)] = a
     for link in scenario.links:
@@ -166,7 +169,7 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
         "latest_year", "capex_musd", "annuity_musd_per_year", "fixed_om_musd_per_year", "excluded",
         "technology", "name"]).set_index("asset")
     projects = pd.DataFrame(project_rows, columns=[
-        "project", "node", "technology", "energy_cost_usd_per_mwh", "emissions_t_per_mwh",
+        "project", "node", "technology", "energy_cost_usd_per_mwh", "tariff_usd_per_mwh", "emissions_t_per_mwh",
         "max_energy_gwh_per_year"]).set_index("project")
     links = pd.DataFrame(link_rows, columns=["link", "from_node", "to_node", "loss_fraction",
                                              "bidirectional"]).set_index("link")
@@ -204,7 +207,7 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
 
     energy_targets, capacity_targets = _targets(scenario, years)
     scope_nodes = {}
-    for scope, _ in list(energy_targets) + list(capacity_targets):
+    for scope in [s for s, _ in list(energy_targets) + list(capacity_targets)] + list(limits.max_import_mw_by_scope):
         scope_nodes[scope] = [n for n in importing_nodes if n == scope or node_country[n] == scope]
 
     requires = sorted({(a.id, r) for a in list(scenario.projects) + list(scenario.links) for r in a.requires})
@@ -225,6 +228,7 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
         peak_slices=[s.id for s in scenario.time.slices if s.peak], nodes=list(node_country),
         node_country=node_country, importing_nodes=importing_nodes,
         max_import_mw={n.id: n.max_import_mw for n in scenario.nodes if n.max_import_mw is not None},
+        max_import_mw_by_scope=dict(limits.max_import_mw_by_scope),
         assets=assets, projects=projects, links=links, fixed_online=fixed_online, build_years=build_years,
         online_builds=online_builds, availability=availability, gen_index=gen_index, flow_index=flow_index,
         import_index=import_index, energy_targets=energy_targets, capacity_targets=capacity_targets,

@@ -33,7 +33,7 @@ def mutate(path: str, value):
             if isinstance(node, list):
                 node = next(x for x in node if x.get("id") == p)
             else:
-                node = node[p]
+                node = node.setdefault(p, {})
         if isinstance(node, list):
             node.append(value)
         elif isinstance(node.get(parts[-1]), list) and isinstance(value, dict):
@@ -91,6 +91,13 @@ CASES = [
     ("latest before earliest", lambda d: mutate("projects.cand.latest_year", 2020)(
         mutate("projects.cand.earliest_year", 2025)(d)), ["projects[cand]", "latest_year 2020 is before"]),
     ("name with spaces", mutate("name", "my run"), ["name", "pattern"]),
+    ("tariff ceiling for an unknown technology", mutate("limits.max_tariff_usd_per_mwh", {"wnd": 60}),
+     ["limits.max_tariff_usd_per_mwh.wnd", "unknown technology 'wnd'"]),
+    ("import limit for an unknown scope", mutate("limits.max_import_mw_by_scope", {"VNX": 100}),
+     ["limits.max_import_mw_by_scope.VNX", "unknown scope 'VNX'"]),
+    ("import limit on the exporting country", mutate("limits.max_import_mw_by_scope", {"LA": 100}),
+     ["limits.max_import_mw_by_scope.LA", "not in the importing country"]),
+    ("negative tariff", mutate("projects.hydro1.tariff_usd_per_mwh", -1), ["projects[hydro1].tariff_usd_per_mwh", "greater than or equal"]),
 ]
 
 

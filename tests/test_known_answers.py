@@ -181,6 +181,43 @@ def test_tariff_ceiling_excludes_dear_candidates(solve):
     assert capped.summary["excluded_by_tariff"] == ["X"]
 
 
+def test_tariff_ceiling_per_technology_reads_the_tariff_not_the_energy_cost(solve):
+    # Cost view: X (hydro) energy cost 0, no capex: 0 MUSD; Y (coal) annuity 100 MUSD / 10 = 10 MUSD
+    # plus energy cost 30 -> 10 + 876 * 30 / 1000 = 36.28 MUSD. X's PPA tariff is 70, Y's 65. Ceilings: hydro 69.5, coal 70.2 -> X is excluded
+    # (70 > 69.5) although its energy cost is 0; Y (65 <= 70.2) is built. With the hydro ceiling at 70
+    # X stays (not strictly above) and wins at 0 MUSD. A technology without a ceiling is not capped.
+    projects = [project("X", 100, "candidate", tariff_usd_per_mwh=70),
+                project("Y", 100, "candidate", technology="coal", energy_cost_usd_per_mwh=30, capex_usd_per_kw=1000,
+                        tariff_usd_per_mwh=65)]
+    target = [{"scope": "VN", "year": 2025, "energy_gwh": 876}]
+    capped = solve(tiny(projects=projects, targets=target,
+                        limits={"max_tariff_usd_per_mwh": {"hydro": 69.5, "coal": 70.2}}))
+    assert set(built(capped)) == {("Y", 2025)}
+    assert capped.summary["objective_musd"] == pytest.approx(36.28, rel=REL)
+    assert capped.summary["excluded_by_tariff"] == ["X"]
+    at_ceiling = solve(tiny(projects=projects, targets=target, limits={"max_tariff_usd_per_mwh": {"hydro": 70}}))
+    assert set(built(at_ceiling)) == {("X", 2025)}
+    assert at_ceiling.summary["objective_musd"] == pytest.approx(0, abs=1e-9)
+
+
+def test_import_limit_of_a_whole_country(solve):
+    # Two VN nodes, each fed by its own 100 MW plant at 10 USD/MWh over its own line; VN as a whole
+    # may absorb 150 MW in any slice. Target 1752 GWh (= 200 MW all year) -> only 150 MW * 8.76 =
+    # 1314 GWh can come in: 1314 * 10 / 1000 = 13.14 MUSD + 438 GWh short * 500 = 219 MUSD.
+    run = solve(tiny(nodes=[{"id": "LA", "country": "LA"}, {"id": "VN", "country": "VN"},
+                            {"id": "VN2", "country": "VN"}],
+                     links=[{"id": "line", "from": "LA", "to": "VN", "capacity_mw": 100, "status": "existing"},
+                            {"id": "line2", "from": "LA", "to": "VN2", "capacity_mw": 100, "status": "existing"}],
+                     projects=[project("a", 100, energy_cost_usd_per_mwh=10),
+                               project("b", 100, energy_cost_usd_per_mwh=10)],
+                     targets=[{"scope": "VN", "year": 2025, "energy_gwh": 1752}],
+                     limits={"max_import_mw_by_scope": {"VN": 150}}))
+    row = imports(run)
+    assert row.energy_gwh == pytest.approx(1314, rel=REL)
+    assert row.energy_shortfall_gwh == pytest.approx(438, rel=REL)
+    assert run.summary["objective_musd"] == pytest.approx(13.14 + 219, rel=REL)
+
+
 def test_co2_price_switches_from_coal_to_hydro(solve):
     # Coal 50 USD/MWh, 1 t/MWh; hydro 65 USD/MWh. At 20 USD/t coal costs 70: hydro wins.
     coal = project("coal", 100, technology="coal", energy_cost_usd_per_mwh=50, emissions_t_per_mwh=1.0)

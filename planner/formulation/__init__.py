@@ -36,6 +36,7 @@ FAMILIES = (
     limits.add_max_new_capacity,
     limits.add_capex_budget,
     limits.add_tariff_ceiling,
+    limits.add_scope_import_limit,
     # objective
     objective.add_cost_components,
     objective.add_objective,

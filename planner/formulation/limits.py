@@ -1,4 +1,4 @@
-"""Limits on the plan: build rate, capex budget, tariff ceiling (SPEC §3 family 8).
+"""Limits on the plan: build rate, capex budget, tariff ceiling, import limit of a scope (SPEC §3 family 8).
 
 The CO2 price is a cost term and lives in objective.py.
 """
@@ -49,10 +49,28 @@ def add_capex_budget(m: pyo.ConcreteModel, data: ModelData) -> None:
 
 
 def add_tariff_ceiling(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """build[p,y] does not exist for candidate p with energy_cost_usd_per_mwh[p] > max_tariff_usd_per_mwh
+    """build[p,y] does not exist for candidate p with tariff[p] > ceiling[technology_p]
+
+    tariff[p] is the project's tariff_usd_per_mwh (or its technology's), else its energy cost; the
+    ceiling is limits.max_tariff_usd_per_mwh, one number or one per technology.
 
     The ceiling is enforced by sparsity: ``data.build_years`` leaves such candidates out, so they
     can never come online; existing and committed projects still run. The excluded ids are kept on
     the model (``m.excluded_by_tariff``) and reported in builds.csv and summary.json.
     """
     m.excluded_by_tariff = pyo.Set(initialize=sorted(data.excluded_by_tariff), ordered=True)
+
+
+def add_scope_import_limit(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """sum_{n in scope} import[n,y,s] <= max_import_mw_by_scope[scope]   for every scope, year y, slice s
+
+    A limit on what a whole scope (a country, or a node) absorbs in any slice, e.g. "imports stay
+    at or below 10 % of peak demand". A node's own ``max_import_mw`` is a bound on its variable.
+    """
+    index = [(sc, y, s) for sc in sorted(data.max_import_mw_by_scope) for y in data.years for s in data.slices]
+
+    def scope_import_limit_rule(m, sc, y, s):
+        return sum(m.imports[n, y, s] for n in data.scope_nodes[sc]) <= data.max_import_mw_by_scope[sc]
+
+    m.scope_import_limit = pyo.Constraint(pyo.Set(dimen=3, initialize=index, ordered=True),
+                                          rule=scope_import_limit_rule)

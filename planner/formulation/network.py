@@ -63,3 +63,4 @@ def add_link_capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
         return m.flow[lk, y, s, d] <= capacity[lk] * online_fraction(m, data, lk, y)
 
     m.link_capacity = pyo.Constraint(m.flow_index, rule=link_capacity_rule)
+

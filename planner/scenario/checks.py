@@ -113,14 +113,27 @@ def cross_checks(data: dict, where: Where, problems: Problems) -> None:
             if link.get(end) is not None and str(link[end]) not in node_ids:
                 add(("links", lid, end), f"unknown node '{link[end]}'{did_you_mean(link[end], node_ids)}")
         check_refs("links", link)
-    for t in targets:
-        scope = t.get("scope")
-        if scope is not None and str(scope) not in node_ids and str(scope) not in countries:
-            add(("targets", entity_key(("targets",), t), "scope"),
-                f"unknown scope '{scope}': give a node id or a country code "
+    def check_scope(path: tuple, scope: Any) -> None:
+        if str(scope) not in node_ids and str(scope) not in countries:
+            add(path, f"unknown scope '{scope}': give a node id or a country code "
                 f"({', '.join(countries)}){did_you_mean(scope, node_ids + countries)}")
-        elif scope is not None:
-            scope_countries = {str(n.get("country")) for n in nodes if str(n.get("id")) == str(scope)} or {str(scope)}
-            if importing not in scope_countries:
-                add(("targets", entity_key(("targets",), t), "scope"),
-                    f"scope '{scope}' is not in the importing country ({importing}); imports are only absorbed there")
+            return
+        scope_countries = {str(n.get("country")) for n in nodes if str(n.get("id")) == str(scope)} or {str(scope)}
+        if importing not in scope_countries:
+            add(path, f"scope '{scope}' is not in the importing country ({importing}); imports are only absorbed there")
+
+    for t in targets:
+        if t.get("scope") is not None:
+            check_scope(("targets", entity_key(("targets",), t), "scope"), t["scope"])
+    limits = data.get("limits") if isinstance(data.get("limits"), dict) else {}
+    by_scope = limits.get("max_import_mw_by_scope")
+    if isinstance(by_scope, dict):
+        for scope in by_scope:
+            check_scope(("limits", "max_import_mw_by_scope", scope), scope)
+    ceilings = limits.get("max_tariff_usd_per_mwh")
+    if isinstance(ceilings, dict):
+        for tech in ceilings:
+            if str(tech) not in techs:
+                add(("limits", "max_tariff_usd_per_mwh", tech),
+                    f"unknown technology '{tech}'{did_you_mean(tech, list(techs))}: a ceiling per technology "
+                    f"names a technology defined under technologies")

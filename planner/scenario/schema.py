@@ -7,7 +7,7 @@ validators; checks across entities (references, ids) live in ``checks.py``.
 
 from __future__ import annotations
 
-from typing import Literal, Optional, Union
+from typing import Annotated, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -158,6 +158,7 @@ class Technology(Strict):
     capex_usd_per_kw: Optional[float] = Field(default=None, ge=0, le=30_000)
     fixed_om_usd_per_kw_year: Optional[float] = Field(default=None, ge=0, le=2_000)
     energy_cost_usd_per_mwh: Optional[float] = Field(default=None, ge=0, le=5_000)
+    tariff_usd_per_mwh: Optional[float] = Field(default=None, ge=0, le=5_000)
     emissions_t_per_mwh: Optional[float] = Field(default=None, ge=0, le=3)
 
     @field_validator("availability")
@@ -206,6 +207,7 @@ class Project(_Asset):
     capex_usd_per_kw: Optional[float] = Field(default=None, ge=0, le=30_000)
     fixed_om_usd_per_kw_year: Optional[float] = Field(default=None, ge=0, le=2_000)
     energy_cost_usd_per_mwh: Optional[float] = Field(default=None, ge=0, le=5_000)
+    tariff_usd_per_mwh: Optional[float] = Field(default=None, ge=0, le=5_000)
     max_energy_gwh_per_year: Optional[float] = Field(default=None, ge=0, le=1_000_000)
     emissions_t_per_mwh: Optional[float] = Field(default=None, ge=0, le=3)
     availability: Optional[Availability] = None
@@ -278,7 +280,17 @@ class Limits(Strict):
     max_new_capacity_mw_per_year: Optional[float] = Field(default=None, ge=0, le=1_000_000)
     capex_budget_musd_per_year: Optional[float] = Field(default=None, ge=0, le=1_000_000)
     co2_price_usd_per_t: float = Field(default=0.0, ge=0, le=10_000)
-    max_tariff_usd_per_mwh: Optional[float] = Field(default=None, ge=0, le=5_000)
+    # one ceiling for every candidate, or one per technology id (a technology not named has none)
+    max_tariff_usd_per_mwh: Union[None, Annotated[float, Field(ge=0, le=5_000)],
+                                  dict[str, Annotated[float, Field(ge=0, le=5_000)]]] = None
+    # most MW absorbed in any slice, summed over a scope's importing nodes (scope: node id or country)
+    max_import_mw_by_scope: dict[str, Annotated[float, Field(ge=0, le=2_000_000)]] = Field(default_factory=dict)
+
+    def tariff_ceiling(self, technology: str) -> Optional[float]:
+        """The ceiling that applies to a candidate of this technology, or None."""
+        if isinstance(self.max_tariff_usd_per_mwh, dict):
+            return self.max_tariff_usd_per_mwh.get(technology)
+        return self.max_tariff_usd_per_mwh
 
 
 class Scenario(Strict):
