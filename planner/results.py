@@ -62,7 +62,12 @@ def capacity_table(m, data: ModelData) -> pd.DataFrame:
 
 
 def dispatch_table(m, data: ModelData) -> pd.DataFrame:
+    """Generation per project, year and slice; ``curtailed_gwh`` is energy that could have been made
+    and was not. For an energy-limited project (a reservoir) only what exceeds the energy left in
+    its yearly limit counts: the yearly spill max(0, min(available, limit) - generated) is shared
+    among the slices in proportion to their unused availability."""
     cap = data.assets["capacity_mw"]
+    limit = data.projects["max_energy_gwh_per_year"]
     rows = []
     for p, y, s in data.gen_index:
         online = _online(m, data, p, y)
@@ -72,6 +77,16 @@ def dispatch_table(m, data: ModelData) -> pd.DataFrame:
         available = data.availability[(p, s)] * cap[p] * online
         rows.append((p, y, s, gen, data.hours[s] * gen / 1000.0, max(available - gen, 0.0) * data.hours[s] / 1000.0))
     frame = pd.DataFrame(rows, columns=["project", "year", "slice", "generation_mw", "energy_gwh", "curtailed_gwh"])
+    limited = frame.project.isin(data.energy_limited)
+    if limited.any():
+        sub = frame[limited]
+        by = [sub.project, sub.year]
+        unused = sub.groupby(by).curtailed_gwh.transform("sum")
+        made = sub.groupby(by).energy_gwh.transform("sum")
+        allowed = sub.project.map(limit).astype(float) * sub.apply(lambda r: _online(m, data, r.project, r.year), axis=1)
+        spill = ((made + unused).clip(upper=allowed) - made).clip(lower=0.0)
+        share = (sub.curtailed_gwh / unused.where(unused > 0)).fillna(0.0)
+        frame.loc[limited, "curtailed_gwh"] = spill * share
     return _sort(frame, ["project", "year", "slice"], data)
 
 
@@ -121,10 +136,12 @@ def imports_table(m, data: ModelData, result: SolveResult) -> pd.DataFrame:
             rows.append(dict(scope=t, year=y, energy_gwh=energy, target_energy_gwh=e_target,
                              energy_shortfall_gwh=e_short, firm_mw=firm, target_capacity_mw=c_target,
                              capacity_shortfall_mw=c_short, marginal_cost_usd_per_mwh=e_price,
-                             marginal_capacity_cost_usd_per_kw_year=c_price))
+                             marginal_capacity_cost_usd_per_kw_year=c_price,
+                             peak_import_mw=max(per_slice.values(), default=np.nan),
+                             import_limit_mw=data.max_import_mw_by_scope.get(t, data.max_import_mw.get(t))))
     columns = ["scope", "year", "energy_gwh", "target_energy_gwh", "energy_shortfall_gwh", "firm_mw",
                "target_capacity_mw", "capacity_shortfall_mw", "marginal_cost_usd_per_mwh",
-               "marginal_capacity_cost_usd_per_kw_year"]
+               "marginal_capacity_cost_usd_per_kw_year", "peak_import_mw", "import_limit_mw"]
     return pd.DataFrame(rows, columns=columns).sort_values(["scope", "year"]).reset_index(drop=True)
 
 

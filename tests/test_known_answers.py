@@ -285,3 +285,15 @@ def test_conventions_crf_and_weights():
     assert w[2026] == pytest.approx(1.08 ** -1 + 1.08 ** -2)
     assert w[2030] == pytest.approx(sum(1.08 ** -(t - 2025) for t in range(2030, 2036)))
     assert year_weights([2030], 2025, 0.0, None) == {2030: 1.0}
+
+
+@pytest.mark.parametrize("target_gwh, curtailed", [(438, 0.0), (200, 238.0)])
+def test_a_reservoir_is_curtailed_only_below_its_energy_limit(solve, target_gwh, curtailed):
+    # 100 MW hydro, availability 1 (876 GWh possible) but 438 GWh of water a year. Delivering all
+    # 438 GWh spills nothing (the rest is water it never had); delivering 200 GWh spills 238 GWh.
+    run = solve(tiny(projects=[project("dam", 100, energy_cost_usd_per_mwh=10, max_energy_gwh_per_year=438)],
+                     targets=[{"scope": "VN", "year": 2025, "energy_gwh": target_gwh}],
+                     limits={"max_import_mw_by_scope": {"VN": target_gwh / 8.76}}))
+    d = run.tables["dispatch"].iloc[0]
+    assert d.energy_gwh == pytest.approx(target_gwh, rel=REL)
+    assert d.curtailed_gwh == pytest.approx(curtailed, abs=1e-6)

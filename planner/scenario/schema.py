@@ -185,6 +185,7 @@ class _Asset(Strict):
     lifetime_years: Optional[int] = Field(default=None, ge=1, le=150)
     requires: list[str] = Field(default_factory=list)
     excludes: list[str] = Field(default_factory=list)
+    source: Optional[str] = None  # where the numbers come from (free text, not used by the model)
 
     @model_validator(mode="after")
     def _status_years(self):
@@ -266,6 +267,7 @@ class Target(Strict):
     year: int = YEAR
     energy_gwh: Optional[float] = Field(default=None, ge=0, le=10_000_000)
     capacity_mw: Optional[float] = Field(default=None, ge=0, le=2_000_000)
+    source: Optional[str] = None  # where the numbers come from (free text, not used by the model)
 
     @model_validator(mode="after")
     def _something(self):
