@@ -1,16 +1,13 @@
-"""Properties that must hold on any scenario, checked on generated ones from the written tables:
-energy balances close per node, year (and slice at exporting nodes), costs add up to the objective,
-targets are met or their shortfall reported, nothing exceeds what is online."""
+"""Properties that must hold on any scenario (tests/checks.py), checked on generated scenarios in
+both build modes."""
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
-from planner.data import year_weights
-
-TOL = 1e-6
+from tests.checks import (assert_balances_close, assert_costs_add_up, assert_nothing_exceeds_what_is_online,
+                          assert_targets_met_or_reported)
 
 
 def generated(seed: int, build: str) -> dict:
@@ -87,71 +84,20 @@ def runs(tmp_path_factory):
 
 @pytest.mark.parametrize("case", CASES)
 def test_balances_close(runs, case):
-    run = runs[case]
-    assert run.summary["status"] == "optimal"
-    data, t = run.data, run.tables
-    d = t["dispatch"].assign(node=lambda f: f.project.map(data.projects["node"]))
-    f = t["flows"].merge(data.links, left_on="link", right_index=True)
-    f["src"] = np.where(f.direction == "forward", f.from_node, f.to_node)
-    f["dst"] = np.where(f.direction == "forward", f.to_node, f.from_node)
-    f["recv_mw"] = f.flow_mw * (1 - f.loss_fraction)
-    supply = d.groupby(["node", "year", "slice"]).generation_mw.sum()
-    inflow = f.groupby(["dst", "year", "slice"]).recv_mw.sum().rename_axis(["node", "year", "slice"])
-    outflow = f.groupby(["src", "year", "slice"]).flow_mw.sum().rename_axis(["node", "year", "slice"])
-    net = supply.add(inflow, fill_value=0).sub(outflow, fill_value=0)
-    scale = max(1.0, float(supply.abs().max()))
-    exporting = net[net.index.get_level_values("node").str.startswith("LA")]
-    assert (exporting.abs() <= TOL * scale).all(), exporting[exporting.abs() > TOL * scale]
-    hours = pd.Series(data.hours)
-    net_gwh = (net * net.index.get_level_values("slice").map(hours).to_numpy() / 1000).groupby(["node", "year"]).sum()
-    imports = t["imports"].set_index(["scope", "year"]).energy_gwh
-    for (node, year), value in net_gwh.items():
-        if node in data.importing_nodes:
-            assert value == pytest.approx(imports[(node, year)], rel=TOL, abs=TOL * scale)
-    vn_total = imports[[i for i in imports.index if i[0] in data.importing_nodes]].groupby(level=1).sum()
-    assert np.allclose(vn_total.to_numpy(), imports.xs("VN", level=0).to_numpy(), rtol=TOL)
+    assert runs[case].summary["status"] == "optimal"
+    assert_balances_close(runs[case])
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_costs_add_up(runs, case):
-    run = runs[case]
-    data, t = run.data, run.tables
-    costs = t["costs"]
-    assert costs.discounted_musd.sum() == pytest.approx(run.summary["objective_musd"], rel=TOL)
-    w = year_weights(data.years, 2025, 0.07, 2034)
-    assert np.allclose(costs.discounted_musd, costs.undiscounted_musd * costs.year.map(w), rtol=TOL)
-    d = t["dispatch"]
-    energy = (d.energy_gwh * d.project.map(data.projects["energy_cost_usd_per_mwh"]) / 1000).groupby(d.year).sum()
-    table_energy = costs[costs.component == "energy"].set_index("year").undiscounted_musd
-    assert np.allclose(energy.reindex(table_energy.index, fill_value=0), table_energy, rtol=TOL, atol=1e-9)
-    cap = t["capacity"].merge(data.assets[["annuity_musd_per_year", "capacity_mw"]], left_on="asset", right_index=True)
-    capex = (cap.online_mw / cap.capacity_mw * cap.annuity_musd_per_year).groupby(cap.year).sum()
-    table_capex = costs[costs.component == "capex"].set_index("year").undiscounted_musd
-    assert np.allclose(capex.reindex(table_capex.index, fill_value=0), table_capex, rtol=TOL, atol=1e-9)
+    assert_costs_add_up(runs[case])
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_targets_met_or_shortfall_reported(runs, case):
-    imports = runs[case].tables["imports"]
-    e = imports.dropna(subset=["target_energy_gwh"])
-    assert (e.energy_gwh + e.energy_shortfall_gwh >= e.target_energy_gwh * (1 - TOL) - TOL).all()
-    c = imports.dropna(subset=["target_capacity_mw"])
-    assert (c.firm_mw + c.capacity_shortfall_mw >= c.target_capacity_mw * (1 - TOL) - TOL).all()
+    assert_targets_met_or_reported(runs[case])
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_nothing_exceeds_what_is_online(runs, case):
-    run = runs[case]
-    data, t = run.data, run.tables
-    assert (t["flows"].utilisation <= 1 + TOL).all()
-    d = t["dispatch"]
-    avail = [data.availability[(p, s)] for p, s in zip(d.project, d.slice)]
-    online = t["capacity"].set_index(["asset", "year"]).online_mw
-    limit = np.array(avail) * online.reindex(list(zip(d.project, d.year))).fillna(0).to_numpy()
-    assert (d.generation_mw.to_numpy() <= limit * (1 + TOL) + TOL).all()
-    b = t["builds"]
-    if case[1] == "integer":
-        fixed = b[(b.status == "candidate") & b.asset.map(data.assets["sizing"]).eq("fixed")]
-        assert np.allclose(fixed.capacity_mw, fixed.asset.map(data.assets["capacity_mw"]))
-    total = b[b.status == "candidate"].groupby("asset").capacity_mw.sum()
-    assert (total <= total.index.map(data.assets["capacity_mw"]) * (1 + TOL)).all()
+    assert_nothing_exceeds_what_is_online(runs[case])
