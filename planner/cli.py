@@ -7,13 +7,15 @@ Exit status: 0 solved, 2 bad input, 3 infeasible (e.g. strict targets that canno
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+import pandas as pd
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .data import build_model_data
@@ -126,6 +128,117 @@ def solve(
         print(json.dumps({**run.summary, "out": str(target)}, indent=2, default=str))
     elif not quiet:
         _print_run(run, target)
+
+
+@app.command()
+def compare(
+    result_dirs: List[Path] = typer.Argument(..., help="Result folders written by planner solve (the first is the reference)"),
+    out_file: Path = typer.Option(Path("comparison.xlsx"), "--out", help="Workbook to write; its CSVs go to a folder of the same name"),
+    force: bool = typer.Option(False, "--force", help="Replace an existing workbook and CSV folder"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success"),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary sheet as JSON"),
+) -> None:
+    """Put several result folders side by side in one workbook (and CSVs)."""
+    from .compare import CompareError, read_results, write_comparison_workbook
+
+    if out_file.suffix.lower() != ".xlsx":
+        err.print(f"[red]--out {out_file}[/]: give a .xlsx file name")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    try:
+        folders = read_results(result_dirs)
+        tables = write_comparison_workbook(folders, out_file, force=force)
+    except CompareError as exc:
+        err.print(f"[bold red]cannot compare:[/] {exc}", highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    except OutputExistsError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    summary = tables["summary"]
+    if as_json:
+        print(summary.set_index("metric").to_json(orient="columns", indent=2))
+    elif not quiet:
+        table = Table(title="Comparison")
+        for col in summary.columns:
+            table.add_column(str(col), justify="left" if col == "metric" else "right")
+        shown = ["status", "objective_musd", *[m for m in summary.metric if m.endswith("(discounted)")],
+                 "new_project_mw", "new_link_mw"]
+        for _, row in summary[summary.metric.isin(shown)].iterrows():
+            table.add_row(*[_fmt(v) for v in row])
+        out.print(table)
+        out.print(f"written {out_file} and {out_file.with_suffix('')}/")
+
+
+@app.command()
+def sweep(
+    scenarios: List[Path] = typer.Argument(..., help="Scenario or variant files, or one sweep YAML (a top-level 'sweep' key)"),
+    grid: Optional[List[str]] = typer.Option(None, "--grid", help="path=v1,v2,... : one run per value, crossed with the other --grid (repeatable)"),
+    set_: Optional[List[str]] = typer.Option(None, "--set", help="Override a field in every run: path=value (repeatable)"),
+    out_dir: Path = typer.Option(..., "--out", help="Folder for all runs, index.csv and comparison.xlsx"),
+    workers: int = typer.Option(min(2, os.cpu_count() or 1), "--workers", min=1, help="Local worker processes"),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:8786) instead of local processes"),
+    force: bool = typer.Option(False, "--force", help="Replace an existing sweep folder"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or table"),
+    as_json: bool = typer.Option(False, "--json", help="Print the index as JSON"),
+) -> None:
+    """Run a set of variants or a grid of --set values in parallel; one folder, one index, one workbook."""
+    from .sweep import SweepError, is_sweep_file, parse_grid, plan_runs, read_sweep_file, run_sweep, worst_exit
+
+    try:
+        files, fixed = list(scenarios), list(set_ or ())
+        grid_values = parse_grid(list(grid or ()))
+        if len(files) == 1 and files[0].is_file() and is_sweep_file(files[0]):
+            files, from_file, file_sets = read_sweep_file(files[0])
+            grid_values = {**from_file, **grid_values}
+            fixed = file_sets + fixed
+        missing = [str(f) for f in files if not f.is_file()]
+        if missing:
+            raise SweepError(f"scenario file(s) not found: {', '.join(missing)}")
+        specs = plan_runs(files, grid_values, fixed)
+    except SweepError as exc:
+        err.print(f"[bold red]cannot start the sweep:[/] {exc}", highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if out_dir.exists() and not force:
+        err.print(f"[red]{out_dir} exists[/]: use --force to replace it, or --out another folder")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    where = f"Dask scheduler {scheduler}" if scheduler else f"{workers} local process(es)"
+    show = not (quiet or as_json)
+    try:
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=err, transient=True, disable=not show) as bar:
+            task = bar.add_task(f"{len(specs)} runs on {where}", total=len(specs))
+
+            def progress(outcome) -> None:
+                bar.advance(task)
+                if show and outcome.status not in ("optimal", "feasible"):
+                    bar.console.print(f"[red]{outcome.spec.run_id}: {outcome.status}[/] {outcome.message[:300]}",
+                                      highlight=False)
+
+            index = run_sweep(specs, out_dir, workers=workers, scheduler=scheduler, force=force, progress=progress)
+    except SweepError as exc:
+        err.print(f"[bold red]sweep failed:[/] {exc}", highlight=False)
+        raise typer.Exit(EXIT_SOLVER)
+    except OutputExistsError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if as_json:
+        print(index.to_json(orient="records", indent=2))
+    elif not quiet:
+        table = Table(title=f"Sweep: {len(index)} runs")
+        shown = [c for c in index.columns if c not in ("scenario", "folder", "message", "solve_seconds")]
+        for col in shown:
+            table.add_column(col, justify="right" if col in ("objective_musd", "energy_shortfall_gwh",
+                                                             "capacity_shortfall_mw") else "left")
+        for _, row in index.iterrows():
+            table.add_row(*[_fmt(None if pd.isna(row[c]) else row[c]) for c in shown])
+        out.print(table)
+        out.print(f"written {out_dir}/ (index.csv, comparison.xlsx, runs/)")
+    raise typer.Exit(worst_exit(index))
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return "" if value is None else str(value)
 
 
 def _no_solution(run: Run, as_json: bool) -> None:

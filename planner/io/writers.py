@@ -121,3 +121,49 @@ def _replace(tmp: Path, out_dir: Path) -> None:
         os.replace(backup, out_dir)
         raise
     shutil.rmtree(backup, ignore_errors=True)
+
+
+def write_table_workbook(tables: dict[str, pd.DataFrame], path: Path, readme: list[tuple[str, str]],
+                         key_columns: dict[str, int]) -> None:
+    """A workbook for reading as it is: README first, one sheet per table, header row and the
+    first ``key_columns[sheet]`` columns frozen, widths from the content, numbers formatted
+    (thousands separators, years plain)."""
+    write_workbook(tables, path, readme)
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    for name, frame in tables.items():
+        ws = book[name[:31]]
+        keys = key_columns.get(name, 1)
+        ws.freeze_panes = ws.cell(row=2, column=keys + 1).coordinate
+        for j, col in enumerate(frame.columns, start=1):
+            fmt = "0" if col in ("year", "build_year") or frame[col].dtype.name == "Int64" else "#,##0.0##"
+            for row in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+                cell = row[0]
+                if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
+                    cell.number_format = fmt
+    book.save(path)
+
+
+def write_comparison(tables: dict[str, pd.DataFrame], xlsx_path: Path, readme: list[tuple[str, str]],
+                     key_columns: dict[str, int], force: bool = False) -> tuple[Path, Path]:
+    """comparison.xlsx and a folder of the same name with one CSV per sheet, both atomically; an
+    existing workbook or folder is replaced only with ``force`` and only once the new one is ready."""
+    xlsx_path = Path(xlsx_path)
+    csv_dir = xlsx_path.with_suffix("")
+    for target in (xlsx_path, csv_dir):
+        if target.exists() and not force:
+            raise OutputExistsError(f"{target} exists; use --force to replace it (or --out another file)")
+    xlsx_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{csv_dir.name}.tmp-", dir=xlsx_path.parent))
+    try:
+        csvs = tmp / "csv"
+        csvs.mkdir()
+        for name, frame in tables.items():
+            write_csv(frame, csvs / f"{name}.csv")
+        write_table_workbook(tables, tmp / "book.xlsx", readme, key_columns)
+        _replace(csvs, csv_dir)
+        os.replace(tmp / "book.xlsx", xlsx_path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return xlsx_path, csv_dir

@@ -1,0 +1,299 @@
+"""Several result folders -> side-by-side comparison tables (``planner compare``, SPEC §5).
+
+Reads only what ``planner solve`` wrote (the CSV tables, summary.json, the resolved scenario.yaml),
+so folders from different machines, versions or sweeps compare alike. Every table is wide in the
+scenarios (one column per result folder, in the order given) so that it reads in a spreadsheet as
+it is; the first folder is the reference of the ``differences`` and ``build_changes`` tables.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+RESULT_TABLES = ("builds", "capacity", "imports", "links", "costs")
+COST_COMPONENTS = ("capex", "fixed_om", "energy", "co2", "penalty")
+BY_YEAR_QUANTITIES = ("energy_gwh", "target_energy_gwh", "energy_shortfall_gwh", "firm_mw", "target_capacity_mw",
+                      "capacity_shortfall_mw", "marginal_cost_usd_per_mwh", "marginal_capacity_cost_usd_per_kw_year")
+LINK_QUANTITIES = ("delivered_gwh", "losses_gwh", "peak_flow_mw", "utilisation")
+
+
+class CompareError(Exception):
+    """Result folders that cannot be compared; the message says which and why."""
+
+
+@dataclass
+class ResultFolder:
+    """One folder written by ``planner solve``."""
+
+    label: str
+    path: Path
+    summary: dict
+    scenario: dict
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def horizon(self) -> dict:
+        return self.scenario.get("horizon") or {}
+
+
+def read_result(path: Path, label: str | None = None) -> ResultFolder:
+    """Read one result folder; CompareError names what is missing."""
+    path = Path(path)
+    if not path.is_dir():
+        raise CompareError(f"{path}: no such folder")
+    missing = [f for f in ("summary.json", "scenario.yaml", *(f"{t}.csv" for t in RESULT_TABLES))
+               if not (path / f).is_file()]
+    if missing:
+        raise CompareError(f"{path}: not a planner result folder (missing {', '.join(missing)})")
+    try:
+        summary = json.loads((path / "summary.json").read_text())
+        scenario = yaml.safe_load((path / "scenario.yaml").read_text()) or {}
+        tables = {t: pd.read_csv(path / f"{t}.csv") for t in RESULT_TABLES}
+    except (ValueError, yaml.YAMLError, pd.errors.ParserError) as exc:
+        raise CompareError(f"{path}: cannot read the results ({exc})") from exc
+    return ResultFolder(label or path.name, path, summary, scenario, tables)
+
+
+def read_results(paths: list[Path]) -> list[ResultFolder]:
+    """Read several folders, label them by folder name (made unique), and check they compare."""
+    if not paths:
+        raise CompareError("give at least one result folder")
+    problems, folders = [], []
+    for p in paths:
+        try:
+            folders.append(read_result(p))
+        except CompareError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise CompareError("\n".join(problems))
+    seen: dict[str, int] = {}
+    for f in folders:
+        if f.label in seen:
+            seen[f.label] += 1
+            f.label = f"{f.path.parent.name}/{f.label}" if f.path.parent.name else f"{f.label}_{seen[f.label]}"
+        seen.setdefault(f.label, 1)
+    check_comparable(folders)
+    return folders
+
+
+def check_comparable(folders: list[ResultFolder]) -> None:
+    """Refuse folders whose costs are not on one footing: base year, discount rate, modelled years."""
+    problems = []
+    for key in ("base_year", "discount_rate", "end_year"):
+        values = {f.label: f.horizon.get(key) for f in folders}
+        if len({json.dumps(v) for v in values.values()}) > 1:
+            shown = ", ".join(f"{k}: {v}" for k, v in values.items())
+            problems.append(f"horizon.{key} differs ({shown}); net present costs would not compare")
+    years = {f.label: sorted(f.tables["costs"].year.unique().tolist()) for f in folders}
+    if len({tuple(v) for v in years.values()}) > 1:
+        shown = "; ".join(f"{k}: {v}" for k, v in years.items())
+        problems.append(f"the modelled years differ ({shown})")
+    if problems:
+        raise CompareError("these results cannot be compared:\n  " + "\n  ".join(problems))
+
+
+def _wide(frames: dict[str, pd.Series], keys: list[str]) -> pd.DataFrame:
+    """Series indexed by keys, one per scenario label -> one column per scenario."""
+    out = pd.concat(frames, axis=1)
+    out.index.names = keys
+    return out.reset_index()
+
+
+def summary_table(folders: list[ResultFolder]) -> pd.DataFrame:
+    """metric (unit in its name) x scenario: objective, cost components, shortfall, what is built."""
+    rows: dict[str, dict[str, object]] = {}
+    for f in folders:
+        s, t = f.summary, f.tables
+        costs = t["costs"].groupby("component").discounted_musd.sum()
+        builds = t["builds"]
+        new = builds[builds.status == "candidate"]
+        col = {
+            "status": s.get("status"),
+            "build_mode": s.get("build_mode"),
+            "objective_musd": s.get("objective_musd"),
+            **{f"{c}_musd (discounted)": float(costs.get(c, 0.0)) for c in COST_COMPONENTS},
+            "energy_shortfall_gwh (all scopes and years)": s.get("energy_shortfall_gwh"),
+            "capacity_shortfall_mw (all scopes and years)": s.get("capacity_shortfall_mw"),
+            "new_project_mw": float(new[new.kind == "project"].capacity_mw.sum()),
+            "new_link_mw": float(new[new.kind == "link"].capacity_mw.sum()),
+            "new_capex_musd (undiscounted)": float(new.capex_musd.sum()),
+            "excluded_by_tariff": ", ".join(s.get("excluded_by_tariff") or []),
+            "mip_gap": s.get("mip_gap"),
+            "solve_seconds": s.get("solve_seconds"),
+            "input_sha256": s.get("input_sha256"),
+        }
+        for metric, value in col.items():
+            rows.setdefault(metric, {})[f.label] = value
+    frame = pd.DataFrame.from_dict(rows, orient="index")[[f.label for f in folders]]
+    frame.index.name = "metric"
+    return frame.reset_index()
+
+
+def by_year_table(folders: list[ResultFolder]) -> pd.DataFrame:
+    """quantity, scope, year x scenario: imports against targets, shortfall, marginal costs, annual costs."""
+    series = {}
+    for f in folders:
+        imports = f.tables["imports"].melt(id_vars=["scope", "year"], value_vars=[
+            q for q in BY_YEAR_QUANTITIES if q in f.tables["imports"].columns], var_name="quantity")
+        costs = f.tables["costs"].assign(quantity=lambda c: c.component + "_musd (undiscounted)", scope="all")
+        costs = costs.rename(columns={"undiscounted_musd": "value"})[["scope", "year", "quantity", "value"]]
+        both = pd.concat([imports, costs], ignore_index=True)
+        series[f.label] = both.set_index(["quantity", "scope", "year"]).value
+    out = _wide(series, ["quantity", "scope", "year"])
+    order = {q: i for i, q in enumerate(BY_YEAR_QUANTITIES)}
+    out["_q"] = out.quantity.map(lambda q: order.get(q, len(order)))
+    return out.sort_values(["_q", "quantity", "scope", "year"]).drop(columns="_q").reset_index(drop=True)
+
+
+def build_tables(folders: list[ResultFolder]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """asset x scenario: first build year (blank when not built) and MW built, for every candidate
+    built in at least one scenario; sorted by kind, technology, asset."""
+    labels = [f.label for f in folders]
+    years, mws, info = {}, {}, []
+    for f in folders:
+        b = f.tables["builds"]
+        b = b[b.status == "candidate"]
+        if "technology" not in b.columns:
+            b = b.assign(technology="")
+        years[f.label] = b.groupby("asset").build_year.min()
+        mws[f.label] = b.groupby("asset").capacity_mw.sum()
+        info.append(b[["asset", "kind", "technology"]])
+    meta = pd.concat(info).drop_duplicates("asset").sort_values(["kind", "technology", "asset"])
+    meta = meta.reset_index(drop=True)
+
+    def shape(columns: dict[str, pd.Series]) -> pd.DataFrame:
+        frame = pd.concat(columns, axis=1) if columns else pd.DataFrame()
+        return meta.join(frame.reindex(meta.asset).reset_index(drop=True))[["asset", "kind", "technology", *labels]]
+
+    return shape(years).astype({label: "Int64" for label in labels}), shape(mws)
+
+
+def capacity_table(folders: list[ResultFolder]) -> pd.DataFrame:
+    """technology (links as 'link'), year x scenario: online MW."""
+    series = {}
+    for f in folders:
+        cap = f.tables["capacity"]
+        tech = f.tables["builds"].drop_duplicates("asset").set_index("asset")
+        kind = cap.asset.map(tech["kind"])
+        label = cap.asset.map(tech["technology"]) if "technology" in tech.columns else kind
+        label = label.where(kind == "project", "link")
+        series[f.label] = cap.assign(technology=label).groupby(["technology", "year"]).online_mw.sum()
+    return _wide(series, ["technology", "year"]).fillna(0.0)
+
+
+def links_table(folders: list[ResultFolder]) -> pd.DataFrame:
+    """quantity, link, year x scenario: the border gates' energy, losses, peak flow and utilisation."""
+    series = {}
+    for f in folders:
+        long = f.tables["links"].melt(id_vars=["link", "year"], value_vars=list(LINK_QUANTITIES), var_name="quantity")
+        series[f.label] = long.set_index(["quantity", "link", "year"]).value
+    out = _wide(series, ["quantity", "link", "year"])
+    order = {q: i for i, q in enumerate(LINK_QUANTITIES)}
+    return out.sort_values(["quantity", "link", "year"], key=lambda c: c.map(order) if c.name == "quantity" else c
+                           ).reset_index(drop=True)
+
+
+def differences_table(summary: pd.DataFrame, by_year: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
+    """Numeric rows of summary and by_year, each scenario minus the first one."""
+    ref, others = labels[0], labels[1:]
+    parts = []
+    numeric = summary[summary.metric.isin([m for m in summary.metric
+                                           if pd.api.types.is_number(summary.set_index("metric").at[m, ref])])]
+    numeric = numeric[~numeric.metric.isin(["solve_seconds", "mip_gap"])]
+    s = numeric.assign(quantity=numeric.metric, scope="", year=pd.NA)[["quantity", "scope", "year", *labels]]
+    parts.append(s)
+    parts.append(by_year[["quantity", "scope", "year", *labels]])
+    both = pd.concat(parts, ignore_index=True)
+    values = both[labels].apply(pd.to_numeric, errors="coerce")
+    out = both[["quantity", "scope", "year"]].copy()
+    out[ref] = values[ref]
+    for o in others:
+        out[f"{o} - {ref}"] = values[o] - values[ref]
+    return out
+
+
+def build_changes_table(years: pd.DataFrame, mws: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
+    """One row per asset whose build differs from the first scenario: added, removed, moved, resized."""
+    ref = labels[0]
+    rows = []
+    y, m = years.set_index("asset"), mws.set_index("asset")
+    for other in labels[1:]:
+        for asset in y.index:
+            y0, y1 = y.at[asset, ref], y.at[asset, other]
+            m0, m1 = m.at[asset, ref], m.at[asset, other]
+            built0, built1 = not pd.isna(y0), not pd.isna(y1)
+            if not built0 and not built1:
+                continue
+            if built1 and not built0:
+                change = "added"
+            elif built0 and not built1:
+                change = "removed"
+            elif int(y0) != int(y1):
+                change = "moved"
+            elif not np.isclose(m0, m1, rtol=1e-3, atol=0.5):
+                change = "resized"
+            else:
+                continue
+            rows.append(dict(scenario=other, asset=asset, change=change,
+                             **{f"build_year {ref}": y0, "build_year": y1, f"mw {ref}": m0, "mw": m1}))
+    cols = ["scenario", "asset", "change", f"build_year {ref}", "build_year", f"mw {ref}", "mw"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def comparison_tables(folders: list[ResultFolder]) -> dict[str, pd.DataFrame]:
+    """Every sheet of the comparison workbook, in order."""
+    labels = [f.label for f in folders]
+    summary = summary_table(folders)
+    by_year = by_year_table(folders)
+    years, mws = build_tables(folders)
+    return {
+        "summary": summary,
+        "by_year": by_year,
+        "build_year": years,
+        "build_mw": mws,
+        "capacity": capacity_table(folders),
+        "links": links_table(folders),
+        "differences": differences_table(summary, by_year, labels),
+        "build_changes": build_changes_table(years, mws, labels),
+    }
+
+
+SHEET_HELP = {
+    "index": "One row per run of the sweep: its id, scenario file, the values set, status, objective, folder.",
+    "summary": "One row per metric, one column per result folder: status, net present cost and its components "
+               "(discounted MUSD), shortfall totals, what is newly built.",
+    "by_year": "Imports against targets, shortfall and marginal costs per scope and year, and annual costs "
+               "(undiscounted MUSD), one column per result folder.",
+    "build_year": "Each candidate built in at least one result: the year it first comes online (blank: not built).",
+    "build_mw": "The same candidates: MW built over the horizon (blank: not built).",
+    "capacity": "Online MW per technology (links together) and year.",
+    "links": "The border gates per link and year: delivered and lost energy (GWh), peak flow (MW), utilisation.",
+    "differences": "Every numeric row of summary and by_year as the first result, then each other result minus it.",
+    "build_changes": "Each asset whose build differs from the first result: added, removed, moved (year) or resized.",
+}
+
+
+def write_comparison_workbook(folders: list[ResultFolder], out: Path, force: bool = False,
+                              extra: dict[str, pd.DataFrame] | None = None) -> dict[str, pd.DataFrame]:
+    """Compute the comparison and write ``out`` (.xlsx) and the folder of CSVs beside it; ``extra``
+    tables (e.g. a sweep's index) come first."""
+    from .io.writers import write_comparison
+
+    tables = {**(extra or {}), **comparison_tables(folders)}
+    readme = [("compared", ", ".join(f"{f.label} ({f.path})" for f in folders)),
+              ("reference", f"{folders[0].label}: the first folder given; differences are against it")]
+    readme += [(f"{name} sheet", SHEET_HELP.get(name, "")) for name in tables]
+    readme += [("units", "Units are in the metric, quantity or column names: _mw, _gwh, _musd (USD million), "
+                         "_usd_per_mwh; utilisation is a fraction.")]
+    keys = {name: sum(1 for c in frame.columns if c not in {f.label for f in folders} and " - " not in c)
+            for name, frame in tables.items()}
+    keys["build_changes"] = 3
+    keys.update({name: 1 for name in (extra or {})})
+    write_comparison(tables, Path(out), readme, keys, force=force)
+    return tables

@@ -1,0 +1,240 @@
+"""Many runs of one study (``planner sweep``, SPEC §5): variant files and/or a grid of ``--set`` values,
+solved in parallel on local processes or on a Dask distributed cluster, written into one folder
+with an index table and a comparison workbook.
+
+Each run is loaded and validated here, in the calling process, so a mistake in one run's values is
+reported before anything is solved and the others go on; the solver job gets the validated scenario
+(tables already inlined) and returns tables, not files, so workers need neither the scenario files
+nor a shared disk.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+import tempfile
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pandas as pd
+import yaml
+
+from .io.writers import OutputExistsError, _replace, write_csv, write_results
+from .scenario import LoadedScenario, ScenarioError, load_scenario
+
+FAILED_EXIT = {"bad_input": 2, "infeasible": 3, "error": 4}
+
+
+class SweepError(Exception):
+    """A sweep that cannot start (bad grid, unreadable sweep file); the message says why."""
+
+
+@dataclass
+class RunSpec:
+    """One run of a sweep: a scenario file with its --set values."""
+
+    run_id: str
+    scenario: Path
+    sets: tuple[str, ...]
+    values: dict[str, str] = field(default_factory=dict)  # the grid values of this run, by path
+
+
+@dataclass
+class RunOutcome:
+    spec: RunSpec
+    status: str  # optimal | feasible | infeasible | error | bad_input
+    summary: dict = field(default_factory=dict)
+    message: str = ""
+    folder: str = ""
+
+
+def parse_grid(items: list[str]) -> dict[str, list[str]]:
+    """``path=v1,v2,...`` (repeatable) -> {path: [v1, v2, ...]}, in the order given."""
+    grid: dict[str, list[str]] = {}
+    for item in items:
+        path, sep, values = item.partition("=")
+        path = path.strip()
+        if not sep or not path or not values.strip():
+            raise SweepError(f"--grid '{item}': expected path=value1,value2,...")
+        if path in grid:
+            raise SweepError(f"--grid names '{path}' twice; give all its values in one --grid")
+        grid[path] = [v.strip() for v in values.split(",")]
+        if any(v == "" for v in grid[path]):
+            raise SweepError(f"--grid '{item}': an empty value")
+    return grid
+
+
+def read_sweep_file(path: Path) -> tuple[list[Path], dict[str, list[str]], list[str]]:
+    """A sweep YAML: ``sweep: {scenarios: [...], grid: {path: [values]}, set: [path=value, ...]}``;
+    scenario paths are relative to the sweep file."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise SweepError(f"{path}: cannot read the sweep file ({exc})") from exc
+    body = data.get("sweep") if isinstance(data, dict) else None
+    if not isinstance(body, dict):
+        raise SweepError(f"{path}: a sweep file has one top-level key 'sweep'")
+    unknown = set(body) - {"scenarios", "grid", "set"}
+    if unknown:
+        raise SweepError(f"{path}: sweep.{sorted(unknown)[0]} is not a sweep field (scenarios, grid, set)")
+    scenarios = body.get("scenarios") or []
+    grid = body.get("grid") or {}
+    sets = body.get("set") or []
+    if not isinstance(scenarios, list) or not scenarios:
+        raise SweepError(f"{path}: sweep.scenarios must list at least one scenario file")
+    if not isinstance(grid, dict) or any(not isinstance(v, list) or not v for v in grid.values()):
+        raise SweepError(f"{path}: sweep.grid maps each path to a non-empty list of values")
+    if not isinstance(sets, list):
+        raise SweepError(f"{path}: sweep.set is a list of path=value")
+    as_text = {k: [v if isinstance(v, str) else json.dumps(v) for v in values] for k, values in grid.items()}
+    return [path.parent / str(s) for s in scenarios], as_text, [str(s) for s in sets]
+
+
+def is_sweep_file(path: Path) -> bool:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return False
+    return isinstance(data, dict) and "sweep" in data
+
+
+def plan_runs(scenarios: list[Path], grid: dict[str, list[str]], sets: list[str] = ()) -> list[RunSpec]:
+    """Every scenario file times every combination of grid values; ids are the scenario file's stem,
+    with a running number when there is a grid."""
+    combos = [dict(zip(grid, values)) for values in itertools.product(*grid.values())] if grid else [{}]
+    specs, seen = [], set()
+    for path in scenarios:
+        for i, combo in enumerate(combos, start=1):
+            run_id = f"{path.stem}-{i:03d}" if grid else path.stem
+            while run_id in seen:
+                run_id += "_"
+            seen.add(run_id)
+            specs.append(RunSpec(run_id, path, tuple(sets) + tuple(f"{k}={v}" for k, v in combo.items()), combo))
+    return specs
+
+
+def solve_job(loaded: LoadedScenario) -> dict:
+    """Solve one validated scenario; never raises (a failure is a status with its message).
+    Runs in a worker process (local or Dask), so it returns plain data."""
+    from .run import run_loaded
+
+    try:
+        run = run_loaded(loaded)
+    except ScenarioError as exc:
+        return {"status": "bad_input", "summary": {}, "tables": {}, "message": "; ".join(map(str, exc.problems))}
+    except Exception as exc:  # noqa: BLE001 - a sweep reports a failed run and goes on
+        return {"status": "error", "summary": {}, "tables": {},
+                "message": f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"}
+    return {"status": run.summary["status"], "summary": run.summary, "tables": run.tables,
+            "message": run.summary.get("message", "")}
+
+
+def _local_jobs(jobs: dict[str, LoadedScenario], workers: int) -> Iterator[tuple[str, dict]]:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        futures = {pool.submit(solve_job, loaded): run_id for run_id, loaded in jobs.items()}
+        for future in as_completed(futures):
+            try:
+                yield futures[future], future.result()
+            except Exception as exc:  # noqa: BLE001 - a crashed worker fails its run only
+                yield futures[future], {"status": "error", "summary": {}, "tables": {}, "message": repr(exc)}
+
+
+def _dask_jobs(jobs: dict[str, LoadedScenario], scheduler: str) -> Iterator[tuple[str, dict]]:
+    from distributed import Client
+    from distributed import as_completed as dask_completed
+
+    try:
+        client = Client(scheduler, timeout="20s")
+    except (OSError, TimeoutError) as exc:
+        raise SweepError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
+    try:
+        futures = {client.submit(solve_job, loaded, pure=False, key=f"planner-{run_id}-{os.getpid()}"): run_id
+                   for run_id, loaded in jobs.items()}
+        for future in dask_completed(list(futures)):
+            try:
+                yield futures[future], future.result()
+            except Exception as exc:  # noqa: BLE001 - a lost worker fails its run only
+                yield futures[future], {"status": "error", "summary": {}, "tables": {}, "message": repr(exc)}
+    finally:
+        client.close()
+
+
+def run_sweep(specs: list[RunSpec], out_dir: Path, workers: int = 1, scheduler: str | None = None,
+              force: bool = False, progress: Callable[[RunOutcome], None] | None = None) -> pd.DataFrame:
+    """Load every run, solve the valid ones in parallel, write each run's results under
+    ``out_dir/runs/<run_id>``, the index (index.csv) and the comparison workbook of the solved runs,
+    all into a temporary folder that replaces ``out_dir`` at the end. Returns the index."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not force:
+        raise OutputExistsError(f"{out_dir} exists; use --force to replace it (or --out another folder)")
+    progress = progress or (lambda _o: None)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    try:
+        outcomes: dict[str, RunOutcome] = {}
+        jobs: dict[str, LoadedScenario] = {}
+        for spec in specs:
+            try:
+                jobs[spec.run_id] = load_scenario(spec.scenario, spec.sets)
+            except ScenarioError as exc:
+                outcomes[spec.run_id] = RunOutcome(spec, "bad_input", message="; ".join(map(str, exc.problems)))
+                progress(outcomes[spec.run_id])
+        by_id = {s.run_id: s for s in specs}
+        stream = _dask_jobs(jobs, scheduler) if scheduler else _local_jobs(jobs, max(1, workers))
+        for run_id, result in (stream if jobs else ()):
+            outcome = RunOutcome(by_id[run_id], result["status"], result["summary"], result["message"])
+            if result["tables"]:
+                folder = tmp / "runs" / run_id
+                write_results(folder, result["tables"], result["summary"], jobs[run_id].resolved_yaml())
+                outcome.folder = f"runs/{run_id}"
+            outcomes[run_id] = outcome
+            progress(outcome)
+        index = index_table([outcomes[s.run_id] for s in specs], specs)
+        write_csv(index, tmp / "index.csv")
+        _write_sweep_comparison(tmp, index)
+        _replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return index
+
+
+def index_table(outcomes: list[RunOutcome], specs: list[RunSpec]) -> pd.DataFrame:
+    """One row per run: id, scenario file, the grid values, status, objective and shortfall, folder."""
+    paths = list(dict.fromkeys(k for s in specs for k in s.values))
+    rows = []
+    for o in outcomes:
+        s = o.summary
+        rows.append({"run_id": o.spec.run_id, "scenario": str(o.spec.scenario), **{p: o.spec.values.get(p) for p in paths},
+                     "status": o.status, "objective_musd": s.get("objective_musd"),
+                     "energy_shortfall_gwh": s.get("energy_shortfall_gwh"),
+                     "capacity_shortfall_mw": s.get("capacity_shortfall_mw"), "solve_seconds": s.get("solve_seconds"),
+                     "folder": o.folder, "message": (o.message or "").strip().splitlines()[0] if o.message else ""})
+    return pd.DataFrame(rows)
+
+
+def _write_sweep_comparison(folder: Path, index: pd.DataFrame) -> None:
+    """comparison.xlsx (+ CSVs) of every run with results, with the index as its first sheet."""
+    from .compare import CompareError, read_results, write_comparison_workbook
+
+    solved = [folder / f for f in index.folder if f]
+    if not solved:
+        return
+    try:
+        runs = read_results(solved)
+    except CompareError as exc:
+        (folder / "comparison-not-written.txt").write_text(f"{exc}\n")
+        return
+    write_comparison_workbook(runs, folder / "comparison.xlsx", extra={"index": index})
+
+
+def worst_exit(index: pd.DataFrame) -> int:
+    """0 when every run has a solution, else the exit status of the worst failure (SPEC §5)."""
+    codes = [FAILED_EXIT.get(s, 0) for s in index.status]
+    return max(codes, default=0)
