@@ -27,7 +27,7 @@ EXIT_OK, EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER = 0, 2, 3, 4
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Plan Lao export power projects and Laos -> Vietnam links at least cost.")
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # messages are never cut into lines
 out = Console()
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -57,3 +59,9 @@ def solve(tmp_path):
         return run_scenario(write(data, tmp_path, f"s{counter['n']}.yaml"), tuple(sets))
 
     return _solve
+
+
+def planner(*args, cwd=None, timeout=600):
+    """The CLI in a subprocess, as a user runs it."""
+    return subprocess.run([sys.executable, "-m", "planner.cli", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, timeout=timeout)

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
 import yaml
 
-from tests.conftest import EXAMPLE, project, tiny, write
+from tests.conftest import EXAMPLE, planner, project, tiny, write
 
 CONTRACT = {
     "builds.csv": ["asset", "kind", "status", "build_year", "capacity_mw", "capex_musd"],
@@ -23,11 +21,6 @@ CONTRACT = {
     "prices.csv": ["node", "year", "slice", "price_usd_per_mwh"],
     "costs.csv": ["year", "component", "undiscounted_musd", "discounted_musd"],
 }
-
-
-def planner(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "planner.cli", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd)
 
 
 @pytest.fixture(scope="module")
