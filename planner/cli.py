@@ -235,6 +235,28 @@ def sweep(
     raise typer.Exit(worst_exit(index))
 
 
+@app.command()
+def report(
+    result_dir: Path = typer.Argument(..., help="A result folder written by planner solve"),
+    out_html: Optional[Path] = typer.Option(None, "--out", help="HTML page to write (default DIR/report.html)"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success"),
+) -> None:
+    """Plots of one result (PNG, with their data as CSV) and one self-contained HTML page."""
+    from .compare import CompareError
+    from .report import write_report
+
+    if out_html is not None and out_html.suffix.lower() not in (".html", ".htm"):
+        err.print(f"[red]--out {out_html}[/]: give an .html file name")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    try:
+        page, figures, plots = write_report(result_dir, out_html)
+    except CompareError as exc:
+        err.print(f"[bold red]cannot report:[/] {exc}", highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if not quiet:
+        out.print(f"written {page} ({len(plots)} plots; PNG and CSV in {figures}/)")
+
+
 def _fmt(value) -> str:
     if isinstance(value, float):
         return f"{value:,.1f}"

@@ -1,0 +1,290 @@
+"""A result folder -> plots and one self-contained HTML page (``planner report``, SPEC §5).
+
+Each plot is computed in two steps: ``*_data`` makes the tidy table the plot shows (from the CSVs
+that ``planner solve`` wrote and its resolved scenario.yaml), ``plot_*`` draws it. The page embeds
+every PNG (base64) and the table under it, so it opens offline and a planner can read the numbers
+behind each picture.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from .compare import ResultFolder, read_result  # noqa: E402
+
+TECH_COLOURS = {"hydro": "#1f77b4", "wind": "#2ca02c", "solar": "#ffbf00", "coal": "#4d4d4d", "link": "#9467bd"}
+COST_COLOURS = {"capex": "#1f77b4", "fixed_om": "#aec7e8", "energy": "#ff7f0e", "co2": "#7f7f7f", "penalty": "#d62728"}
+
+
+@dataclass
+class Plot:
+    """One picture: its name (file stem), title, caption, the data it shows and the figure."""
+
+    name: str
+    title: str
+    caption: str
+    data: pd.DataFrame
+    figure: plt.Figure
+
+
+def _importing_country(result: ResultFolder) -> str:
+    return str((result.scenario.get("options") or {}).get("importing_country", "VN"))
+
+
+def buildout_data(result: ResultFolder) -> pd.DataFrame:
+    """Online MW of projects by year (rows) and technology (columns)."""
+    cap = result.tables["capacity"]
+    builds = result.tables["builds"].drop_duplicates("asset").set_index("asset")
+    projects = cap[cap.asset.map(builds["kind"]) == "project"]
+    tech = projects.asset.map(builds["technology"]) if "technology" in builds.columns else "project"
+    frame = projects.assign(technology=tech).pivot_table(index="year", columns="technology", values="online_mw",
+                                                         aggfunc="sum", fill_value=0.0)
+    frame.columns.name = None
+    return frame.rename(columns=lambda c: f"{c}_mw").reset_index()
+
+
+def imports_data(result: ResultFolder) -> pd.DataFrame:
+    """Imports against targets for the importing country (or, without a country row, each target scope)."""
+    imports = result.tables["imports"]
+    country = _importing_country(result)
+    scope = country if country in set(imports.scope) else sorted(imports.dropna(subset=["target_energy_gwh"]).scope)
+    rows = imports[imports.scope.isin([scope] if isinstance(scope, str) else scope)]
+    return rows[["scope", "year", "energy_gwh", "target_energy_gwh", "energy_shortfall_gwh"]].reset_index(drop=True)
+
+
+def peak_imports_data(result: ResultFolder) -> pd.DataFrame:
+    """MW absorbed by the importing country in each peak slice and year, with its firm-capacity target.
+
+    Computed from the node balance of the importing nodes: generation there, plus what links
+    deliver into them (after losses), less what leaves them.
+    """
+    sc = result.scenario
+    country = _importing_country(result)
+    nodes = {str(n["id"]) for n in sc.get("nodes", []) if str(n.get("country")) == country}
+    slices = [s for s in (sc.get("time") or {}).get("slices", []) if s.get("peak")]
+    peak = [str(s["id"]) for s in slices]
+    links = pd.DataFrame(sc.get("links") or [], columns=["id", "from", "to", "loss_fraction"]).set_index("id")
+    links["loss_fraction"] = pd.to_numeric(links["loss_fraction"], errors="coerce").fillna(0.0)
+    flows = pd.read_csv(result.path / "flows.csv")
+    flows = flows[flows.slice.isin(peak)].copy()
+    forward = flows.direction == "forward"
+    src = flows.link.map(links["from"]).where(forward, flows.link.map(links["to"])).astype(str)
+    dst = flows.link.map(links["to"]).where(forward, flows.link.map(links["from"])).astype(str)
+    into = flows.flow_mw * (1 - flows.link.map(links["loss_fraction"]))
+    net = into.where(dst.isin(nodes), 0.0) - flows.flow_mw.where(src.isin(nodes), 0.0)
+    frame = flows.assign(import_mw=net).groupby(["year", "slice"]).import_mw.sum()
+    dispatch_path = result.path / "dispatch.csv"
+    project_nodes = {str(p["id"]): str(p.get("node")) for p in sc.get("projects") or []}
+    if dispatch_path.is_file() and any(n in nodes for n in project_nodes.values()):
+        d = pd.read_csv(dispatch_path)
+        d = d[d.slice.isin(peak) & d.project.map(project_nodes).isin(nodes)]
+        frame = frame.add(d.groupby(["year", "slice"]).generation_mw.sum(), fill_value=0.0)
+    wide = frame.unstack("slice").reindex(columns=peak).fillna(0.0)
+    wide.columns = [f"{s}_mw" for s in wide.columns]
+    imports = result.tables["imports"]
+    target = imports[imports.scope == country].set_index("year").target_capacity_mw
+    years = sorted(result.tables["costs"].year.unique())
+    wide = wide.reindex(years).fillna(0.0)
+    wide["target_capacity_mw"] = target.reindex(years).to_numpy()
+    wide.index.name = "year"
+    return wide.reset_index()
+
+
+def link_utilisation_data(result: ResultFolder) -> pd.DataFrame:
+    """Utilisation of each link (columns) by year (rows)."""
+    links = result.tables["links"]
+    frame = links.pivot_table(index="year", columns="link", values="utilisation", aggfunc="sum")
+    frame.columns.name = None
+    return frame.reset_index()
+
+
+def cost_data(result: ResultFolder) -> pd.DataFrame:
+    """Discounted MUSD by year (rows) and cost component (columns); the cells sum to the objective."""
+    costs = result.tables["costs"]
+    frame = costs.pivot_table(index="year", columns="component", values="discounted_musd", aggfunc="sum",
+                              fill_value=0.0)
+    frame = frame.reindex(columns=[c for c in COST_COLOURS if c in frame.columns])
+    frame.columns.name = None
+    return frame.rename(columns=lambda c: f"{c}_musd").reset_index()
+
+
+def _stacked(ax, frame: pd.DataFrame, colours: dict[str, str], suffix: str) -> None:
+    years = frame.year.astype(str)
+    bottom = pd.Series(0.0, index=frame.index)
+    for col in [c for c in frame.columns if c != "year"]:
+        key = col[: -len(suffix)]
+        ax.bar(years, frame[col], bottom=bottom, label=key, color=colours.get(key), gid=col)
+        bottom = bottom + frame[col]
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    ax.grid(axis="y", alpha=0.3)
+
+
+def plot_buildout(frame: pd.DataFrame) -> plt.Figure:
+    fig, ax = plt.subplots(figsize=(8, 4))
+    _stacked(ax, frame, TECH_COLOURS, "_mw")
+    ax.set_ylabel("online capacity (MW)")
+    ax.set_title("Export projects online by year and technology")
+    fig.tight_layout()
+    return fig
+
+
+def plot_imports(frame: pd.DataFrame) -> plt.Figure:
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for scope, rows in frame.groupby("scope", sort=False):
+        ax.bar(rows.year.astype(str), rows.energy_gwh, label=f"{scope} imports", color="#1f77b4", gid="energy_gwh")
+        ax.plot(rows.year.astype(str), rows.target_energy_gwh, "o-", color="#d62728", label=f"{scope} target",
+                gid="target_energy_gwh")
+    ax.set_ylabel("energy at the border (GWh/yr)")
+    ax.set_title("Imports against the energy targets")
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def plot_peak_imports(frame: pd.DataFrame) -> plt.Figure:
+    fig, ax = plt.subplots(figsize=(8, 4))
+    years = frame.year.astype(str)
+    slices = [c for c in frame.columns if c.endswith("_mw") and c != "target_capacity_mw"]
+    width = 0.8 / max(1, len(slices))
+    for i, col in enumerate(slices):
+        x = [j + (i - (len(slices) - 1) / 2) * width for j in range(len(frame))]
+        ax.bar(x, frame[col], width=width, label=col[:-3], gid=col)
+    ax.plot(range(len(frame)), frame.target_capacity_mw, "o-", color="#d62728", label="firm capacity target",
+            gid="target_capacity_mw")
+    ax.set_xticks(range(len(frame)), years)
+    ax.set_ylabel("MW absorbed in the slice")
+    ax.set_title("Firm capacity: imports in the peak slices against the target")
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def plot_link_utilisation(frame: pd.DataFrame) -> plt.Figure:
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for col in [c for c in frame.columns if c != "year"]:
+        ax.plot(frame.year.astype(str), frame[col] * 100, "o-", label=col, gid=col)
+    ax.set_ylabel("utilisation (% of online capacity x hours)")
+    ax.set_ylim(0, 105)
+    ax.set_title("Border gates: link utilisation by year")
+    ax.legend(loc="upper left", fontsize=7, frameon=False, ncol=2)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def plot_costs(frame: pd.DataFrame) -> plt.Figure:
+    fig, ax = plt.subplots(figsize=(8, 4))
+    _stacked(ax, frame, COST_COLOURS, "_musd")
+    ax.set_ylabel("net present cost (MUSD, discounted)")
+    ax.set_title("Cost breakdown by modelled year")
+    fig.tight_layout()
+    return fig
+
+
+def plots(result: ResultFolder) -> list[Plot]:
+    """Every plot of the report, data first."""
+    specs = [
+        ("buildout", "Build-out", "Online MW of export projects per modelled year, stacked by technology.",
+         buildout_data, plot_buildout),
+        ("imports", "Imports vs targets", "Energy delivered at the border against the energy target.",
+         imports_data, plot_imports),
+        ("firm_capacity", "Firm capacity in peak slices",
+         "MW absorbed by the importing country in each peak slice against the firm-capacity target.",
+         peak_imports_data, plot_peak_imports),
+        ("link_utilisation", "Link utilisation", "Energy sent over each link / (online MW x hours of the year).",
+         link_utilisation_data, plot_link_utilisation),
+        ("costs", "Cost breakdown", "Each modelled year's share of the net present cost, by component; "
+                                    "the bars add up to the objective.", cost_data, plot_costs),
+    ]
+    out = []
+    for name, title, caption, data_fn, plot_fn in specs:
+        data = data_fn(result)
+        out.append(Plot(name, title, caption, data, plot_fn(data)))
+    return out
+
+
+def _png(fig: plt.Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    return buffer.getvalue()
+
+
+def _table_html(frame: pd.DataFrame) -> str:
+    frame = frame.astype({c: "Int64" for c in frame.columns if c in ("year", "build_year")})
+    return frame.to_html(index=False, float_format=lambda v: f"{v:,.2f}", border=0, classes="data", na_rep="")
+
+
+def render_html(result: ResultFolder, figures: list[Plot], pngs: dict[str, bytes]) -> str:
+    """One page, every image inline, every table under its image."""
+    s = result.summary
+    e = html.escape
+    builds = result.tables["builds"]
+    new = builds[builds.status == "candidate"]
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>planner report: {e(str(s.get('scenario', result.label)))}</title>",
+        "<style>body{font-family:sans-serif;max-width:960px;margin:2em auto;color:#222}"
+        "table.data{border-collapse:collapse;font-size:12px;margin:0.5em 0 2em}"
+        "table.data td,table.data th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:right}"
+        "img{max-width:100%}</style></head><body>",
+        f"<h1>{e(str(s.get('scenario', result.label)))}</h1>",
+        f"<p>Status <b>{e(str(s.get('status')))}</b>; net present cost <b>{s.get('objective_musd', 0):,.1f} MUSD</b>"
+        f" (discounted to the base year); build mode {e(str(s.get('build_mode')))}; results in "
+        f"<code>{e(str(result.path))}</code>.</p>",
+        "<h2>New builds</h2>",
+        _table_html(new.drop(columns=["status"])) if len(new) else "<p>Nothing new is built.</p>",
+    ]
+    for p in figures:
+        data = base64.b64encode(pngs[p.name]).decode("ascii")
+        parts += [f"<h2 id='{p.name}'>{e(p.title)}</h2>",
+                  f"<img alt='{e(p.title)}' src='data:image/png;base64,{data}'>",
+                  f"<p>{e(p.caption)}</p>", _table_html(p.data)]
+    parts.append("<p id='rendered' data-images=''></p><script>window.addEventListener('load',function(){"
+                 "var ok=Array.from(document.images).filter(function(i){return i.complete&&i.naturalWidth>0;});"
+                 "document.getElementById('rendered').dataset.images=String(ok.length);});</script>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def write_report(result_dir: Path, out_html: Path | None = None) -> tuple[Path, Path, list[Plot]]:
+    """Write ``out_html`` (default ``<result_dir>/report.html``) and the PNGs in ``<stem>_figures/``
+    beside it, both replacing an earlier report only once the new one is complete."""
+    result = read_result(Path(result_dir))
+    out_html = Path(out_html) if out_html else Path(result_dir) / "report.html"
+    png_dir = out_html.with_name(f"{out_html.stem}_figures")
+    figures = plots(result)
+    pngs = {p.name: _png(p.figure) for p in figures}
+    for p in figures:
+        plt.close(p.figure)
+    out_html.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_html.stem}.tmp-", dir=out_html.parent))
+    try:
+        figs = tmp / "figures"
+        figs.mkdir()
+        for name, png in pngs.items():
+            (figs / f"{name}.png").write_bytes(png)
+        for p in figures:
+            p.data.to_csv(figs / f"{p.name}.csv", index=False)
+        (tmp / "page.html").write_text(render_html(result, figures, pngs), encoding="utf-8")
+        if png_dir.exists():
+            shutil.rmtree(png_dir)
+        os.replace(figs, png_dir)
+        os.replace(tmp / "page.html", out_html)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out_html, png_dir, figures
