@@ -159,7 +159,7 @@ def compare(
     elif not quiet:
         table = Table(title="Comparison")
         for col in summary.columns:
-            table.add_column(str(col), justify="left" if col == "metric" else "right")
+            table.add_column(str(col), justify="left" if col == "metric" else "right", no_wrap=col == "metric")
         shown = ["status", "objective_musd", *[m for m in summary.metric if m.endswith("(discounted)")],
                  "new_project_mw", "new_link_mw"]
         for _, row in summary[summary.metric.isin(shown)].iterrows():
@@ -224,10 +224,10 @@ def sweep(
         print(index.to_json(orient="records", indent=2))
     elif not quiet:
         table = Table(title=f"Sweep: {len(index)} runs")
-        shown = [c for c in index.columns if c not in ("scenario", "folder", "message", "solve_seconds")]
+        shown = [c for c in index.columns if c not in ("scenario", "folder", "message", "solve_seconds",
+                                                        "energy_shortfall_gwh", "capacity_shortfall_mw")]
         for col in shown:
-            table.add_column(col, justify="right" if col in ("objective_musd", "energy_shortfall_gwh",
-                                                             "capacity_shortfall_mw") else "left")
+            table.add_column(col, justify="right" if col == "objective_musd" else "left", no_wrap=col == "run_id")
         for _, row in index.iterrows():
             table.add_row(*[_fmt(None if pd.isna(row[c]) else row[c]) for c in shown])
         out.print(table)
@@ -259,7 +259,7 @@ def report(
 
 def _fmt(value) -> str:
     if isinstance(value, float):
-        return f"{value:,.1f}"
+        return f"{0.0 if abs(value) < 0.05 else value:,.1f}"
     return "" if value is None else str(value)
 
 
