@@ -11,9 +11,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +21,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .compare import ResultFolder, read_result  # noqa: E402
+from .io.writers import write_file_and_folder  # noqa: E402
 
 TECH_COLOURS = {"hydro": "#1f77b4", "wind": "#2ca02c", "solar": "#ffbf00", "coal": "#4d4d4d", "link": "#9467bd"}
 COST_COLOURS = {"capex": "#1f77b4", "fixed_om": "#aec7e8", "energy": "#ff7f0e", "co2": "#7f7f7f", "penalty": "#d62728"}
@@ -121,6 +119,16 @@ def cost_data(result: ResultFolder) -> pd.DataFrame:
     return frame.rename(columns=lambda c: f"{c}_musd").reset_index()
 
 
+def _finish(fig: plt.Figure, ax, ylabel: str, title: str, **legend) -> plt.Figure:
+    """Labels, legend, grid and layout shared by every plot."""
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(loc="upper left", frameon=False, **{"fontsize": 8, **legend})
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
 def _stacked(ax, frame: pd.DataFrame, colours: dict[str, str], suffix: str) -> None:
     years = frame.year.astype(str)
     bottom = pd.Series(0.0, index=frame.index)
@@ -128,17 +136,12 @@ def _stacked(ax, frame: pd.DataFrame, colours: dict[str, str], suffix: str) -> N
         key = col[: -len(suffix)]
         ax.bar(years, frame[col], bottom=bottom, label=key, color=colours.get(key), gid=col)
         bottom = bottom + frame[col]
-    ax.legend(loc="upper left", fontsize=8, frameon=False)
-    ax.grid(axis="y", alpha=0.3)
 
 
 def plot_buildout(frame: pd.DataFrame) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(8, 4))
     _stacked(ax, frame, TECH_COLOURS, "_mw")
-    ax.set_ylabel("online capacity (MW)")
-    ax.set_title("Export projects online by year and technology")
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, "online capacity (MW)", "Export projects online by year and technology")
 
 
 def plot_imports(frame: pd.DataFrame) -> plt.Figure:
@@ -147,12 +150,7 @@ def plot_imports(frame: pd.DataFrame) -> plt.Figure:
         ax.bar(rows.year.astype(str), rows.energy_gwh, label=f"{scope} imports", color="#1f77b4", gid="energy_gwh")
         ax.plot(rows.year.astype(str), rows.target_energy_gwh, "o-", color="#d62728", label=f"{scope} target",
                 gid="target_energy_gwh")
-    ax.set_ylabel("energy at the border (GWh/yr)")
-    ax.set_title("Imports against the energy targets")
-    ax.legend(loc="upper left", fontsize=8, frameon=False)
-    ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, "energy at the border (GWh/yr)", "Imports against the energy targets")
 
 
 def plot_peak_imports(frame: pd.DataFrame) -> plt.Figure:
@@ -166,34 +164,22 @@ def plot_peak_imports(frame: pd.DataFrame) -> plt.Figure:
     ax.plot(range(len(frame)), frame.target_capacity_mw, "o-", color="#d62728", label="firm capacity target",
             gid="target_capacity_mw")
     ax.set_xticks(range(len(frame)), years)
-    ax.set_ylabel("MW absorbed in the slice")
-    ax.set_title("Firm capacity: imports in the peak slices against the target")
-    ax.legend(loc="upper left", fontsize=8, frameon=False)
-    ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, "MW absorbed in the slice", "Firm capacity: imports in the peak slices against the target")
 
 
 def plot_link_utilisation(frame: pd.DataFrame) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(8, 4))
     for col in [c for c in frame.columns if c != "year"]:
         ax.plot(frame.year.astype(str), frame[col] * 100, "o-", label=col, gid=col)
-    ax.set_ylabel("utilisation (% of online capacity x hours)")
     ax.set_ylim(0, 105)
-    ax.set_title("Border gates: link utilisation by year")
-    ax.legend(loc="upper left", fontsize=7, frameon=False, ncol=2)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, "utilisation (% of online capacity x hours)", "Border gates: link utilisation by year",
+                   fontsize=7, ncol=2)
 
 
 def plot_costs(frame: pd.DataFrame) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(8, 4))
     _stacked(ax, frame, COST_COLOURS, "_musd")
-    ax.set_ylabel("net present cost (MUSD, discounted)")
-    ax.set_title("Cost breakdown by modelled year")
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, "net present cost (MUSD, discounted)", "Cost breakdown by modelled year")
 
 
 def plots(result: ResultFolder) -> list[Plot]:
@@ -271,20 +257,13 @@ def write_report(result_dir: Path, out_html: Path | None = None) -> tuple[Path, 
     pngs = {p.name: _png(p.figure) for p in figures}
     for p in figures:
         plt.close(p.figure)
-    out_html.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_html.stem}.tmp-", dir=out_html.parent))
-    try:
-        figs = tmp / "figures"
-        figs.mkdir()
+
+    def fill(folder: Path, page: Path) -> None:
         for name, png in pngs.items():
-            (figs / f"{name}.png").write_bytes(png)
+            (folder / f"{name}.png").write_bytes(png)
         for p in figures:
-            p.data.to_csv(figs / f"{p.name}.csv", index=False)
-        (tmp / "page.html").write_text(render_html(result, figures, pngs), encoding="utf-8")
-        if png_dir.exists():
-            shutil.rmtree(png_dir)
-        os.replace(figs, png_dir)
-        os.replace(tmp / "page.html", out_html)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+            p.data.to_csv(folder / f"{p.name}.csv", index=False)
+        page.write_text(render_html(result, figures, pngs), encoding="utf-8")
+
+    write_file_and_folder(out_html, png_dir, fill)
     return out_html, png_dir, figures

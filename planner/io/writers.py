@@ -154,16 +154,27 @@ def write_comparison(tables: dict[str, pd.DataFrame], xlsx_path: Path, readme: l
     for target in (xlsx_path, csv_dir):
         if target.exists() and not force:
             raise OutputExistsError(f"{target} exists; use --force to replace it (or --out another file)")
-    xlsx_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{csv_dir.name}.tmp-", dir=xlsx_path.parent))
-    try:
-        csvs = tmp / "csv"
-        csvs.mkdir()
+
+    def fill(csvs: Path, book: Path) -> None:
         for name, frame in tables.items():
             write_csv(frame, csvs / f"{name}.csv")
-        write_table_workbook(tables, tmp / "book.xlsx", readme, key_columns)
-        _replace(csvs, csv_dir)
-        os.replace(tmp / "book.xlsx", xlsx_path)
+        write_table_workbook(tables, book, readme, key_columns)
+
+    write_file_and_folder(xlsx_path, csv_dir, fill)
+    return xlsx_path, csv_dir
+
+
+def write_file_and_folder(file_path: Path, folder: Path, fill) -> None:
+    """Write a file and a folder beside it (a workbook and its CSVs, a page and its figures):
+    ``fill(new_folder, new_file)`` writes them in a temporary place, then the folder and the file
+    replace any earlier ones, each only once complete."""
+    file_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=file_path.parent))
+    try:
+        new_file = tmp / f"new{file_path.suffix}"  # the suffix tells writers (openpyxl) the format
+        (tmp / "folder").mkdir()
+        fill(tmp / "folder", new_file)
+        _replace(tmp / "folder", folder)
+        os.replace(new_file, file_path)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return xlsx_path, csv_dir
