@@ -123,7 +123,7 @@ def _finish(fig: plt.Figure, ax, ylabel: str, title: str, **legend) -> plt.Figur
     """Labels, legend, grid and layout shared by every plot."""
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend(loc="upper left", frameon=False, **{"fontsize": 8, **legend})
+    ax.legend(frameon=False, **{"loc": "upper left", "fontsize": 8, **legend})
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     return fig
@@ -168,12 +168,12 @@ def plot_peak_imports(frame: pd.DataFrame) -> plt.Figure:
 
 
 def plot_link_utilisation(frame: pd.DataFrame) -> plt.Figure:
-    fig, ax = plt.subplots(figsize=(8, 4))
+    fig, ax = plt.subplots(figsize=(10, 4))
     for col in [c for c in frame.columns if c != "year"]:
         ax.plot(frame.year.astype(str), frame[col] * 100, "o-", label=col, gid=col)
     ax.set_ylim(0, 105)
     return _finish(fig, ax, "utilisation (% of online capacity x hours)", "Border gates: link utilisation by year",
-                   fontsize=7, ncol=2)
+                   fontsize=7, bbox_to_anchor=(1.01, 1.0))  # beside the axes: lines cross the whole plot
 
 
 def plot_costs(frame: pd.DataFrame) -> plt.Figure:
@@ -212,7 +212,8 @@ def _png(fig: plt.Figure) -> bytes:
 
 def _table_html(frame: pd.DataFrame) -> str:
     frame = frame.astype({c: "Int64" for c in frame.columns if c in ("year", "build_year")})
-    return frame.to_html(index=False, float_format=lambda v: f"{v:,.2f}", border=0, classes="data", na_rep="")
+    table = frame.to_html(index=False, float_format=lambda v: f"{v:,.2f}", border=0, classes="data", na_rep="")
+    return f"<div class='wrap'>{table}</div>"
 
 
 def render_html(result: ResultFolder, figures: list[Plot], pngs: dict[str, bytes]) -> str:
@@ -227,7 +228,7 @@ def render_html(result: ResultFolder, figures: list[Plot], pngs: dict[str, bytes
         "<style>body{font-family:sans-serif;max-width:960px;margin:2em auto;color:#222}"
         "table.data{border-collapse:collapse;font-size:12px;margin:0.5em 0 2em}"
         "table.data td,table.data th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:right}"
-        "img{max-width:100%}</style></head><body>",
+        "img{max-width:100%}.wrap{overflow-x:auto}</style></head><body>",
         f"<h1>{e(str(s.get('scenario', result.label)))}</h1>",
         f"<p>Status <b>{e(str(s.get('status')))}</b>; net present cost <b>{s.get('objective_musd', 0):,.1f} MUSD</b>"
         f" (discounted to the base year); build mode {e(str(s.get('build_mode')))}; results in "
