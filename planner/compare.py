@@ -106,7 +106,8 @@ def _wide(frames: dict[str, pd.Series], keys: list[str]) -> pd.DataFrame:
 
 
 def summary_table(folders: list[ResultFolder]) -> pd.DataFrame:
-    """metric (unit in its name) x scenario: objective, cost components, shortfall, what is built."""
+    """metric (unit in its name) x scenario: objective, cost components, shortfall, what is built, and
+    the importing country's imports, shortfall and marginal import cost by year."""
     rows: dict[str, dict[str, object]] = {}
     for f in folders:
         s, t = f.summary, f.tables
@@ -128,6 +129,16 @@ def summary_table(folders: list[ResultFolder]) -> pd.DataFrame:
             "solve_seconds": s.get("solve_seconds"),
             "input_sha256": s.get("input_sha256"),
         }
+        country = str((f.scenario.get("options") or {}).get("importing_country", "VN"))
+        imports = t["imports"][t["imports"].scope == country]
+        for r in imports.itertuples():
+            col[f"{country} imports_gwh {r.year}"] = r.energy_gwh
+        for r in imports.itertuples():
+            col[f"{country} energy_shortfall_gwh {r.year}"] = r.energy_shortfall_gwh
+        for r in imports.itertuples():
+            col[f"{country} capacity_shortfall_mw {r.year}"] = r.capacity_shortfall_mw
+        for r in imports.itertuples():
+            col[f"{country} marginal_cost_usd_per_mwh {r.year}"] = r.marginal_cost_usd_per_mwh
         for metric, value in col.items():
             rows.setdefault(metric, {})[f.label] = value
     frame = pd.DataFrame.from_dict(rows, orient="index")[[f.label for f in folders]]
@@ -267,7 +278,8 @@ def comparison_tables(folders: list[ResultFolder]) -> dict[str, pd.DataFrame]:
 SHEET_HELP = {
     "index": "One row per run of the sweep: its id, scenario file, the values set, status, objective, folder.",
     "summary": "One row per metric, one column per result folder: status, net present cost and its components "
-               "(discounted MUSD), shortfall totals, what is newly built.",
+               "(discounted MUSD), shortfall totals, what is newly built, and the importing country's imports, "
+               "shortfall and marginal import cost by year.",
     "by_year": "Imports against targets, shortfall and marginal costs per scope and year, and annual costs "
                "(undiscounted MUSD), one column per result folder.",
     "build_year": "Each candidate built in at least one result: the year it first comes online (blank: not built).",

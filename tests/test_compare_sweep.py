@@ -16,7 +16,7 @@ from tests.conftest import planner, project, tiny, write
 
 # A 100 MW candidate at 1000 USD/kW (lifetime 10: annuity 10 MUSD/yr) and a 438 GWh target (50 MW
 # all year): integer builds all of it for 10 MUSD, continuous half of it for 5 MUSD (as in
-# test_known_answers); an 876 GWh target with a 200 MW... see each test.
+# test_known_answers).
 CAND = tiny(projects=[project("cand", 100, "candidate", capex_usd_per_kw=1000)],
             targets=[{"scope": "VN", "year": 2025, "energy_gwh": 438}])
 
@@ -43,6 +43,8 @@ def test_compare_puts_known_numbers_side_by_side(two_results):
     assert float(summary.at["objective_musd", "integer"]) == pytest.approx(10.0, rel=1e-6)
     assert float(summary.at["objective_musd", "continuous"]) == pytest.approx(5.0, rel=1e-6)
     assert float(summary.at["capex_musd (discounted)", "continuous"]) == pytest.approx(5.0, rel=1e-6)
+    assert float(summary.at["VN imports_gwh 2025", "integer"]) == pytest.approx(438, rel=1e-6)
+    assert float(summary.at["VN energy_shortfall_gwh 2025", "continuous"]) == pytest.approx(0, abs=1e-6)
     years = pd.read_csv(csv / "build_year.csv").set_index("asset")
     assert years.at["cand", "integer"] == 2025 and years.at["cand", "continuous"] == 2025
     mws = pd.read_csv(csv / "build_mw.csv").set_index("asset")
