@@ -66,7 +66,7 @@ def scenario(n_projects: int, n_years: int, n_slices: int, build: str, seed: int
             "technologies": techs, "projects": projects, "links": links, "targets": targets}
 
 
-def one(size: str) -> dict:
+def one(size: str, method: str = "choose") -> dict:
     """Run one size in this process and return its measurements."""
     from planner.data import build_model_data
     from planner.formulation import build_model
@@ -80,9 +80,9 @@ def one(size: str) -> dict:
     t1 = time.perf_counter()
     model = build_model(data)
     t2 = time.perf_counter()
-    result = solve_model(model, SolverSettings(time_limit_s=1800, mip_gap=0.01), want_duals=True)
+    result = solve_model(model, SolverSettings(time_limit_s=1800, mip_gap=0.01, method=method), want_duals=True)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"size": size, "build": build, "columns": result.n_variables, "rows": result.n_constraints,
+    return {"size": size, "build": build, "method": method, "columns": result.n_variables, "rows": result.n_constraints,
             "data_s": t1 - t0, "build_s": t2 - t1, "handoff_s": result.handoff_seconds,
             "solve_s": result.solve_seconds, "status": result.status, "peak_mb": peak_mb}
 
@@ -90,26 +90,29 @@ def one(size: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", nargs="*", default=["small", "medium", "large"], choices=list(SIZES))
+    parser.add_argument("--method", default="choose", choices=["choose", "simplex", "ipm"],
+                        help="HiGHS LP algorithm for the continuous sizes (options.solver.method)")
     parser.add_argument("--one", choices=list(SIZES), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one(args.one)))
+        print(json.dumps(one(args.one, args.method)))
         return
     rows = []
     for size in args.sizes:
-        proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--one", size],
+        proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--one", size,
+                               "--method", args.method],
                               capture_output=True, text=True)
         if proc.returncode != 0:
             print(proc.stderr, file=sys.stderr)
             continue
         rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
         print(f"done {size}", file=sys.stderr)
-    header = f"{'size':8} {'mode':10} {'columns':>9} {'rows':>9} {'data s':>7} {'build s':>8} " \
+    header = f"{'size':8} {'mode':10} {'method':7} {'columns':>9} {'rows':>9} {'data s':>7} {'build s':>8} " \
              f"{'handoff s':>9} {'solve s':>8} {'peak MB':>8} status"
     print(header)
     print("-" * len(header))
     for r in rows:
-        print(f"{r['size']:8} {r['build']:10} {r['columns']:>9,} {r['rows']:>9,} {r['data_s']:>7.2f} "
+        print(f"{r['size']:8} {r['build']:10} {r['method']:7} {r['columns']:>9,} {r['rows']:>9,} {r['data_s']:>7.2f} "
               f"{r['build_s']:>8.2f} {r['handoff_s']:>9.2f} {r['solve_s']:>8.2f} {r['peak_mb']:>8.0f} {r['status']}")
 
 

@@ -49,7 +49,7 @@ def run_loaded(loaded: LoadedScenario, log=None, stage=None) -> Run:
     model = build_model(data)
     build_seconds = time.perf_counter() - t0
     solver = scenario.options.solver
-    settings = SolverSettings(solver.time_limit_s, solver.mip_gap, solver.threads, log)
+    settings = SolverSettings(solver.time_limit_s, solver.mip_gap, solver.threads, log, solver.method)
     stage("solving with HiGHS")
     result = solve_model(model, settings)
     result.build_seconds = build_seconds

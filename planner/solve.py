@@ -44,6 +44,7 @@ class SolverSettings:
     mip_gap: float = 0.005
     threads: int | None = None
     log: Callable[[str], None] | None = None  # receives HiGHS log lines; None = silent
+    method: str = "choose"  # LP algorithm: choose | simplex | ipm (not applied to a MIP)
 
 
 class _Compiled:
@@ -95,8 +96,10 @@ def _new_highs() -> highspy.Highs:
         os.close(saved)
 
 
-def _highs(settings: SolverSettings) -> highspy.Highs:
+def _highs(settings: SolverSettings, lp: bool = True) -> highspy.Highs:
     h = _new_highs()
+    if lp and settings.method != "choose":
+        h.setOptionValue("solver", settings.method)
     h.setOptionValue("output_flag", settings.log is not None)
     h.setOptionValue("log_to_console", False)
     h.setOptionValue("time_limit", float(settings.time_limit_s))
@@ -127,7 +130,7 @@ def solve_model(m: pyo.ConcreteModel, settings: SolverSettings, want_duals: bool
     handoff = time.perf_counter() - t0
     result = SolveResult(status="error", handoff_seconds=handoff, n_variables=len(compiled.columns),
                          n_constraints=len(compiled.rows))
-    h = _highs(settings)
+    h = _highs(settings, lp=not compiled.integer.any())
     t1 = time.perf_counter()
     h.passModel(compiled.lp)
     h.run()
@@ -166,7 +169,7 @@ def _fixed_lp(compiled: _Compiled, x: np.ndarray, settings: SolverSettings) -> h
     upper[compiled.integer] = fixed
     lp.col_lower_, lp.col_upper_ = lower, upper
     lp.integrality_ = []
-    h = _highs(SolverSettings(settings.time_limit_s, settings.mip_gap, settings.threads, None))
+    h = _highs(SolverSettings(settings.time_limit_s, settings.mip_gap, settings.threads, None, settings.method))
     h.passModel(lp)
     h.run()
     return h

@@ -97,6 +97,7 @@ CASES = [
      ["limits.max_import_mw_by_scope.VNX", "unknown scope 'VNX'"]),
     ("import limit on the exporting country", mutate("limits.max_import_mw_by_scope", {"LA": 100}),
      ["limits.max_import_mw_by_scope.LA", "not in the importing country"]),
+    ("unknown LP method", mutate("options.solver.method", "barrier"), ["options.solver.method", "ipm"]),
     ("negative tariff", mutate("projects.hydro1.tariff_usd_per_mwh", -1), ["projects[hydro1].tariff_usd_per_mwh", "greater than or equal"]),
 ]
 

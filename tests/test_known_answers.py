@@ -297,3 +297,14 @@ def test_a_reservoir_is_curtailed_only_below_its_energy_limit(solve, target_gwh,
     d = run.tables["dispatch"].iloc[0]
     assert d.energy_gwh == pytest.approx(target_gwh, rel=REL)
     assert d.curtailed_gwh == pytest.approx(curtailed, abs=1e-6)
+
+
+@pytest.mark.parametrize("method", ["simplex", "ipm"])
+def test_lp_method_gives_the_same_optimum(solve, method):
+    # The continuous case of test_integer_and_continuous_builds_differ: 5 MUSD whichever LP algorithm.
+    run = solve(tiny(options={"build": "continuous", "solver": {"method": method}},
+                     projects=[project("cand", 100, "candidate", capex_usd_per_kw=1000)],
+                     targets=[{"scope": "VN", "year": 2025, "energy_gwh": 438}]))
+    assert run.summary["objective_musd"] == pytest.approx(5.0, rel=REL)
+    # one more GWh needs 1/876 of the candidate: 10 MUSD / 876 GWh = 11.416 USD/MWh
+    assert imports(run).marginal_cost_usd_per_mwh == pytest.approx(10_000 / 876, rel=1e-6)

@@ -110,6 +110,10 @@ class Solver(Strict):
     time_limit_s: float = Field(default=600, gt=0, le=1e7)
     mip_gap: float = Field(default=0.005, ge=0, le=1)
     threads: Optional[int] = Field(default=None, ge=1, le=1024)
+    # LP algorithm (HiGHS option `solver`): choose | simplex | ipm (interior point, often faster on
+    # large continuous runs). Integer runs always use HiGHS's MIP solver; this then applies to the
+    # LP re-solved for the duals.
+    method: Literal["choose", "simplex", "ipm"] = "choose"
 
 
 class Options(Strict):
