@@ -214,9 +214,8 @@ def differences_table(summary: pd.DataFrame, by_year: pd.DataFrame, labels: list
     """Numeric rows of summary and by_year, each scenario minus the first one."""
     ref, others = labels[0], labels[1:]
     parts = []
-    numeric = summary[summary.metric.isin([m for m in summary.metric
-                                           if pd.api.types.is_number(summary.set_index("metric").at[m, ref])])]
-    numeric = numeric[~numeric.metric.isin(["solve_seconds", "mip_gap"])]
+    is_number = summary[ref].map(lambda v: pd.api.types.is_number(v) and not isinstance(v, bool))
+    numeric = summary[is_number & ~summary.metric.isin(["solve_seconds", "mip_gap"])]
     s = numeric.assign(quantity=numeric.metric, scope="", year=pd.NA)[["quantity", "scope", "year", *labels]]
     parts.append(s)
     parts.append(by_year[["quantity", "scope", "year", *labels]])

@@ -58,8 +58,8 @@ def imports_data(result: ResultFolder) -> pd.DataFrame:
     """Imports against targets for the importing country (or, without a country row, each target scope)."""
     imports = result.tables["imports"]
     country = _importing_country(result)
-    scope = country if country in set(imports.scope) else sorted(imports.dropna(subset=["target_energy_gwh"]).scope)
-    rows = imports[imports.scope.isin([scope] if isinstance(scope, str) else scope)]
+    scopes = {country} if country in set(imports.scope) else set(imports.dropna(subset=["target_energy_gwh"]).scope)
+    rows = imports[imports.scope.isin(scopes)]
     return rows[["scope", "year", "energy_gwh", "target_energy_gwh", "energy_shortfall_gwh"]].reset_index(drop=True)
 
 
