@@ -31,6 +31,12 @@ err = Console(stderr=True, soft_wrap=True)  # messages are never cut into lines
 out = Console()
 
 
+def _fail(message: str, code: int) -> None:
+    """Print one message (rich markup allowed) to stderr and leave with ``code``."""
+    err.print(message, highlight=False)
+    raise typer.Exit(code)
+
+
 def _bad_input(exc: ScenarioError, as_json: bool) -> None:
     if as_json:
         print(json.dumps({"status": "bad_input", "problems": [str(p) for p in exc.problems]}, indent=2))
@@ -88,8 +94,7 @@ def solve(
         return
     target = out_dir or Path("results") / loaded.scenario.name
     if target.exists() and not force:
-        err.print(f"[red]{target} exists[/]: use --force to replace it, or --out another folder")
-        raise typer.Exit(EXIT_BAD_INPUT)
+        _fail(f"[red]{target} exists[/]: use --force to replace it, or --out another folder", EXIT_BAD_INPUT)
     show = not (quiet or as_json)
     try:
         if show:
@@ -119,11 +124,9 @@ def solve(
     try:
         write_results(target, run.tables, run.summary, loaded.resolved_yaml(), force=force, workbook=not no_xlsx)
     except OutputExistsError as exc:
-        err.print(f"[red]{exc}[/]")
-        raise typer.Exit(EXIT_BAD_INPUT)
+        _fail(f"[red]{exc}[/]", EXIT_BAD_INPUT)
     except OSError as exc:
-        err.print(f"[red]cannot write the results:[/] {exc}")
-        raise typer.Exit(EXIT_SOLVER)
+        _fail(f"[red]cannot write the results:[/] {exc}", EXIT_SOLVER)
     if as_json:
         print(json.dumps({**run.summary, "out": str(target)}, indent=2, default=str))
     elif not quiet:
@@ -142,17 +145,14 @@ def compare(
     from .compare import CompareError, read_results, write_comparison_workbook
 
     if out_file.suffix.lower() != ".xlsx":
-        err.print(f"[red]--out {out_file}[/]: give a .xlsx file name")
-        raise typer.Exit(EXIT_BAD_INPUT)
+        _fail(f"[red]--out {out_file}[/]: give a .xlsx file name", EXIT_BAD_INPUT)
     try:
         folders = read_results(result_dirs)
         tables = write_comparison_workbook(folders, out_file, force=force)
     except CompareError as exc:
-        err.print(f"[bold red]cannot compare:[/] {exc}", highlight=False)
-        raise typer.Exit(EXIT_BAD_INPUT)
+        _fail(f"[bold red]cannot compare:[/] {exc}", EXIT_BAD_INPUT)
     except OutputExistsError as exc:
-        err.print(f"[red]{exc}[/]")
-        raise typer.Exit(EXIT_BAD_INPUT)
+        _fail(f"[red]{exc}[/]", EXIT_BAD_INPUT)
     summary = tables["summary"]
     if as_json:
         print(summary.set_index("metric").to_json(orient="columns", indent=2))
@@ -181,13 +181,14 @@ def sweep(
     as_json: bool = typer.Option(False, "--json", help="Print the index as JSON"),
 ) -> None:
     """Run a set of variants or a grid of --set values in parallel; one folder, one index, one workbook."""
-    from .sweep import SweepError, is_sweep_file, parse_grid, plan_runs, read_sweep_file, run_sweep, worst_exit
+    from .sweep import SweepError, parse_grid, plan_runs, read_sweep_file, run_sweep, worst_exit
 
     try:
         files, fixed = list(scenarios), list(set_ or ())
         grid_values = parse_grid(list(grid or ()))
-        if len(files) == 1 and files[0].is_file() and is_sweep_file(files[0]):
-            files, from_file, file_sets = read_sweep_file(files[0])
+        sweep_file = read_sweep_file(files[0]) if len(files) == 1 else None
+        if sweep_file is not None:
+            files, from_file, file_sets = sweep_file
             grid_values = {**from_file, **grid_values}
             fixed = file_sets + fixed
         missing = [str(f) for f in files if not f.is_file()]
@@ -195,11 +196,9 @@ def sweep(
             raise SweepError(f"scenario file(s) not found: {', '.join(missing)}")
         specs = plan_runs(files, grid_values, fixed)
     except SweepError as exc:
-        err.print(f"[bold red]cannot start the sweep:[/] {exc}", highlight=False)
-        raise typer.Exit(EXIT_BAD_INPUT)
+        _fail(f"[bold red]cannot start the sweep:[/] {exc}", EXIT_BAD_INPUT)
     if out_dir.exists() and not force:
-        err.print(f"[red]{out_dir} exists[/]: use --force to replace it, or --out another folder")
-        raise typer.Exit(EXIT_BAD_INPUT)
+        _fail(f"[red]{out_dir} exists[/]: use --force to replace it, or --out another folder", EXIT_BAD_INPUT)
     where = f"Dask scheduler {scheduler}" if scheduler else f"{workers} local process(es)"
     show = not (quiet or as_json)
     try:
@@ -215,11 +214,9 @@ def sweep(
 
             index = run_sweep(specs, out_dir, workers=workers, scheduler=scheduler, force=force, progress=progress)
     except SweepError as exc:
-        err.print(f"[bold red]sweep failed:[/] {exc}", highlight=False)
-        raise typer.Exit(EXIT_SOLVER)
+        _fail(f"[bold red]sweep failed:[/] {exc}", EXIT_SOLVER)
     except OutputExistsError as exc:
-        err.print(f"[red]{exc}[/]")
-        raise typer.Exit(EXIT_BAD_INPUT)
+        _fail(f"[red]{exc}[/]", EXIT_BAD_INPUT)
     if as_json:
         print(index.to_json(orient="records", indent=2))
     elif not quiet:
@@ -246,13 +243,11 @@ def report(
     from .report import write_report
 
     if out_html is not None and out_html.suffix.lower() not in (".html", ".htm"):
-        err.print(f"[red]--out {out_html}[/]: give an .html file name")
-        raise typer.Exit(EXIT_BAD_INPUT)
+        _fail(f"[red]--out {out_html}[/]: give an .html file name", EXIT_BAD_INPUT)
     try:
         page, figures, plots = write_report(result_dir, out_html)
     except CompareError as exc:
-        err.print(f"[bold red]cannot report:[/] {exc}", highlight=False)
-        raise typer.Exit(EXIT_BAD_INPUT)
+        _fail(f"[bold red]cannot report:[/] {exc}", EXIT_BAD_INPUT)
     if not quiet:
         out.print(f"written {page} ({len(plots)} plots; PNG and CSV in {figures}/)")
 

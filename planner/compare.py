@@ -21,6 +21,10 @@ COST_COMPONENTS = ("capex", "fixed_om", "energy", "co2", "penalty")
 BY_YEAR_QUANTITIES = ("energy_gwh", "target_energy_gwh", "energy_shortfall_gwh", "firm_mw", "target_capacity_mw",
                       "capacity_shortfall_mw", "marginal_cost_usd_per_mwh", "marginal_capacity_cost_usd_per_kw_year")
 LINK_QUANTITIES = ("delivered_gwh", "losses_gwh", "peak_flow_mw", "utilisation")
+#: rows of the summary per year for the importing country: (imports.csv column, metric name)
+COUNTRY_BY_YEAR = (("energy_gwh", "imports_gwh"), ("energy_shortfall_gwh", "energy_shortfall_gwh"),
+                   ("capacity_shortfall_mw", "capacity_shortfall_mw"),
+                   ("marginal_cost_usd_per_mwh", "marginal_cost_usd_per_mwh"))
 
 
 class CompareError(Exception):
@@ -40,6 +44,10 @@ class ResultFolder:
     @property
     def horizon(self) -> dict:
         return self.scenario.get("horizon") or {}
+
+    @property
+    def importing_country(self) -> str:
+        return str((self.scenario.get("options") or {}).get("importing_country", "VN"))
 
 
 def read_result(path: Path, label: str | None = None) -> ResultFolder:
@@ -129,16 +137,10 @@ def summary_table(folders: list[ResultFolder]) -> pd.DataFrame:
             "solve_seconds": s.get("solve_seconds"),
             "input_sha256": s.get("input_sha256"),
         }
-        country = str((f.scenario.get("options") or {}).get("importing_country", "VN"))
+        country = f.importing_country
         imports = t["imports"][t["imports"].scope == country]
-        for r in imports.itertuples():
-            col[f"{country} imports_gwh {r.year}"] = r.energy_gwh
-        for r in imports.itertuples():
-            col[f"{country} energy_shortfall_gwh {r.year}"] = r.energy_shortfall_gwh
-        for r in imports.itertuples():
-            col[f"{country} capacity_shortfall_mw {r.year}"] = r.capacity_shortfall_mw
-        for r in imports.itertuples():
-            col[f"{country} marginal_cost_usd_per_mwh {r.year}"] = r.marginal_cost_usd_per_mwh
+        for column, metric in COUNTRY_BY_YEAR:
+            col.update({f"{country} {metric} {y}": v for y, v in zip(imports.year, imports[column])})
         for metric, value in col.items():
             rows.setdefault(metric, {})[f.label] = value
     frame = pd.DataFrame.from_dict(rows, orient="index")[[f.label for f in folders]]
@@ -156,10 +158,14 @@ def by_year_table(folders: list[ResultFolder]) -> pd.DataFrame:
         costs = costs.rename(columns={"undiscounted_musd": "value"})[["scope", "year", "quantity", "value"]]
         both = pd.concat([imports, costs], ignore_index=True)
         series[f.label] = both.set_index(["quantity", "scope", "year"]).value
-    out = _wide(series, ["quantity", "scope", "year"])
-    order = {q: i for i, q in enumerate(BY_YEAR_QUANTITIES)}
-    out["_q"] = out.quantity.map(lambda q: order.get(q, len(order)))
-    return out.sort_values(["_q", "quantity", "scope", "year"]).drop(columns="_q").reset_index(drop=True)
+    return _sorted(_wide(series, ["quantity", "scope", "year"]), BY_YEAR_QUANTITIES, ["scope", "year"])
+
+
+def _sorted(frame: pd.DataFrame, quantities: tuple[str, ...], then: list[str]) -> pd.DataFrame:
+    """Rows in the order of ``quantities`` (others after them, by name), then by ``then``."""
+    rank = frame.quantity.map({q: i for i, q in enumerate(quantities)}).fillna(len(quantities))
+    return (frame.assign(_rank=rank).sort_values(["_rank", "quantity", *then]).drop(columns="_rank")
+            .reset_index(drop=True))
 
 
 def build_tables(folders: list[ResultFolder]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -204,10 +210,7 @@ def links_table(folders: list[ResultFolder]) -> pd.DataFrame:
     for f in folders:
         long = f.tables["links"].melt(id_vars=["link", "year"], value_vars=list(LINK_QUANTITIES), var_name="quantity")
         series[f.label] = long.set_index(["quantity", "link", "year"]).value
-    out = _wide(series, ["quantity", "link", "year"])
-    order = {q: i for i, q in enumerate(LINK_QUANTITIES)}
-    return out.sort_values(["quantity", "link", "year"], key=lambda c: c.map(order) if c.name == "quantity" else c
-                           ).reset_index(drop=True)
+    return _sorted(_wide(series, ["quantity", "link", "year"]), LINK_QUANTITIES, ["link", "year"])
 
 
 def differences_table(summary: pd.DataFrame, by_year: pd.DataFrame, labels: list[str]) -> pd.DataFrame:

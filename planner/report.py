@@ -38,10 +38,6 @@ class Plot:
     figure: plt.Figure
 
 
-def _importing_country(result: ResultFolder) -> str:
-    return str((result.scenario.get("options") or {}).get("importing_country", "VN"))
-
-
 def buildout_data(result: ResultFolder) -> pd.DataFrame:
     """Online MW of projects by year (rows) and technology (columns)."""
     cap = result.tables["capacity"]
@@ -57,7 +53,7 @@ def buildout_data(result: ResultFolder) -> pd.DataFrame:
 def imports_data(result: ResultFolder) -> pd.DataFrame:
     """Imports against targets for the importing country (or, without a country row, each target scope)."""
     imports = result.tables["imports"]
-    country = _importing_country(result)
+    country = result.importing_country
     scopes = {country} if country in set(imports.scope) else set(imports.dropna(subset=["target_energy_gwh"]).scope)
     rows = imports[imports.scope.isin(scopes)]
     return rows[["scope", "year", "energy_gwh", "target_energy_gwh", "energy_shortfall_gwh"]].reset_index(drop=True)
@@ -70,7 +66,7 @@ def peak_imports_data(result: ResultFolder) -> pd.DataFrame:
     deliver into them (after losses), less what leaves them.
     """
     sc = result.scenario
-    country = _importing_country(result)
+    country = result.importing_country
     nodes = {str(n["id"]) for n in sc.get("nodes", []) if str(n.get("country")) == country}
     slices = [s for s in (sc.get("time") or {}).get("slices", []) if s.get("peak")]
     peak = [str(s["id"]) for s in slices]

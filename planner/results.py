@@ -75,19 +75,21 @@ def dispatch_table(m, data: ModelData) -> pd.DataFrame:
             continue
         gen = _v(m.gen[p, y, s])
         available = data.availability[(p, s)] * cap[p] * online
-        rows.append((p, y, s, gen, data.hours[s] * gen / 1000.0, max(available - gen, 0.0) * data.hours[s] / 1000.0))
-    frame = pd.DataFrame(rows, columns=["project", "year", "slice", "generation_mw", "energy_gwh", "curtailed_gwh"])
+        rows.append((p, y, s, gen, data.hours[s] * gen / 1000.0,
+                     max(available - gen, 0.0) * data.hours[s] / 1000.0, online))
+    frame = pd.DataFrame(rows, columns=["project", "year", "slice", "generation_mw", "energy_gwh", "curtailed_gwh",
+                                        "online"])
     limited = frame.project.isin(data.energy_limited)
     if limited.any():
         sub = frame[limited]
         by = [sub.project, sub.year]
         unused = sub.groupby(by).curtailed_gwh.transform("sum")
         made = sub.groupby(by).energy_gwh.transform("sum")
-        allowed = sub.project.map(limit).astype(float) * sub.apply(lambda r: _online(m, data, r.project, r.year), axis=1)
+        allowed = sub.project.map(limit).astype(float) * sub.online
         spill = ((made + unused).clip(upper=allowed) - made).clip(lower=0.0)
         share = (sub.curtailed_gwh / unused.where(unused > 0)).fillna(0.0)
         frame.loc[limited, "curtailed_gwh"] = spill * share
-    return _sort(frame, ["project", "year", "slice"], data)
+    return _sort(frame.drop(columns="online"), ["project", "year", "slice"], data)
 
 
 def flows_table(m, data: ModelData) -> pd.DataFrame:

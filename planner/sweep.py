@@ -70,16 +70,19 @@ def parse_grid(items: list[str]) -> dict[str, list[str]]:
     return grid
 
 
-def read_sweep_file(path: Path) -> tuple[list[Path], dict[str, list[str]], list[str]]:
+def read_sweep_file(path: Path) -> tuple[list[Path], dict[str, list[str]], list[str]] | None:
     """A sweep YAML: ``sweep: {scenarios: [...], grid: {path: [values]}, set: [path=value, ...]}``;
-    scenario paths are relative to the sweep file."""
+    scenario paths are relative to the sweep file. None when the file is not a sweep file (a
+    scenario, say); SweepError when it is one but is malformed."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise SweepError(f"{path}: cannot read the sweep file ({exc})") from exc
-    body = data.get("sweep") if isinstance(data, dict) else None
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None  # not a readable sweep file: the scenario loader will say what is wrong
+    if not isinstance(data, dict) or "sweep" not in data:
+        return None
+    body = data["sweep"]
     if not isinstance(body, dict):
-        raise SweepError(f"{path}: a sweep file has one top-level key 'sweep'")
+        raise SweepError(f"{path}: 'sweep' holds scenarios, grid and set")
     unknown = set(body) - {"scenarios", "grid", "set"}
     if unknown:
         raise SweepError(f"{path}: sweep.{sorted(unknown)[0]} is not a sweep field (scenarios, grid, set)")
@@ -94,14 +97,6 @@ def read_sweep_file(path: Path) -> tuple[list[Path], dict[str, list[str]], list[
         raise SweepError(f"{path}: sweep.set is a list of path=value")
     as_text = {k: [v if isinstance(v, str) else json.dumps(v) for v in values] for k, values in grid.items()}
     return [path.parent / str(s) for s in scenarios], as_text, [str(s) for s in sets]
-
-
-def is_sweep_file(path: Path) -> bool:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return False
-    return isinstance(data, dict) and "sweep" in data
 
 
 def plan_runs(scenarios: list[Path], grid: dict[str, list[str]], sets: list[str] = ()) -> list[RunSpec]:

@@ -4,8 +4,6 @@ field, and the CLI exits 2 with no traceback and nothing written."""
 from __future__ import annotations
 
 import copy
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +11,7 @@ import yaml
 
 from planner.data import build_model_data
 from planner.scenario import ScenarioError, load_scenario
-from tests.conftest import project, tiny, write
+from tests.conftest import planner, project, tiny, write
 
 
 def base() -> dict:
@@ -185,27 +183,29 @@ def test_set_with_unknown_id(tmp_path):
         load_scenario(write(base(), tmp_path), ["projects.hydro2.capacity_mw=5"])
 
 
-def test_table_problems_name_row_and_column(tmp_path):
+def table_problems(folder: Path, tables: dict[str, str | None]) -> str:
+    """The base scenario with some entity lists read from CSV files (text None: the file is
+    missing); the text of the ScenarioError it must raise."""
     data = base()
-    data["projects"] = {"file": "projects.csv"}
-    (tmp_path / "projects.csv").write_text(
-        "id,technology,node,capacity_mw,status,energy_cost_usd_per_mwh\n"
-        "hydro1,hydro,LA,100,existing,50\n"
-        "bad,hydro,LA,lots,existing,50\n")
+    for name, text in tables.items():
+        data[name] = {"file": f"{name}.csv"}
+        if text is not None:
+            (folder / f"{name}.csv").write_text(text)
     with pytest.raises(ScenarioError) as info:
-        load_scenario(write(data, tmp_path))
-    text = str(info.value)
+        load_scenario(write(data, folder))
+    return str(info.value)
+
+
+def test_table_problems_name_row_and_column(tmp_path):
+    text = table_problems(tmp_path, {"projects": "id,technology,node,capacity_mw,status,energy_cost_usd_per_mwh\n"
+                                                 "hydro1,hydro,LA,100,existing,50\n"
+                                                 "bad,hydro,LA,lots,existing,50\n"})
     assert "projects.csv (row 3, column capacity_mw)" in text and "projects[bad].capacity_mw" in text
 
 
 def test_table_with_missing_column_and_missing_file(tmp_path):
-    data = base()
-    data["projects"] = {"file": "projects.csv"}
-    data["links"] = {"file": "links.csv"}
-    (tmp_path / "projects.csv").write_text("id,technology,capacity_mw,status\nhydro1,hydro,100,existing\n")
-    with pytest.raises(ScenarioError) as info:
-        load_scenario(write(data, tmp_path))
-    text = str(info.value)
+    text = table_problems(tmp_path, {"projects": "id,technology,capacity_mw,status\nhydro1,hydro,100,existing\n",
+                                     "links": None})
     assert "missing column(s) node" in text and "'links.csv' not found" in text
 
 
@@ -214,8 +214,7 @@ def test_cli_bad_input_exits_2_without_traceback_or_output(tmp_path):
     data["projects"][0]["node"] = "LAX"
     path = write(data, tmp_path)
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "planner.cli", "solve", str(path), "--out", str(out)],
-                          capture_output=True, text=True)
+    proc = planner("solve", path, "--out", out)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr + proc.stdout
     assert "unknown node 'LAX'" in proc.stderr

@@ -66,8 +66,13 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     neutralise(frame).to_csv(path, index=False, float_format="%.10g", lineterminator="\n")
 
 
-def write_workbook(tables: dict[str, pd.DataFrame], path: Path, readme: list[tuple[str, str]]) -> None:
-    """One sheet per table (header frozen, widths set) and a README sheet first."""
+def write_workbook(tables: dict[str, pd.DataFrame], path: Path, readme: list[tuple[str, str]],
+                   key_columns: dict[str, int] | None = None) -> None:
+    """One sheet per table and a README sheet first; header frozen, widths from the content.
+
+    With ``key_columns`` (sheet -> how many leading key columns) those columns are frozen too and
+    numbers are formatted for reading as they are (thousands separators, years plain).
+    """
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         pd.DataFrame(readme, columns=["item", "description"]).to_excel(writer, sheet_name="README", index=False)
         for name, frame in tables.items():
@@ -80,6 +85,17 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: Path, readme: list[tup
             for i, column in enumerate(ws.iter_cols(min_row=1, max_row=min(ws.max_row, 200)), start=1):
                 width = max((len(str(c.value)) for c in column if c.value is not None), default=8)
                 ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 10), 80)
+        for name, keys in (key_columns or {}).items():
+            _format_sheet(writer.book[name[:31]], tables[name], keys)
+
+
+def _format_sheet(ws, frame: pd.DataFrame, keys: int) -> None:
+    ws.freeze_panes = ws.cell(row=2, column=keys + 1).coordinate
+    for j, col in enumerate(frame.columns, start=1):
+        fmt = "0" if col in ("year", "build_year") or frame[col].dtype.name == "Int64" else "#,##0.0##"
+        for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+            if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
+                cell.number_format = fmt
 
 
 def write_results(out_dir: Path, tables: dict[str, pd.DataFrame], summary: dict, resolved_yaml: str,
@@ -123,28 +139,6 @@ def _replace(tmp: Path, out_dir: Path) -> None:
     shutil.rmtree(backup, ignore_errors=True)
 
 
-def write_table_workbook(tables: dict[str, pd.DataFrame], path: Path, readme: list[tuple[str, str]],
-                         key_columns: dict[str, int]) -> None:
-    """A workbook for reading as it is: README first, one sheet per table, header row and the
-    first ``key_columns[sheet]`` columns frozen, widths from the content, numbers formatted
-    (thousands separators, years plain)."""
-    write_workbook(tables, path, readme)
-    from openpyxl import load_workbook
-
-    book = load_workbook(path)
-    for name, frame in tables.items():
-        ws = book[name[:31]]
-        keys = key_columns.get(name, 1)
-        ws.freeze_panes = ws.cell(row=2, column=keys + 1).coordinate
-        for j, col in enumerate(frame.columns, start=1):
-            fmt = "0" if col in ("year", "build_year") or frame[col].dtype.name == "Int64" else "#,##0.0##"
-            for row in ws.iter_rows(min_row=2, min_col=j, max_col=j):
-                cell = row[0]
-                if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
-                    cell.number_format = fmt
-    book.save(path)
-
-
 def write_comparison(tables: dict[str, pd.DataFrame], xlsx_path: Path, readme: list[tuple[str, str]],
                      key_columns: dict[str, int], force: bool = False) -> tuple[Path, Path]:
     """comparison.xlsx and a folder of the same name with one CSV per sheet, both atomically; an
@@ -158,7 +152,7 @@ def write_comparison(tables: dict[str, pd.DataFrame], xlsx_path: Path, readme: l
     def fill(csvs: Path, book: Path) -> None:
         for name, frame in tables.items():
             write_csv(frame, csvs / f"{name}.csv")
-        write_table_workbook(tables, book, readme, key_columns)
+        write_workbook(tables, book, readme, key_columns)
 
     write_file_and_folder(xlsx_path, csv_dir, fill)
     return xlsx_path, csv_dir
