@@ -88,7 +88,7 @@ CASES = [
     ("max import on an exporting node", mutate("nodes", {"id": "LA2", "country": "LA", "max_import_mw": 5}), ["nodes[LA2].max_import_mw", "importing country"]),
     ("latest before earliest", lambda d: mutate("projects.cand.latest_year", 2020)(
         mutate("projects.cand.earliest_year", 2025)(d)), ["projects[cand]", "latest_year 2020 is before"]),
-    ("name with spaces", mutate("name", "my run"), ["name", "pattern"]),
+    ("name with spaces", mutate("name", "my run"), ["name", "not a valid id", "did you mean 'my_run'"]),
     ("tariff ceiling for an unknown technology", mutate("limits.max_tariff_usd_per_mwh", {"wnd": 60}),
      ["limits.max_tariff_usd_per_mwh.wnd", "unknown technology 'wnd'"]),
     ("import limit for an unknown scope", mutate("limits.max_import_mw_by_scope", {"VNX": 100}),

@@ -82,6 +82,7 @@ def test_profile_file_gives_slices_and_availability(tmp_path):
 
 def test_targets_hold_the_last_value_per_quantity(tmp_path):
     data = tiny(horizon={"base_year": 2025, "years": [2025, 2027, 2030], "discount_rate": 0.05},
+                projects=[project("h", 10)],
                 targets=[{"scope": "VN", "year": 2025, "energy_gwh": 100, "capacity_mw": 10},
                          {"scope": "VN", "year": 2027, "energy_gwh": 200}])
     d = build_model_data(load_scenario(write(data, tmp_path)).scenario)
@@ -91,6 +92,7 @@ def test_targets_hold_the_last_value_per_quantity(tmp_path):
 
 def test_year_range_and_link_capex_per_mw_km(tmp_path):
     data = tiny(horizon={"base_year": 2025, "years": {"start": 2026, "end": 2034, "step": 4}, "discount_rate": 0.05},
+                projects=[project("h", 10)],
                 links=[{"id": "line", "from": "LA", "to": "VN", "capacity_mw": 1000, "status": "candidate",
                         "capex_usd_per_mw_km": 500, "length_km": 100}])
     d = build_model_data(load_scenario(write(data, tmp_path)).scenario)

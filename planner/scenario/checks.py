@@ -40,6 +40,9 @@ def cross_checks(data: dict, where: Where, problems: Problems) -> None:
     slices = _items(data, "time", "slices")
     targets = _items(data, "targets")
     techs = data.get("technologies") if isinstance(data.get("technologies"), dict) else {}
+    if not projects and not isinstance(data.get("projects"), (dict, str)):
+        add(("projects",), "nothing to plan: the scenario has no projects; give projects (a list, or "
+                           "{file: projects.csv})")
 
     for path, items in ((("nodes",), nodes), (("projects",), projects), (("links",), links),
                         (("time", "slices"), slices), (("targets",), targets)):

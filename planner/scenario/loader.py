@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from . import schema
 from .checks import cross_checks
 from .errors import Problems, did_you_mean
-from .files import ENTITY_LISTS, TABLE_COLUMNS, Locations, dotted, entity_key, read_table, read_yaml
+from .files import (ENTITY_LISTS, TABLE_COLUMNS, Locations, cell_value, dotted, entity_key, read_frame, read_table,
+                    read_yaml, real_path, shown)
 from .merge import apply_set, merge
 
 TABLE_MODELS: dict[str, type[BaseModel]] = {
@@ -44,51 +44,62 @@ def _fields(model: type[BaseModel]) -> set[str]:
     return {f.alias or name for name, f in model.model_fields.items()}
 
 
+MAX_EXTENDS_DEPTH = 32  # how many files an extends chain may hold
+
+
 def _read_profile(time: dict, base_dir: Path, file: Path, locs: Locations, problems: Problems) -> None:
     """Turn ``time.profile_file`` into slices and per-slice availability (columns by technology or project)."""
     spec = time.get("profile_file")
-    line = locs.get(("time", "profile_file"), (str(file), ""))[1]
-    table = base_dir / str(spec)
-    if not table.exists():
-        problems.add(file, "time.profile_file", f"profile file '{spec}' not found (looked in {base_dir})", line)
+    line = locs.get(("time", "profile_file"), (shown(file), ""))[1]
+    if not isinstance(spec, str) or not spec.strip():
+        problems.add(shown(file), "time.profile_file", "expected the name of a CSV or XLSX file", line)
         return
-    try:
-        frame = pd.read_csv(table) if table.suffix.lower() == ".csv" else pd.read_excel(table)
-    except Exception as exc:  # any pandas read failure means the same to the user
-        problems.add(table, "", f"cannot read the profile: {exc}")
+    table = real_path(base_dir / spec) if "\x00" not in spec else base_dir / spec
+    frame = read_frame(table, 0, problems, shown(file), "time.profile_file", line, what="profile file", written=spec)
+    if frame is None:
         return
+    table_shown = shown(table)
     id_col = "slice" if "slice" in frame.columns else "id"
     missing = [c for c in (id_col, "hours") if c not in frame.columns]
     if missing:
-        problems.add(table, "time.profile_file", f"missing column(s) {', '.join(missing)}", "row 1")
+        problems.add(table_shown, "time.profile_file", f"missing column(s) {', '.join(missing)}", "row 1")
         return
     slices, availability = [], {}
     for i, row in enumerate(frame.to_dict("records")):
-        item = {"id": str(row[id_col]), "hours": row["hours"]}
-        if "season" in row and pd.notna(row["season"]):
-            item["season"] = str(row["season"])
-        if "peak" in row and pd.notna(row["peak"]):
-            item["peak"] = bool(row["peak"]) if not isinstance(row["peak"], str) else row["peak"].lower() == "true"
+        item = {"id": str(row[id_col]).strip(), "hours": cell_value(row["hours"])}
+        if str(row.get("season", "")).strip():
+            item["season"] = str(row["season"]).strip()
+        if str(row.get("peak", "")).strip():
+            item["peak"] = cell_value(row["peak"])
         slices.append(item)
-        locs[("time", "slices", item["id"])] = (str(table), f"row {i + 2}")
-        for col, value in row.items():
-            if col in (id_col, "hours", "season", "peak") or (not isinstance(value, str) and pd.isna(value)):
+        locs[("time", "slices", item["id"])] = (table_shown, f"row {i + 2}")
+        for col, raw in row.items():
+            value = cell_value(raw, col)
+            if col in (id_col, "hours", "season", "peak") or value is None:
                 continue  # an empty cell: the next source of availability applies
             availability.setdefault(str(col), {})[item["id"]] = value
-            locs[("time", "profile_availability", str(col), item["id"])] = (str(table), f"row {i + 2}, column {col}")
+            locs[("time", "profile_availability", str(col), item["id"])] = (table_shown, f"row {i + 2}, column {col}")
     time["slices"] = slices
     time["profile_availability"] = availability
 
 
-def _load_layer(path: Path, problems: Problems, chain: tuple[Path, ...]) -> tuple[dict, Locations]:
-    """Read one file and, recursively, its parents; return merged raw data and locations."""
-    data, locs = read_yaml(path, problems)
+def _load_layer(path: Path, problems: Problems, chain: tuple[Path, ...],
+                named_by: tuple[str, str, str] | None = None) -> tuple[dict, Locations]:
+    """Read one file and, recursively, its parents; return merged raw data and locations.
+
+    ``named_by`` is (child file, line, the path as written) when this file is named in ``extends``.
+    """
+    if named_by is None:
+        data, locs = read_yaml(path, problems)
+    else:
+        data, locs = read_yaml(path, problems, named_by[0], "extends", named_by[1], named_by[2])
     if data is None:
         return {}, locs
+    file = shown(path)
     base_dir = path.parent
     for list_name in TABLE_COLUMNS:
         if list_name in data and not isinstance(data[list_name], list):
-            line = locs.get((list_name,), (str(path), ""))[1]
+            line = locs.get((list_name,), (file, ""))[1]
             rows, table_locs = read_table(data[list_name], list_name, base_dir, path, line,
                                           _fields(TABLE_MODELS[list_name]), problems)
             data[list_name] = rows
@@ -104,25 +115,30 @@ def _load_layer(path: Path, problems: Problems, chain: tuple[Path, ...]) -> tupl
             for item in items:
                 key = entity_key(list_path, item)
                 if key is not None and key in seen:
-                    file, line = locs.get(list_path + (key,), (str(path), ""))
-                    problems.add(file, dotted(list_path + (key,)), f"'{key}' is given twice; ids must be unique", line)
+                    where_file, line = locs.get(list_path + (key,), (file, ""))
+                    problems.add(where_file, dotted(list_path + (key,)), f"'{key}' is given twice; ids must be unique",
+                                 line)
                 seen.add(key)
     parent_ref = data.get("extends")
     if parent_ref is None:
         return data, locs
-    line = locs.get(("extends",), (str(path), ""))[1]
-    if not isinstance(parent_ref, str):
-        problems.add(path, "extends", "expected the path of the parent scenario file", line)
+    line = locs.get(("extends",), (file, ""))[1]
+    if not isinstance(parent_ref, str) or not parent_ref.strip():
+        problems.add(file, "extends", "expected the path of the parent scenario file", line)
         return data, locs
-    parent_path = (base_dir / parent_ref).resolve()
-    if parent_path in chain or parent_path == path.resolve():
-        cycle = " -> ".join(str(p.name) for p in chain + (parent_path,))
-        problems.add(path, "extends", f"cyclic extends: {cycle}", line)
+    if len(chain) + 1 >= MAX_EXTENDS_DEPTH:
+        problems.add(file, "extends", f"the extends chain is longer than {MAX_EXTENDS_DEPTH} files; "
+                                      "is a parent extending its own variants?", line)
         return data, locs
-    if not parent_path.exists():
-        problems.add(path, "extends", f"parent scenario '{parent_ref}' not found (looked for {parent_path})", line)
+    parent_path = real_path(base_dir / parent_ref) if "\x00" not in parent_ref else base_dir / parent_ref
+    here = real_path(path)
+    if parent_path in chain or parent_path == here:
+        cycle = " -> ".join(shown(p.name) for p in chain + (here, parent_path))
+        problems.add(file, "extends", f"cyclic extends: {cycle}", line)
         return data, locs
-    parent, parent_locs = _load_layer(parent_path, problems, chain + (path.resolve(),))
+    parent, parent_locs = _load_layer(parent_path, problems, chain + (here,), (file, line, parent_ref))
+    if not parent:
+        return data, locs
     merged = merge(parent, {k: v for k, v in data.items() if k != "extends"}, locs, problems)
     merged_locs = dict(parent_locs)
     merged_locs.update(locs)
@@ -202,9 +218,6 @@ def load_scenario(path: str | Path, sets: list[str] | tuple[str, ...] = ()) -> L
     """Load, merge and validate a scenario file; raise ScenarioError listing every problem."""
     path = Path(path)
     problems = Problems()
-    if not path.exists():
-        problems.add(path, "", "scenario file not found")
-        problems.raise_if_any()
     data, locs = _load_layer(path, problems, ())
     if not data:
         problems.raise_if_any()  # nothing could be read: nothing more to check

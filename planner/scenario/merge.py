@@ -10,10 +10,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import yaml
-
 from .errors import Problems, did_you_mean
-from .files import ENTITY_LISTS, TABLE_COLUMNS, Locations, dotted, entity_key
+from .files import ENTITY_LISTS, TABLE_COLUMNS, Locations, dotted, entity_key, parse_yaml, shown
 
 #: fields a new entity must give; a variant item lacking them is taken for a misspelt id
 REQUIRED_FOR_NEW = {**{(k,): v for k, v in TABLE_COLUMNS.items()}, ("time", "slices"): ("id", "hours")}
@@ -74,17 +72,19 @@ def _merge_entities(parent_items: list, child_items: list, path: tuple, locs: Lo
 
 def apply_set(data: dict, assignment: str, problems: Problems) -> dict:
     """Apply one ``--set path=value`` (value read as YAML) to merged raw data."""
-    where = f"--set {assignment}"
+    where = f"--set {shown(assignment)}"
     if "=" not in assignment:
         problems.add("command line", where, "expected path=value, e.g. projects.monsoon_wind.capex_usd_per_kw=1500")
         return data
     path_text, value_text = assignment.split("=", 1)
     parts = [p for p in path_text.strip().split(".") if p]
-    try:
-        value = yaml.safe_load(value_text) if value_text.strip() else None
-    except yaml.YAMLError as exc:
-        problems.add("command line", where, f"cannot read the value: {exc}")
-        return data
+    value = None
+    if value_text.strip():
+        read = Problems()
+        ok, value, _ = parse_yaml(value_text, "command line", read)
+        if read.items or not ok:
+            problems.add("command line", where, "cannot read the value: " + "; ".join(p.message for p in read.items))
+            return data
     if not parts:
         problems.add("command line", where, "empty path")
         return data

@@ -7,16 +7,68 @@ validators; checks across entities (references, ids) live in ``checks.py``.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional, Union
+import re
+import typing
+from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 YEAR = Field(ge=1900, le=2200)
 HOURS_PER_YEAR = (8760.0, 8784.0)
 
+#: every id and name (scenario, nodes, projects, links, slices, seasons, technologies, scopes):
+#: a letter, digit or _ first, then letters, digits, _ . or -; at most 100 characters. So an id
+#: is never a path (no '/', '.', '..'), never a formula in a spreadsheet (no leading = + - @),
+#: and holds no space or control character.
+SAFE_ID = re.compile(r"^\w[\w.\-]{0,99}$")
+
+
+def safe_id(value: str) -> str:
+    """Refuse an id that is not SAFE_ID, suggesting the nearest one that is."""
+    if SAFE_ID.fullmatch(value):
+        return value
+    suggestion = re.sub(r"[^\w.\-]+", "_", value).strip("_.-")[:100]
+    hint = f" (did you mean '{suggestion}'?)" if suggestion and SAFE_ID.fullmatch(suggestion) else ""
+    raise ValueError(f"{value!r} is not a valid id: use letters, digits, _ . and - only, starting with a letter, "
+                     f"digit or _ (at most 100 characters){hint}")
+
+
+Id = Annotated[str, AfterValidator(safe_id)]
+
+
+def _kinds(annotation: Any) -> set:
+    """The plain types an annotation admits (Optional/Union/Annotated/containers unwrapped)."""
+    args = typing.get_args(annotation)
+    if not args:
+        return {annotation}
+    out = set()
+    for arg in args:
+        out |= _kinds(arg)
+    return out
+
+
+def _holds_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, dict):
+        return any(isinstance(v, bool) for v in value.values())
+    if isinstance(value, list):
+        return any(isinstance(v, bool) for v in value)
+    return False
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, populate_by_name=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _numbers_are_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        """A true/false where a number goes is a mistake, not 1 or 0."""
+        if info.field_name and _holds_bool(value):
+            kinds = _kinds(cls.model_fields[info.field_name].annotation)
+            if bool not in kinds and kinds & {int, float}:
+                raise ValueError(f"expected a number, got {value!r}")
+        return value
 
 
 class YearRange(Strict):
@@ -81,9 +133,9 @@ class Horizon(Strict):
 class Slice(Strict):
     """A slice of the year: its hours, season and whether it is a peak slice."""
 
-    id: str
+    id: Id
     hours: float = Field(gt=0, le=8784)
-    season: Optional[str] = None
+    season: Optional[Id] = None
     peak: bool = False
 
 
@@ -123,15 +175,15 @@ class Options(Strict):
     shortfall_penalty_usd_per_mwh: float = Field(default=500, ge=0, le=1e6)
     capacity_shortfall_penalty_usd_per_kw_year: float = Field(default=300, ge=0, le=1e6)
     strict_targets: bool = False
-    importing_country: str = "VN"
+    importing_country: Id = "VN"
     solver: Solver = Field(default_factory=Solver)
 
 
 class Node(Strict):
     """A zone of a country: Lao export zones and Vietnamese receiving nodes."""
 
-    id: str
-    country: str = Field(min_length=2, max_length=3)
+    id: Id
+    country: Annotated[Id, Field(min_length=2, max_length=3)]
     name: Optional[str] = None
     max_import_mw: Optional[float] = Field(default=None, ge=0, le=500_000)
 
@@ -178,7 +230,7 @@ Sizing = Literal["fixed", "up_to"]
 class _Asset(Strict):
     """Fields shared by projects and links."""
 
-    id: str = Field(min_length=1)
+    id: Id
     name: Optional[str] = None
     capacity_mw: float = Field(gt=0, le=100_000)
     status: Status
@@ -187,8 +239,8 @@ class _Asset(Strict):
     latest_year: Optional[int] = Field(default=None, ge=1900, le=2200)
     sizing: Sizing = "fixed"
     lifetime_years: Optional[int] = Field(default=None, ge=1, le=150)
-    requires: list[str] = Field(default_factory=list)
-    excludes: list[str] = Field(default_factory=list)
+    requires: list[Id] = Field(default_factory=list)
+    excludes: list[Id] = Field(default_factory=list)
     source: Optional[str] = None  # where the numbers come from (free text, not used by the model)
 
     @model_validator(mode="after")
@@ -207,8 +259,8 @@ class _Asset(Strict):
 class Project(_Asset):
     """A Lao power project (hydro, wind, solar, coal), or a zone of them with ``sizing: up_to``."""
 
-    technology: str
-    node: str
+    technology: Id
+    node: Id
     capex_usd_per_kw: Optional[float] = Field(default=None, ge=0, le=30_000)
     fixed_om_usd_per_kw_year: Optional[float] = Field(default=None, ge=0, le=2_000)
     energy_cost_usd_per_mwh: Optional[float] = Field(default=None, ge=0, le=5_000)
@@ -235,8 +287,8 @@ class Project(_Asset):
 class Link(_Asset):
     """A transmission link (an interconnector, or a line inside one country)."""
 
-    from_: str = Field(alias="from")
-    to: str
+    from_: Id = Field(alias="from")
+    to: Id
     capex_musd: Optional[float] = Field(default=None, ge=0, le=50_000)
     capex_usd_per_mw_km: Optional[float] = Field(default=None, ge=0, le=100_000)
     length_km: Optional[float] = Field(default=None, gt=0, le=5_000)
@@ -267,7 +319,7 @@ class Link(_Asset):
 class Target(Strict):
     """An import target for a scope (node id or country code) from a year on."""
 
-    scope: str
+    scope: Id
     year: int = YEAR
     energy_gwh: Optional[float] = Field(default=None, ge=0, le=10_000_000)
     capacity_mw: Optional[float] = Field(default=None, ge=0, le=2_000_000)
@@ -288,9 +340,9 @@ class Limits(Strict):
     co2_price_usd_per_t: float = Field(default=0.0, ge=0, le=10_000)
     # one ceiling for every candidate, or one per technology id (a technology not named has none)
     max_tariff_usd_per_mwh: Union[None, Annotated[float, Field(ge=0, le=5_000)],
-                                  dict[str, Annotated[float, Field(ge=0, le=5_000)]]] = None
+                                  dict[Id, Annotated[float, Field(ge=0, le=5_000)]]] = None
     # most MW absorbed in any slice, summed over a scope's importing nodes (scope: node id or country)
-    max_import_mw_by_scope: dict[str, Annotated[float, Field(ge=0, le=2_000_000)]] = Field(default_factory=dict)
+    max_import_mw_by_scope: dict[Id, Annotated[float, Field(ge=0, le=2_000_000)]] = Field(default_factory=dict)
 
     def tariff_ceiling(self, technology: str) -> Optional[float]:
         """The ceiling that applies to a candidate of this technology, or None."""
@@ -302,14 +354,14 @@ class Limits(Strict):
 class Scenario(Strict):
     """A whole, merged scenario (after ``extends`` and ``--set``)."""
 
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")
+    name: Id
     description: Optional[str] = None
     extends: Optional[str] = None
     horizon: Horizon
     time: Time
     options: Options = Field(default_factory=Options)
     nodes: list[Node]
-    technologies: dict[str, Technology] = Field(default_factory=dict)
+    technologies: dict[Id, Technology] = Field(default_factory=dict)
     projects: list[Project] = Field(default_factory=list)
     links: list[Link] = Field(default_factory=list)
     targets: list[Target] = Field(default_factory=list)
