@@ -169,16 +169,33 @@ _BOOL, _INT, _FLOAT = "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:ya
 _TIMESTAMP, _MERGE = "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:merge"
 
 
-class _Loader(yaml.SafeLoader):
-    """PyYAML's SafeLoader reading plain scalars as YAML 1.2 does, with bounded nesting.
+try:  # libyaml's scanner and parser, in C; PyYAML's own where libyaml is missing
+    from yaml._yaml import CParser as _FastParser
+except ImportError:  # pragma: no cover - PyPI's wheels ship libyaml
+    _FastParser = None
+
+
+class _Loader(yaml.composer.Composer, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+    """A YAML loader whose Python composer bounds nesting, on libyaml's parser when available,
+    resolving plain scalars as YAML 1.2 does.
 
     ``true``/``false`` are the only booleans (``no`` stays text), integers are decimal or ``0x``
     hexadecimal (``010`` is ten, ``8:20`` stays text), floats need a point or an exponent, and
     dates stay text. ``node_count`` counts the values written in the file.
     """
 
-    def __init__(self, stream):
-        super().__init__(stream)
+    def __init__(self, stream: str):
+        if _FastParser is not None:
+            self._parser = _FastParser(stream)
+        else:
+            self._parser = yaml.SafeLoader(stream)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+        self.check_event = self._parser.check_event  # the composer reads the parser's events
+        self.peek_event = self._parser.peek_event
+        self.get_event = self._parser.get_event
+        self.dispose = self._parser.dispose
         self.depth = 0
         self.node_count = 0
 
@@ -197,7 +214,7 @@ class _Loader(yaml.SafeLoader):
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag not in (_BOOL, _INT, _FLOAT, _TIMESTAMP)]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 _Loader.add_implicit_resolver(_INT, re.compile(r"^(?:[-+]?(?:0|[1-9][0-9_]*)|0x[0-9a-fA-F_]+)$"),

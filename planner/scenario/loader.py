@@ -8,6 +8,7 @@ problem (file, entity, field, line).
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,9 @@ TABLE_MODELS: dict[str, type[BaseModel]] = {
 }
 
 
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's emitter: same text, faster
+
+
 @dataclass(frozen=True)
 class LoadedScenario:
     """A validated scenario with what is needed to reproduce it."""
@@ -37,7 +41,7 @@ class LoadedScenario:
     input_sha256: str
 
     def resolved_yaml(self) -> str:
-        return yaml.safe_dump(self.resolved, sort_keys=False, allow_unicode=True)
+        return yaml.dump(self.resolved, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
 
 
 def _fields(model: type[BaseModel]) -> set[str]:
@@ -192,26 +196,64 @@ def _model_at(path: tuple) -> type[BaseModel] | None:
     return _MODELS.get(named[:-1])
 
 
+def _said(value: Any) -> str:
+    """A value as the user wrote it in YAML (true, not True), cut short when long."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "nothing"
+    text = repr(value) if isinstance(value, str) else shown(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+#: pydantic's error kinds, said in the scenario's words
+_PLAIN = {
+    "float_parsing": "expected a number", "float_type": "expected a number",
+    "int_parsing": "expected a whole number", "int_type": "expected a whole number",
+    "int_from_float": "expected a whole number", "string_type": "expected text",
+    "bool_parsing": "expected true or false", "bool_type": "expected true or false",
+    "dict_type": "expected a mapping (field: value)", "model_type": "expected a mapping (field: value)",
+    "model_attributes_type": "expected a mapping (field: value)", "list_type": "expected a list",
+    "finite_number": "expected a finite number", "string_too_short": "must not be empty",
+}
+
+
 def _message(err: dict, path: tuple) -> str:
+    """One problem said in the scenario's words: the field, what was expected, what was given."""
     kind = err["type"]
     msg = str(err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
     if kind == "extra_forbidden":
         model = _model_at(path)
         hint = did_you_mean(path[-1], _fields(model)) if model else ""
-        return f"unknown field '{path[-1]}'{hint}"
+        return f"unknown field '{shown(path[-1])}'{hint}"
     if kind == "missing":
-        return f"missing required field '{path[-1]}'"
+        return f"missing required field '{shown(path[-1])}'"
     value = err.get("input")
-    if isinstance(value, (dict, list)) or kind.startswith("model") or kind == "value_error":
+    if kind in _PLAIN:
+        return f"{_PLAIN[kind]}, got {_said(value)}"
+    if kind == "value_error" or kind == "model":
         return msg
-    if kind in ("finite_number",):
-        return f"{value!r} is not a finite number"
-    return f"{msg} (got {value!r})"
+    msg = msg.replace("Input should be", "must be").replace("String should have", "must have")
+    return f"{msg} (got {_said(value)})"
+
+
+def _years_problem(data: dict) -> dict:
+    """One readable problem for horizon.years (a list or a range), naming the first bad year."""
+    years = data.get("horizon", {}).get("years") if isinstance(data.get("horizon"), dict) else None
+    msg = "expected a list of increasing years (2026, 2030, ...) or {start, end, step}"
+    if isinstance(years, list):
+        bad = [y for y in years if isinstance(y, bool) or not isinstance(y, int)]
+        if bad:
+            msg += f"; {_said(bad[0])} is not a year"
+    elif years is not None and not isinstance(years, dict):
+        msg += f", got {_said(years)}"
+    return {"loc": ("horizon", "years"), "type": "model", "msg": msg}
 
 
 def _is_union_noise(err: dict) -> bool:
     # horizon.years is list | range: keep one readable message instead of one per union member
-    return err["loc"][:2] == ("horizon", "years") and len(err["loc"]) > 2 and err["loc"][2] in ("list[int]", "YearRange")
+    loc = err["loc"]
+    return loc[:2] == ("horizon", "years") and len(loc) > 2 and isinstance(loc[2], str)
 
 
 def load_scenario(path: str | Path, sets: list[str] | tuple[str, ...] = ()) -> LoadedScenario:
@@ -219,13 +261,12 @@ def load_scenario(path: str | Path, sets: list[str] | tuple[str, ...] = ()) -> L
     path = Path(path)
     problems = Problems()
     data, locs = _load_layer(path, problems, ())
-    if not data:
-        problems.raise_if_any()  # nothing could be read: nothing more to check
+    problems.raise_if_any()  # a file that cannot be read, or a broken table: fix those first
     for assignment in sets:
         data = apply_set(data, assignment, problems)
         parts = tuple(assignment.split("=", 1)[0].split("."))
         locs[parts] = ("command line", f"--set {assignment}")
-    where = _locate(locs, str(path))
+    where = _locate(locs, shown(path))
     cross_checks(data, where, problems)
     scenario = None
     try:
@@ -237,8 +278,7 @@ def load_scenario(path: str | Path, sets: list[str] | tuple[str, ...] = ()) -> L
                 if years_err:
                     continue
                 years_err = True
-                err = {**err, "loc": ("horizon", "years"), "type": "model",
-                       "msg": "expected a list of increasing years or {start, end, step}"}
+                err = {**err, **_years_problem(data)}
             keyed = _keyed_path(data, tuple(err["loc"]))
             file, line = where(keyed)
             problems.add(file, dotted(keyed), _message(err, keyed), line)
@@ -246,7 +286,10 @@ def load_scenario(path: str | Path, sets: list[str] | tuple[str, ...] = ()) -> L
         _profile_checks(scenario, where, problems)
     problems.raise_if_any()
     assert scenario is not None
-    text = yaml.safe_dump(data, sort_keys=True)
+    try:
+        text = json.dumps(data, sort_keys=True, ensure_ascii=False)
+    except (TypeError, ValueError):  # keys of mixed kinds (1 and '1'): YAML can sort those
+        text = yaml.dump(data, Dumper=_Dumper, sort_keys=True)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return LoadedScenario(scenario, data, path, digest)
 

@@ -67,7 +67,8 @@ class Strict(BaseModel):
         if info.field_name and _holds_bool(value):
             kinds = _kinds(cls.model_fields[info.field_name].annotation)
             if bool not in kinds and kinds & {int, float}:
-                raise ValueError(f"expected a number, got {value!r}")
+                said = ("true" if value else "false") if isinstance(value, bool) else "true/false values"
+                raise ValueError(f"expected a number, got {said}")
         return value
 
 
