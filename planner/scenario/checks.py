@@ -31,6 +31,7 @@ def cross_checks(data: dict, where: Where, problems: Problems) -> None:
     """Add a problem for every broken reference or duplicate in merged raw scenario data."""
 
     def add(path: tuple, message: str) -> None:
+        path = tuple(x if isinstance(x, (str, int)) else str(x) for x in path)  # an id that is a list
         file, line = where(path)
         problems.add(file, dotted(path), message, line)
 

@@ -406,17 +406,19 @@ def read_yaml(path: Path, problems: Problems, report_file: Any = None, where: st
 
 def _dotted(p: tuple) -> str:
     out = ""
-    for part in p:
-        if isinstance(part, int) or (out and _is_entity_position(p, part)):
+    for i, part in enumerate(p):
+        if isinstance(part, int) or (out and _is_entity_list(p[:i])):
             out += f"[{shown(part)}]"
         else:
             out += ("." if out else "") + shown(part)
     return out
 
 
-def _is_entity_position(p: tuple, part) -> bool:
-    i = p.index(part)
-    return tuple(p[:i]) in ENTITY_LISTS
+def _is_entity_list(prefix: tuple) -> bool:
+    try:
+        return prefix in ENTITY_LISTS
+    except TypeError:  # a part that is a list or mapping
+        return False
 
 
 def dotted(p: tuple) -> str:

@@ -152,8 +152,11 @@ def _load_layer(path: Path, problems: Problems, chain: tuple[Path, ...],
 def _locate(locs: Locations, default_file: str) -> Any:
     def where(path: tuple) -> tuple[str, str]:
         for n in range(len(path), 0, -1):
-            if path[:n] in locs:
-                return locs[path[:n]]
+            try:
+                if path[:n] in locs:
+                    return locs[path[:n]]
+            except TypeError:  # a part that is a list or mapping (a mistaken id): never a location
+                continue
         return default_file, ""
 
     return where

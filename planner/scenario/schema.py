@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import typing
+import unicodedata
 from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -17,18 +18,28 @@ YEAR = Field(ge=1900, le=2200)
 HOURS_PER_YEAR = (8760.0, 8784.0)
 
 #: every id and name (scenario, nodes, projects, links, slices, seasons, technologies, scopes):
-#: a letter, digit or _ first, then letters, digits, _ . or -; at most 100 characters. So an id
-#: is never a path (no '/', '.', '..'), never a formula in a spreadsheet (no leading = + - @),
-#: and holds no space or control character.
-SAFE_ID = re.compile(r"^\w[\w.\-]{0,99}$")
+#: a letter, digit or _ first, then letters (of any script, with their marks), digits, _ . or -;
+#: at most 100 characters. So an id is never a path (no '/', '.', '..'), never a formula in a
+#: spreadsheet (no leading = + - @), and holds no space or control character.
+MAX_ID_LENGTH = 100
+
+
+def _id_char(c: str) -> bool:
+    return c.isalnum() or c in "_.-" or unicodedata.category(c).startswith("M")
+
+
+def is_safe_id(value: str) -> bool:
+    return (0 < len(value) <= MAX_ID_LENGTH and (value[0].isalnum() or value[0] == "_")
+            and all(_id_char(c) for c in value))
 
 
 def safe_id(value: str) -> str:
-    """Refuse an id that is not SAFE_ID, suggesting the nearest one that is."""
-    if SAFE_ID.fullmatch(value):
+    """Refuse an id that is not safe (see MAX_ID_LENGTH), suggesting the nearest one that is."""
+    if is_safe_id(value):
         return value
-    suggestion = re.sub(r"[^\w.\-]+", "_", value).strip("_.-")[:100]
-    hint = f" (did you mean '{suggestion}'?)" if suggestion and SAFE_ID.fullmatch(suggestion) else ""
+    suggestion = re.sub(r"_+", "_", "".join(c if _id_char(c) else "_" for c in value)).strip("_.-")
+    suggestion = suggestion[:MAX_ID_LENGTH]
+    hint = f" (did you mean '{suggestion}'?)" if suggestion and is_safe_id(suggestion) else ""
     raise ValueError(f"{value!r} is not a valid id: use letters, digits, _ . and - only, starting with a letter, "
                      f"digit or _ (at most 100 characters){hint}")
 
@@ -67,8 +78,9 @@ class Strict(BaseModel):
         if info.field_name and _holds_bool(value):
             kinds = _kinds(cls.model_fields[info.field_name].annotation)
             if bool not in kinds and kinds & {int, float}:
-                said = ("true" if value else "false") if isinstance(value, bool) else "true/false values"
-                raise ValueError(f"expected a number, got {said}")
+                items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else [value]
+                first = next(v for v in items if isinstance(v, bool))
+                raise ValueError(f"expected a number, got {'true' if first else 'false'}")
         return value
 
 
