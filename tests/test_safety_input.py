@@ -434,3 +434,35 @@ def test_cli_hostile_files_exit_2_without_traceback(tmp_path):
             assert result.returncode == 2, (name, command, result.stderr)
             assert "Traceback" not in result.stderr and result.stderr.strip()
             assert not (tmp_path / "out").exists()
+
+
+NUMBERS = st.one_of(st.integers(0, 10**6), st.floats(0, 1e6, allow_nan=False), st.sampled_from([0, 1e-9, 1e-6, 1e5]))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_fuzz_loadable_scenarios_solve_or_fail_cleanly(tmp_path, data):
+    """Any scenario the loader accepts (numbers anywhere, in their ranges) solves, or says why:
+    never an exception out of the model, the solver or the tables."""
+    from planner.run import run_scenario
+
+    scenario = base()
+    scenario["horizon"]["discount_rate"] = data.draw(st.sampled_from([0.0, 0.08, 0.3, 0.9]))
+    scenario["horizon"]["years"] = data.draw(st.sampled_from([[2025], [2025, 2060], [2025, 2100]]))
+    for p in scenario["projects"]:
+        p["capacity_mw"] = data.draw(st.floats(1e-3, 1e5))
+        p[data.draw(st.sampled_from(["energy_cost_usd_per_mwh", "capex_usd_per_kw", "fixed_om_usd_per_kw_year"]))] = \
+            data.draw(st.floats(0, 5000))
+    scenario["targets"][0]["energy_gwh"] = data.draw(NUMBERS)
+    scenario["links"][0]["capacity_mw"] = data.draw(st.floats(1e-3, 1e5))
+    path = write(scenario, tmp_path, "solve.yaml")
+    try:
+        run = run_scenario(path)
+    except ScenarioError:
+        return
+    assert run.summary["status"] in ("optimal", "feasible", "infeasible", "error", "time_limit")
+    if run.tables:
+        imports = run.tables["imports"]
+        met = imports.energy_gwh.fillna(0) + imports.energy_shortfall_gwh.fillna(0)
+        target = imports.target_energy_gwh
+        assert ((met + 1e-3 >= target * (1 - 1e-6)) | target.isna()).all()
