@@ -236,7 +236,8 @@ def _message(err: dict, path: tuple) -> str:
         return f"{_PLAIN[kind]}, got {_said(value)}"
     if kind == "value_error" or kind == "model":
         return msg
-    msg = msg.replace("Input should be", "must be").replace("String should have", "must have")
+    msg = (msg.replace("Input should be", "must be").replace("String should have", "must have")
+           .replace("Value should have", "must have").replace(" after validation", ""))
     return f"{msg} (got {_said(value)})"
 
 
