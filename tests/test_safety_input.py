@@ -389,36 +389,38 @@ def test_fuzz_mutated_scenarios(tmp_path, data):
     _load_or_refuse(target)
 
 
+def _example_copy(tmp_path: Path) -> Path:
+    """The example scenario and its tables, copied to a folder of their own."""
+    folder = tmp_path / "fuzz"
+    folder.mkdir(exist_ok=True)
+    for source in [EXAMPLE, *EXAMPLE.parent.glob("*.csv")]:
+        (folder / source.name).write_bytes(source.read_bytes())
+    return folder
+
+
+def _splice(raw: bytes, edits) -> bytes:
+    """Bytes cut and replaced at relative positions: (where 0-1, how many cut, what inserted)."""
+    out = bytearray(raw)
+    for where, cut, insert in edits:
+        i = int(where * len(out))
+        out[i:i + cut] = insert
+    return bytes(out)
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=st.lists(st.tuples(st.floats(0, 1), st.integers(0, 3), st.binary(max_size=4)), min_size=1, max_size=4))
 def test_fuzz_mutated_bytes(tmp_path, edits):
     """The example scenario's bytes cut, spliced and overwritten: never anything but ScenarioError."""
-    folder = tmp_path / "fuzz"
-    folder.mkdir(exist_ok=True)
-    for table in EXAMPLE.parent.glob("*.csv"):
-        (folder / table.name).write_bytes(table.read_bytes())
-    raw = bytearray(EXAMPLE.read_bytes())
-    for where, cut, insert in edits:
-        i = int(where * len(raw))
-        raw[i:i + cut] = insert
-    target = folder / "example.yaml"
-    target.write_bytes(bytes(raw))
-    _load_or_refuse(target)
+    folder = _example_copy(tmp_path)
+    (folder / "example.yaml").write_bytes(_splice(EXAMPLE.read_bytes(), edits))
+    _load_or_refuse(folder / "example.yaml")
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=st.lists(st.tuples(st.floats(0, 1), st.integers(0, 3), st.binary(max_size=3)), min_size=1, max_size=3))
 def test_fuzz_mutated_tables(tmp_path, edits):
-    folder = tmp_path / "fuzz"
-    folder.mkdir(exist_ok=True)
-    for table in EXAMPLE.parent.glob("*.csv"):
-        (folder / table.name).write_bytes(table.read_bytes())
-    (folder / "example.yaml").write_bytes(EXAMPLE.read_bytes())
-    raw = bytearray((EXAMPLE.parent / "projects.csv").read_bytes())
-    for where, cut, insert in edits:
-        i = int(where * len(raw))
-        raw[i:i + cut] = insert
-    (folder / "projects.csv").write_bytes(bytes(raw))
+    folder = _example_copy(tmp_path)
+    (folder / "projects.csv").write_bytes(_splice((EXAMPLE.parent / "projects.csv").read_bytes(), edits))
     _load_or_refuse(folder / "example.yaml")
 
 
