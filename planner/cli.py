@@ -63,6 +63,7 @@ def validate(
         return
     s = loaded.scenario
     report = {"status": "valid", "scenario": s.name, "years": data.years, "slices": len(data.slices),
+              "aggregation_error": s.time.aggregation_error,
               "nodes": len(s.nodes), "projects": len(s.projects), "links": len(s.links), "targets": len(s.targets),
               "excluded_by_tariff": data.excluded_by_tariff, "input_sha256": loaded.input_sha256}
     if as_json:
@@ -73,6 +74,7 @@ def validate(
                   f"{len(data.slices)} slices")
         if data.excluded_by_tariff:
             out.print(f"excluded by the tariff ceiling: {', '.join(data.excluded_by_tariff)}")
+        _print_aggregation(s.time.aggregation_error)
 
 
 @app.command()
@@ -250,6 +252,19 @@ def report(
         _fail(f"[bold red]cannot report:[/] {exc}", EXIT_BAD_INPUT)
     if not quiet:
         out.print(f"written {page} ({len(plots)} plots; PNG and CSV in {figures}/)")
+
+
+def _print_aggregation(rows: list[dict]) -> None:
+    """The error of hourly profiles aggregated to representative periods, one row per profile."""
+    if not rows:
+        return
+    table = Table(title="Hourly profiles -> representative periods: aggregation error")
+    for col in ("profile", "RMSE", "MAE", "RMSE duration curve", "mean hourly", "mean aggregated"):
+        table.add_column(col, justify="left" if col == "profile" else "right")
+    for r in rows:
+        table.add_row(str(r["profile"]), *(f"{r[k]:.4f}" for k in ("rmse", "mae", "rmse_duration_curve",
+                                                                   "mean_hourly", "mean_aggregated")))
+    out.print(table)
 
 
 def _fmt(value) -> str:

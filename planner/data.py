@@ -87,14 +87,15 @@ def _lifetime(own: int | None, tech: int | None, default: int) -> int:
 
 
 def _availability(scenario: Scenario, project) -> dict[str, float]:
-    """Per slice: project slice > project season > technology slice > technology season > profile > 1.0."""
+    """Per slice: project slice > project season > project profile column > technology slice >
+    technology season > technology@node profile column > technology profile column > 1.0."""
     tech = scenario.technologies[project.technology]
     profile = scenario.time.profile_availability
     out = {}
     for s in scenario.time.slices:
         value = 1.0
-        for source in (profile.get(project.technology), tech.availability, profile.get(project.id),
-                       project.availability):
+        for source in (profile.get(project.technology), profile.get(f"{project.technology}@{project.node}"),
+                       tech.availability, profile.get(project.id), project.availability):
             if not source:
                 continue
             if s.season is not None and s.season in source:

@@ -87,6 +87,37 @@ def _read_profile(time: dict, base_dir: Path, file: Path, locs: Locations, probl
     time["profile_availability"] = availability
 
 
+def _read_hourly(time: dict, base_dir: Path, file: Path, locs: Locations, problems: Problems) -> None:
+    """Turn ``time.hourly_file`` into representative slices, their availability and the
+    aggregation error (hourly.py)."""
+    spec = time.get("hourly_file")
+    line = locs.get(("time", "hourly_file"), (shown(file), ""))[1]
+    if not isinstance(spec, str) or not spec.strip():
+        problems.add(shown(file), "time.hourly_file", "expected the name of a CSV or XLSX file", line)
+        return
+    if time.get("profile_file"):
+        problems.add(shown(file), "time.hourly_file", "give profile_file or hourly_file, not both", line)
+        return
+    if time.get("representative_days") is None and time.get("representative_weeks") is None:
+        problems.add(shown(file), "time.hourly_file", "give time.representative_days (or representative_weeks) "
+                                                      "to aggregate the hours to", line)
+        return
+    table = real_path(base_dir / spec) if "\x00" not in spec else base_dir / spec
+    frame = read_frame(table, 0, problems, shown(file), "time.hourly_file", line, what="hourly file", written=spec)
+    if frame is None:
+        return
+    from .hourly import aggregate_hourly  # tsam is imported only when hourly profiles are used
+
+    out = aggregate_hourly(frame, time, shown(table), problems)
+    if out is None:
+        return
+    time["slices"], time["profile_availability"], time["aggregation_error"] = out
+    for s in time["slices"]:
+        locs[("time", "slices", s["id"])] = (shown(table), "aggregated")
+    for col in time["profile_availability"]:
+        locs[("time", "profile_availability", col)] = (shown(table), f"column {col}")
+
+
 def _load_layer(path: Path, problems: Problems, chain: tuple[Path, ...],
                 named_by: tuple[str, str, str] | None = None) -> tuple[dict, Locations]:
     """Read one file and, recursively, its parents; return merged raw data and locations.
@@ -110,6 +141,8 @@ def _load_layer(path: Path, problems: Problems, chain: tuple[Path, ...],
             locs.update(table_locs)
     if isinstance(data.get("time"), dict) and data["time"].get("profile_file") and not data["time"].get("slices"):
         _read_profile(data["time"], base_dir, path, locs, problems)
+    if isinstance(data.get("time"), dict) and data["time"].get("hourly_file") and not data["time"].get("slices"):
+        _read_hourly(data["time"], base_dir, path, locs, problems)
     for list_path in ENTITY_LISTS:
         items = data
         for p in list_path:
@@ -299,13 +332,23 @@ def load_scenario(path: str | Path, sets: list[str] | tuple[str, ...] = ()) -> L
 
 
 def _profile_checks(scenario: schema.Scenario, where, problems: Problems) -> None:
+    """Profile columns name a technology, a project or technology@node, and hold availabilities;
+    an hourly column may not be hidden by an availability the scenario also gives."""
     names = set(scenario.technologies) | {p.id for p in scenario.projects}
+    zones = {f"{p.technology}@{p.node}" for p in scenario.projects}
+    names |= zones
+    given = {t: tech.availability for t, tech in scenario.technologies.items()}
+    given |= {p.id: p.availability for p in scenario.projects}
+    source = "time.hourly_file" if scenario.time.hourly_file else "time.profile_file"
     for col, values in scenario.time.profile_availability.items():
+        file, line = where(("time", "profile_availability", col))
         if col not in names:
-            file, line = where(("time", "profile_availability", col))
-            problems.add(file, f"time.profile_file column {col}",
-                         f"'{col}' is neither a technology nor a project{did_you_mean(col, names)}", line)
+            problems.add(file, f"{source} column {col}", f"'{col}' is neither a technology, a project nor "
+                         f"technology@node of a project{did_you_mean(col, names)}", line)
+        elif scenario.time.hourly_file and given.get(col):
+            problems.add(file, f"{source} column {col}", f"'{col}' also has an availability in the scenario, "
+                         "which would override the hourly profile; give one or the other", line)
         for slice_id, v in values.items():
             if not 0 <= v <= 1:
                 file, line = where(("time", "profile_availability", col, slice_id))
-                problems.add(file, f"time.profile_file column {col}", f"availability {v} is not between 0 and 1", line)
+                problems.add(file, f"{source} column {col}", f"availability {v} is not between 0 and 1", line)

@@ -150,20 +150,35 @@ class Slice(Strict):
     hours: float = Field(gt=0, le=8784)
     season: Optional[Id] = None
     peak: bool = False
+    #: the representative period the slice belongs to (its hours are consecutive, in order)
+    period: Optional[Id] = None
 
 
 class Time(Strict):
-    """Slices of a year, given in the YAML or by a profile file."""
+    """Slices of a year: given in the YAML, by a profile file, or aggregated from hourly profiles."""
 
     slices: list[Slice] = Field(default_factory=list)
     profile_file: Optional[str] = None
-    #: availability by slice from the profile file's columns (technology or project id -> slice -> value)
+    #: one year of hourly profiles, aggregated to representative days or weeks (hourly.py)
+    hourly_file: Optional[str] = None
+    representative_days: Optional[int] = Field(default=None, ge=1, le=366)
+    representative_weeks: Optional[int] = Field(default=None, ge=1, le=53)
+    #: month numbers of each season (hourly_file only); default wet May-October, dry November-April
+    seasons: Optional[dict[Id, list[Annotated[int, Field(ge=1, le=12)]]]] = None
+    #: peak slices: the top share of the hourly load, or these hours of the day without a load column
+    peak_load_share: Optional[float] = Field(default=None, gt=0, lt=1)
+    peak_hours: Optional[list[Annotated[int, Field(ge=0, le=23)]]] = None
+    #: availability by slice from the profile or hourly file's columns (technology, project or
+    #: technology@node -> slice -> value)
     profile_availability: dict[str, dict[str, float]] = Field(default_factory=dict)
+    #: the error of the aggregation of hourly profiles, one row per profile (filled by the loader)
+    aggregation_error: list[dict[str, Union[str, float]]] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _hours_make_a_year(self):
         if not self.slices:
-            raise ValueError("give time.slices (or time.profile_file)")
+            raise ValueError("give time.slices (or time.profile_file, or time.hourly_file with "
+                             "representative_days)")
         # that the hours sum to a year is checked in checks.py, so it is reported with other errors
         return self
 

@@ -1,0 +1,113 @@
+"""Hourly profiles aggregated to representative days (time.hourly_file + representative_days)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner.data import build_model_data
+from planner.scenario import ScenarioError, load_scenario
+from tests.conftest import project, tiny, write
+
+SHAPE = np.array([0, 0, 0, 0, 0, 0, 0.1, 0.3, 0.5, 0.7, 0.8, 0.9, 0.9, 0.8, 0.7, 0.5, 0.3, 0.1, 0, 0, 0, 0, 0, 0])
+
+
+def hourly_scenario(tmp_path, frame: pd.DataFrame, **time) -> dict:
+    frame.to_csv(tmp_path / "hourly.csv", index=False)
+    data = tiny(projects=[project("sun", 100, technology="solar")],
+                technologies={"solar": {"lifetime_years": 25}, "hydro": {"lifetime_years": 50}},
+                time={"hourly_file": "hourly.csv", **time})
+    return data
+
+
+def year(n: int = 8760, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    days = n // 24
+    solar = np.tile(SHAPE, days) * np.repeat(rng.uniform(0.4, 1.0, days), 24)
+    hour = np.arange(n) % 24
+    load = 1 + 0.4 * np.exp(-((hour - 19.5) ** 2) / 4) + rng.normal(0, 0.02, n)
+    return pd.DataFrame({"hour": np.arange(1, n + 1), "solar": solar, "load": load})
+
+
+def test_identical_days_aggregate_exactly(tmp_path, solve):
+    """Every day the same: any representative day is that day, the error is nil, and a 100 MW
+    plant makes 100 MW x sum(shape) x 365 days, by hand 100 x 8.3 x 365 / 1000 = 302.95 GWh."""
+    frame = pd.DataFrame({"hour": np.arange(1, 8761), "solar": np.tile(SHAPE, 365)})
+    data = hourly_scenario(tmp_path, frame, representative_days=4)
+    data["targets"] = [{"scope": "VN", "year": 2025, "energy_gwh": 1}]
+    s = load_scenario(write(data, tmp_path)).scenario
+    assert len(s.time.slices) == 4 * 24
+    assert sum(x.hours for x in s.time.slices) == pytest.approx(8760)
+    assert {x.season for x in s.time.slices} == {"wet", "dry"}
+    for row in s.time.aggregation_error:
+        assert row["rmse"] == pytest.approx(0, abs=1e-9) and row["rmse_duration_curve"] == pytest.approx(0, abs=1e-9)
+    peaks = {x.id[-3:] for x in s.time.slices if x.peak}
+    assert peaks == {"h18", "h19", "h20", "h21"}  # no load column: the evening hours
+    run = solve(data)
+    dispatch = run.tables["dispatch"]
+    assert dispatch.energy_gwh.sum() == pytest.approx(100 * SHAPE.sum() * 365 / 1000, rel=1e-6)
+
+
+def test_representative_days_keep_energy_and_report_error(tmp_path):
+    data = hourly_scenario(tmp_path, year(), representative_days=12)
+    s = load_scenario(write(data, tmp_path)).scenario
+    assert len(s.time.slices) == 12 * 24 and sum(x.hours for x in s.time.slices) == pytest.approx(8760)
+    periods = {x.period for x in s.time.slices}
+    assert len(periods) == 12
+    # hours of a period are consecutive slices, in order
+    first = [x.id for x in s.time.slices if x.period == sorted(periods)[0]]
+    assert first == sorted(first) and len(first) == 24
+    errors = {r["profile"]: r for r in s.time.aggregation_error}
+    assert set(errors) == {"solar", "load"}
+    solar = s.time.profile_availability["solar"]
+    weighted = sum(solar[x.id] * x.hours for x in s.time.slices) / 8760
+    assert weighted == pytest.approx(errors["solar"]["mean_hourly"], rel=1e-3)  # energy kept
+    assert 0 < errors["solar"]["rmse"] < 0.2
+    # peak slices: where the evening load peak is (hours 18-21 in this load shape)
+    peak_hours = {int(x.id[-2:]) for x in s.time.slices if x.peak}
+    assert peak_hours and peak_hours <= {17, 18, 19, 20, 21, 22}
+    d = build_model_data(s)
+    assert d.availability[("sun", s.time.slices[12].id)] == pytest.approx(solar[s.time.slices[12].id])
+
+
+def test_weeks_and_leap_year(tmp_path):
+    data = hourly_scenario(tmp_path, year(8784), representative_weeks=4)
+    s = load_scenario(write(data, tmp_path)).scenario
+    assert len(s.time.slices) == 4 * 168 and sum(x.hours for x in s.time.slices) == pytest.approx(8784)
+
+
+def test_zone_columns(tmp_path):
+    frame = year()
+    frame["solar@LA"] = frame.pop("solar")
+    data = hourly_scenario(tmp_path, frame, representative_days=2)
+    s = load_scenario(write(data, tmp_path)).scenario
+    d = build_model_data(s)
+    assert max(d.availability[("sun", x.id)] for x in s.time.slices) > 0.3
+
+
+@pytest.mark.parametrize("change, expected", [
+    (lambda f: f.iloc[:8000], "8000 rows of hours"),
+    (lambda f: f.assign(solar=f.solar.where(f.index != 5, 1.5)), "availability 1.5 is not between 0 and 1"),
+    (lambda f: f.assign(solar=f.solar.astype(object).where(f.index != 7, "x")), "row 9, column solar"),
+    (lambda f: f.assign(hour=f.hour.where(f.index != 3, 99)), "hours must run 1, 2"),
+    (lambda f: f.rename(columns={"solar": "sollar"}), "did you mean 'solar'"),
+    (lambda f: f.drop(columns=["hour"]), "missing column 'hour'"),
+])
+def test_bad_hourly_files(tmp_path, change, expected):
+    data = hourly_scenario(tmp_path, change(year()), representative_days=4)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write(data, tmp_path))
+    assert expected in str(info.value) and "hourly.csv" in str(info.value)
+
+
+def test_hourly_column_not_hidden_by_a_season_availability(tmp_path):
+    data = hourly_scenario(tmp_path, year(), representative_days=4)
+    data["technologies"]["solar"]["availability"] = {"wet": 0.2}
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write(data, tmp_path))
+    assert "would override the hourly profile" in str(info.value)
+    data = hourly_scenario(tmp_path, year(), representative_days=4, seasons={"wet": [5, 6], "dry": [1, 2]})
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write(data, tmp_path))
+    assert "are in no season" in str(info.value)
