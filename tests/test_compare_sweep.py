@@ -16,8 +16,10 @@ from tests.conftest import planner, project, tiny, write
 
 # A 100 MW candidate at 1000 USD/kW (lifetime 10: annuity 10 MUSD/yr) and a 438 GWh target (50 MW
 # all year): integer builds all of it for 10 MUSD, continuous half of it for 5 MUSD (as in
-# test_known_answers).
+# test_known_answers). Vietnam absorbs at most 50 MW, so the energy delivered is 438 GWh in both
+# (without it, any dispatch from 438 to 876 GWh of free energy would be optimal).
 CAND = tiny(projects=[project("cand", 100, "candidate", capex_usd_per_kw=1000)],
+            nodes=[{"id": "LA", "country": "LA"}, {"id": "VN", "country": "VN", "max_import_mw": 50}],
             targets=[{"scope": "VN", "year": 2025, "energy_gwh": 438}])
 
 

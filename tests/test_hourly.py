@@ -111,3 +111,14 @@ def test_hourly_column_not_hidden_by_a_season_availability(tmp_path):
     with pytest.raises(ScenarioError) as info:
         load_scenario(write(data, tmp_path))
     assert "are in no season" in str(info.value)
+
+
+def test_without_tsam_says_what_to_install(tmp_path, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "tsam" else real(name, *a))
+    data = hourly_scenario(tmp_path, year(), representative_days=4)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write(data, tmp_path))
+    assert "pip install 'planner[hourly]'" in str(info.value)

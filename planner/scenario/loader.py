@@ -8,6 +8,7 @@ problem (file, entity, field, line).
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,6 +106,10 @@ def _read_hourly(time: dict, base_dir: Path, file: Path, locs: Locations, proble
     table = real_path(base_dir / spec) if "\x00" not in spec else base_dir / spec
     frame = read_frame(table, 0, problems, shown(file), "time.hourly_file", line, what="hourly file", written=spec)
     if frame is None:
+        return
+    if importlib.util.find_spec("tsam") is None:
+        problems.add(shown(file), "time.hourly_file", "aggregating hourly profiles needs tsam: "
+                                                      "pip install 'planner[hourly]'", line)
         return
     from .hourly import aggregate_hourly  # tsam is imported only when hourly profiles are used
 
