@@ -282,6 +282,7 @@ def _no_solution(run: Run, as_json: bool) -> None:
             payload["unmet_targets"] = run.diagnosis.to_dict("records")
         print(json.dumps(payload, indent=2, default=str))
         raise typer.Exit(code)
+    _print_warnings(run)
     if status == "infeasible":
         err.print("[bold red]infeasible[/]: no plan meets every constraint.")
         if run.diagnosis is not None and len(run.diagnosis):
@@ -295,10 +296,17 @@ def _no_solution(run: Run, as_json: bool) -> None:
     raise typer.Exit(code)
 
 
+def _print_warnings(run: Run) -> None:
+    """HiGHS's warnings (and planner's numerical notes), shown without --verbose (also in summary.json)."""
+    for warning in run.summary.get("warnings", []):
+        err.print(f"[yellow]warning[/]: {warning}", highlight=False)
+
+
 def _print_run(run: Run, target: Path) -> None:
     s = run.summary
     out.print(f"[bold]{s['scenario']}[/]: {s['status']}, net present cost {s['objective_musd']:,.1f} MUSD "
               f"(gap {100 * (s['mip_gap'] or 0):.2f} %), solved in {s['solve_seconds']:.1f} s")
+    _print_warnings(run)
     builds = run.tables["builds"]
     new = builds[builds.status == "candidate"]
     table = Table(title="New builds", show_lines=False)
@@ -328,8 +336,17 @@ def _print_run(run: Run, target: Path) -> None:
 
 
 def main() -> None:  # pragma: no cover - console entry
-    app()
+    """The console entry. Ctrl-C at any stage: "interrupted" on stderr, exit 130, nothing written
+    (see planner/interrupt.py)."""
+    from . import interrupt
+
+    interrupt.install()
+    try:
+        app()
+    except interrupt.Interrupted:
+        print("interrupted", file=sys.stderr, flush=True)
+        sys.exit(130)
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(app())
+    main()

@@ -53,6 +53,8 @@ class ModelData:
     projects: pd.DataFrame  # index project id; node, technology, energy_cost_usd_per_mwh, ...
     links: pd.DataFrame  # index link id; from, to, loss_fraction, bidirectional
     fixed_online: dict[tuple[str, int], float]  # (asset, year) -> online fraction of non-candidates
+    fixed_operating: dict[tuple[str, int], float]  # (existing/committed asset, year) -> 0/1 when fixed
+    operating_index: list[tuple[str, int]]  # (existing/committed asset, year) whose running hangs on a candidate
     build_years: list[tuple[str, int]]  # (candidate, year) pairs where it may come online
     online_builds: dict[tuple[str, int], list[int]]  # (candidate, y) -> build years online in y
     availability: dict[tuple[str, str], float]  # (project, slice) -> availability
@@ -75,6 +77,20 @@ class ModelData:
 
     def can_be_online(self, asset: str, year: int) -> bool:
         return _can_be_online(self.fixed_online, self.online_builds, asset, year)
+
+    def can_operate(self, asset: str, year: int) -> bool:
+        """Can generate / carry flow in ``year``: a candidate that can be online, or an
+        existing/committed asset that is online and whose requirements can be met that year."""
+        if (asset, year) in self.fixed_online:
+            return self.fixed_operating.get((asset, year), 0.0) > 0 or (asset, year) in self._operating_set
+        return bool(self.online_builds.get((asset, year)))
+
+    @property
+    def _operating_set(self) -> set:
+        cached = self.__dict__.get("_operating_cache")
+        if cached is None:
+            cached = self.__dict__["_operating_cache"] = set(self.operating_index)
+        return cached
 
 
 def _can_be_online(fixed_online: dict, online_builds: dict, asset: str, year: int) -> bool:
@@ -197,29 +213,29 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
             if online:
                 online_builds[(a, y)] = online
 
-    def can_be_online(a: str, y: int) -> bool:
-        return _can_be_online(fixed_online, online_builds, a, y)
-
-    gen_index = [(p, y, s) for p in projects.index for y in years if can_be_online(p, y)
-                 for s in slices if availability[(p, s)] > 0]
-    flow_index = [(lk, y, s, d) for lk in links.index for y in years if can_be_online(lk, y)
-                  for s in slices for d in DIRECTIONS if d == "forward" or links.at[lk, "bidirectional"]]
-    import_index = [(n, y, s) for n in importing_nodes for y in years for s in slices]
 
     energy_targets, capacity_targets = _targets(scenario, years)
     scope_nodes = {}
     for scope in [s for s, _ in list(energy_targets) + list(capacity_targets)] + list(limits.max_import_mw_by_scope):
         scope_nodes[scope] = [n for n in importing_nodes if n == scope or node_country[n] == scope]
 
-    requires = sorted({(a.id, r) for a in list(scenario.projects) + list(scenario.links) for r in a.requires})
-    excludes = sorted({tuple(sorted((a.id, e))) for a in list(scenario.projects) + list(scenario.links)
-                       for e in a.excludes})
-    for a, b in requires:
-        for y in years:
-            if (a, y) in fixed_online and (b, y) in fixed_online and fixed_online[(a, y)] > fixed_online[(b, y)]:
-                problems.add(file, f"{assets.at[a, 'kind']}s[{a}].requires",
-                             f"'{a}' is online in {y} but '{b}', which it requires, is not")
-                break
+    everything = list(scenario.projects) + list(scenario.links)
+    requires = sorted({(a.id, r) for a in everything for r in a.requires})
+    excludes = sorted({tuple(sorted((a.id, e))) for a in everything for e in a.excludes})
+    _check_fixed_excludes(everything, fixed_online, assets, years, file, problems)
+    fixed_operating, operating_index = _operating(requires, fixed_online, online_builds, years)
+    operating_set = set(operating_index)
+
+    def can_operate(a: str, y: int) -> bool:
+        if (a, y) in fixed_online:
+            return fixed_operating[(a, y)] > 0 or (a, y) in operating_set
+        return bool(online_builds.get((a, y)))
+
+    gen_index = [(p, y, s) for p in projects.index for y in years if can_operate(p, y)
+                 for s in slices if availability[(p, s)] > 0]
+    flow_index = [(lk, y, s, d) for lk in links.index for y in years if can_operate(lk, y)
+                  for s in slices for d in DIRECTIONS if d == "forward" or links.at[lk, "bidirectional"]]
+    import_index = [(n, y, s) for n in importing_nodes for y in years for s in slices]
     if capacity_targets and not any(s.peak for s in scenario.time.slices):
         problems.add(file, "time.slices", "capacity targets are given but no slice is flagged peak: true")
     problems.raise_if_any()
@@ -230,7 +246,8 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
         node_country=node_country, importing_nodes=importing_nodes,
         max_import_mw={n.id: n.max_import_mw for n in scenario.nodes if n.max_import_mw is not None},
         max_import_mw_by_scope=dict(limits.max_import_mw_by_scope),
-        assets=assets, projects=projects, links=links, fixed_online=fixed_online, build_years=build_years,
+        assets=assets, projects=projects, links=links, fixed_online=fixed_online, fixed_operating=fixed_operating,
+        operating_index=operating_index, build_years=build_years,
         online_builds=online_builds, availability=availability, gen_index=gen_index, flow_index=flow_index,
         import_index=import_index, energy_targets=energy_targets, capacity_targets=capacity_targets,
         scope_nodes=scope_nodes, requires=requires, excludes=[tuple(e) for e in excludes],
@@ -241,6 +258,61 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
         capex_budget_musd_per_year=limits.capex_budget_musd_per_year,
         energy_limited=[p for p in projects.index if pd.notna(projects.at[p, "max_energy_gwh_per_year"])],
     )
+
+
+def _check_fixed_excludes(assets_in: list, fixed_online: dict, assets: pd.DataFrame, years: list[int], file: str,
+                          problems: Problems) -> None:
+    """Two existing/committed assets that exclude each other may never be online in the same year:
+    neither can be left unbuilt, so the scenario contradicts itself (refused, naming the year)."""
+    seen: set = set()
+    for a in assets_in:
+        for b in a.excludes:
+            if b not in assets.index or assets.at[b, "status"] == "candidate" or assets.at[a.id, "status"] == "candidate":
+                continue
+            if frozenset((a.id, b)) in seen:
+                continue
+            seen.add(frozenset((a.id, b)))
+            both = [y for y in years if fixed_online.get((a.id, y), 0.0) > 0 and fixed_online.get((b, y), 0.0) > 0]
+            if both:
+                problems.add(file, f"{assets.at[a.id, 'kind']}s[{a.id}].excludes",
+                             f"'{a.id}' excludes '{b}', but both are existing or committed and online in {both[0]}; "
+                             f"make one of them a candidate, or change online_year or lifetime_years so they do not overlap")
+
+
+def _operating(requires: list[tuple[str, str]], fixed_online: dict, online_builds: dict,
+               years: list[int]) -> tuple[dict, list]:
+    """Which existing/committed assets may run in each year, given what they require (SPEC §3.1).
+
+    An existing or committed asset a runs in year y only while every asset it requires runs:
+    a candidate requirement runs when built and online, an existing/committed one by this same
+    rule (so chains are followed). Returns ``fixed_operating`` (a, y) -> 0 or 1 where the answer
+    is known from the data alone, and ``operating_index``: the (a, y) whose answer hangs on a
+    candidate's build (an ``operating`` variable bounded by the requires constraint).
+    """
+    needs: dict[str, list[str]] = {}
+    for a, b in requires:
+        needs.setdefault(a, []).append(b)
+    state = {key: ("one" if on > 0 else "zero") for key, on in fixed_online.items()}  # one | zero | var
+    changed = True
+    while changed:
+        changed = False
+        for a, reqs in needs.items():
+            for y in years:
+                if state.get((a, y), "zero") == "zero":
+                    continue
+                kinds = set()
+                for b in reqs:
+                    if (b, y) in fixed_online:
+                        kinds.add(state[(b, y)])
+                    else:
+                        kinds.add("var" if online_builds.get((b, y)) else "zero")
+                new = "zero" if "zero" in kinds else ("var" if "var" in kinds else "one")
+                if new != state[(a, y)]:
+                    state[(a, y)] = new
+                    changed = True
+    fixed_operating = {key: (1.0 if st == "one" else 0.0) for key, st in state.items()}
+    operating_index = sorted(key for key, st in state.items() if st == "var")
+    return fixed_operating, operating_index
 
 
 def _targets(scenario: Scenario, years: list[int]) -> tuple[dict, dict]:

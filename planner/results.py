@@ -28,6 +28,16 @@ def _online(m, data: ModelData, a: str, y: int) -> float:
     return data.fixed_online.get((a, y), 0.0)
 
 
+def _operating(m, data: ModelData, a: str, y: int) -> float:
+    """What the asset may run in y: its online fraction, or less for an existing/committed asset
+    whose requirement does not run (``formulation.investment.operating_fraction``)."""
+    if (a, y) in m.operating_index:
+        return _v(m.operating[a, y])
+    if (a, y) in data.fixed_operating:
+        return data.fixed_operating[(a, y)]
+    return _online(m, data, a, y)
+
+
 def builds_table(m, data: ModelData) -> pd.DataFrame:
     """One row per asset that is online at some time: existing, committed, and each build of a candidate."""
     rows = []
@@ -70,7 +80,7 @@ def dispatch_table(m, data: ModelData) -> pd.DataFrame:
     limit = data.projects["max_energy_gwh_per_year"]
     rows = []
     for p, y, s in data.gen_index:
-        online = _online(m, data, p, y)
+        online = _operating(m, data, p, y)
         if online <= TOL:
             continue
         gen = _v(m.gen[p, y, s])

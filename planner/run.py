@@ -14,6 +14,7 @@ from typing import Callable
 
 import pandas as pd
 
+from . import interrupt
 from .data import ModelData, build_model_data
 from .formulation import build_model
 from .results import result_tables
@@ -41,13 +42,17 @@ def run_scenario(path: str | Path, sets: tuple[str, ...] = (), log: Callable[[st
 
 
 def run_loaded(loaded: LoadedScenario, log=None, stage=None) -> Run:
+    """Build, solve and tabulate a loaded scenario. Raises ScenarioError on bad input and
+    ``interrupt.Interrupted`` on Ctrl-C (checked between stages, for workers that only note it)."""
     stage = stage or (lambda _s: None)
     scenario = loaded.scenario
+    interrupt.check()
     data = build_model_data(scenario, str(loaded.path))
     stage("building the model")
     t0 = time.perf_counter()
     model = build_model(data)
     build_seconds = time.perf_counter() - t0
+    interrupt.check()
     solver = scenario.options.solver
     settings = SolverSettings(solver.time_limit_s, solver.mip_gap, solver.threads, log, solver.method)
     stage("solving with HiGHS")
@@ -76,13 +81,21 @@ def run_loaded(loaded: LoadedScenario, log=None, stage=None) -> Run:
         "solver": "highs",
         "versions": versions(),
         "input_sha256": loaded.input_sha256,
-        "message": result.message,
+        "message": _message(result),
+        "warnings": list(result.warnings),
+        "objective_scale": result.objective_scale,
+        "coefficient_ranges": result.coefficient_ranges,
     }
     if tables:
         imports = tables["imports"]
         summary["energy_shortfall_gwh"] = float(imports["energy_shortfall_gwh"].fillna(0).sum())
         summary["capacity_shortfall_mw"] = float(imports["capacity_shortfall_mw"].fillna(0).sum())
     return Run(loaded, data, result, tables, summary, diagnosis)
+
+
+def _message(result: SolveResult) -> str:
+    """One line: HiGHS's model status, then its warnings (also listed in ``warnings``)."""
+    return "; ".join([f"HiGHS: {result.message}" if result.message else "", *result.warnings]).strip("; ")
 
 
 def diagnose_targets(data: ModelData, settings: SolverSettings) -> pd.DataFrame:

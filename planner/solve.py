@@ -4,10 +4,17 @@ and duals.
 The hand-off uses Pyomo's ``LinearStandardFormCompiler`` (mixed form: each row keeps its sense)
 and ``highspy.Highs.passModel``, the fastest working route measured for this model size. After an
 integer solve the build decisions are fixed and the LP re-solved for the duals (SPEC §3).
+
+Numerics (SPEC §3 "well scaled"): the costs HiGHS sees are the model's costs times a power of two,
+``objective_scale``, chosen so they sit inside HiGHS's comfortable range [1e-4, 1e6] (discounting at
+30 % to 2100 makes every cost ~1e-9 MUSD, below HiGHS's tolerances, and the plan silently builds
+nothing); a power of two makes the way back exact (objective and duals divided by it). The
+coefficient ranges and every HiGHS warning are returned for summary.json.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import time
@@ -19,7 +26,10 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from . import interrupt
+
 INF = highspy.kHighsInf
+COST_BAND = (1e-4, 1e6)  # HiGHS warns of "excessively small/large costs" outside this range
 
 
 @dataclass
@@ -34,7 +44,10 @@ class SolveResult:
     solve_seconds: float = 0.0
     n_variables: int = 0
     n_constraints: int = 0
-    message: str = ""
+    message: str = ""  # HiGHS's model status, e.g. "Optimal", "Time limit reached"
+    warnings: list = field(default_factory=list)  # HiGHS warnings and planner's own numerical notes
+    coefficient_ranges: dict = field(default_factory=dict)
+    objective_scale: float = 1.0
     duals: dict = field(default_factory=dict)  # ConstraintData -> dual (d objective / d rhs, MUSD per unit)
 
 
@@ -64,15 +77,19 @@ class _Compiled:
         self.col_upper = np.fromiter((INF if v.ub is None else v.ub for v in self.columns), float, n)
         self.integer = np.fromiter((v.is_integer() for v in self.columns), bool, n)
         cost = info.c.toarray().ravel() if info.c.shape[0] else np.zeros(n)
+        offset = float(info.c_offset[0]) if len(info.c_offset) else 0.0
+        self.scale = objective_scale(cost)
+        self.ranges = coefficient_ranges(a.data, cost, self.col_lower, self.col_upper, self.row_lower,
+                                         self.row_upper, self.scale)
         lp = highspy.HighsLp()
         lp.num_col_ = n
         lp.num_row_ = len(self.rows)
-        lp.col_cost_ = cost
+        lp.col_cost_ = cost * self.scale  # exact: the scale is a power of two
         lp.col_lower_ = self.col_lower
         lp.col_upper_ = self.col_upper
         lp.row_lower_ = self.row_lower
         lp.row_upper_ = self.row_upper
-        lp.offset_ = float(info.c_offset[0]) if len(info.c_offset) else 0.0
+        lp.offset_ = offset * self.scale
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         lp.a_matrix_.start_ = a.indptr.astype(np.int32)
         lp.a_matrix_.index_ = a.indices.astype(np.int32)
@@ -81,6 +98,49 @@ class _Compiled:
             lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
                                for i in self.integer]
         self.lp = lp
+
+
+def _span(values: np.ndarray) -> list[float] | None:
+    """[min, max] of the finite nonzero absolute values (as HiGHS reports them), or None."""
+    v = np.abs(np.asarray(values, dtype=float))
+    v = v[(v > 0) & (v < INF)]
+    return [float(v.min()), float(v.max())] if v.size else None
+
+
+def objective_scale(cost: np.ndarray) -> float:
+    """The power of two the costs are multiplied by before HiGHS sees them.
+
+    1 when every nonzero |cost| is already inside COST_BAND (so a well-posed model is solved
+    exactly as stated). Otherwise the scale that centres the costs' range on the band
+    (geometric middle, 10); when the range is wider than the band, the largest cost is put just
+    under the band's top, because large costs decide the plan and small ones are then noted as a
+    warning. A power of two multiplies and divides without rounding.
+    """
+    span = _span(cost)
+    if span is None:
+        return 1.0
+    lo, hi = span
+    small, large = COST_BAND
+    if lo >= small and hi <= large:
+        return 1.0
+    if hi / lo <= large / small:
+        exponent = round(math.log2(math.sqrt(small * large) / math.sqrt(lo * hi)))
+    else:
+        exponent = math.floor(math.log2(large / hi))
+    return float(2.0 ** exponent)
+
+
+def coefficient_ranges(matrix: np.ndarray, cost: np.ndarray, col_lower, col_upper, row_lower, row_upper,
+                       scale: float) -> dict:
+    """[min, max] absolute finite nonzero values: matrix, cost (as the model states it, MUSD),
+    cost_solved (times objective_scale, what HiGHS sees), bounds (columns), rhs (rows)."""
+    return {
+        "matrix": _span(matrix),
+        "cost": _span(cost),
+        "cost_solved": _span(np.asarray(cost) * scale),
+        "bounds": _span(np.concatenate([col_lower, col_upper])),
+        "rhs": _span(np.concatenate([row_lower, row_upper])),
+    }
 
 
 def _new_highs() -> highspy.Highs:
@@ -96,19 +156,54 @@ def _new_highs() -> highspy.Highs:
         os.close(saved)
 
 
-def _highs(settings: SolverSettings, lp: bool = True) -> highspy.Highs:
+class _Log:
+    """Every HiGHS log line goes here: forwarded to the user's log (--verbose, progress), and
+    its warnings kept. A warning's indented continuation ("WARNING:    Consider ...") joins it."""
+
+    def __init__(self, forward: Callable[[str], None] | None):
+        self.forward = forward
+        self.warnings: list[str] = []
+
+    def __call__(self, event) -> None:
+        text = event.message.rstrip()
+        for line in text.splitlines():
+            if line.startswith("WARNING:"):
+                body = line[len("WARNING:"):]
+                if body.startswith("   ") and self.warnings:
+                    self.warnings[-1] += " " + body.strip()
+                elif body.strip():
+                    self.warnings.append(body.strip())
+        if self.forward is not None:
+            self.forward(text)
+
+
+def _stop_when_interrupted(event) -> None:
+    if interrupt.requested():
+        event.interrupt()
+
+
+def _highs(settings: SolverSettings, lp: bool = True, log: _Log | None = None) -> highspy.Highs:
     h = _new_highs()
     if lp and settings.method != "choose":
         h.setOptionValue("solver", settings.method)
-    h.setOptionValue("output_flag", settings.log is not None)
+    h.setOptionValue("output_flag", True)  # to the callback only: warnings are always collected
     h.setOptionValue("log_to_console", False)
     h.setOptionValue("time_limit", float(settings.time_limit_s))
     h.setOptionValue("mip_rel_gap", float(settings.mip_gap))
     if settings.threads:
         h.setOptionValue("threads", int(settings.threads))
-    if settings.log is not None:
-        h.cbLogging.subscribe(lambda event: settings.log(event.message.rstrip()))  # type: ignore[misc]
+    h.cbLogging.subscribe(log or _Log(None))  # type: ignore[misc]
+    for callbacks in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
+        callbacks.subscribe(_stop_when_interrupted)  # type: ignore[misc]
     return h
+
+
+def _run(h: highspy.Highs) -> None:
+    """h.run(), stoppable by Ctrl-C: the interrupt callbacks stop HiGHS, then Interrupted is raised."""
+    interrupt.check()
+    with interrupt.deferred():
+        h.run()
+    interrupt.check()
 
 
 def _status(h: highspy.Highs, has_solution: bool) -> str:
@@ -124,19 +219,27 @@ def _status(h: highspy.Highs, has_solution: bool) -> str:
 
 
 def solve_model(m: pyo.ConcreteModel, settings: SolverSettings, want_duals: bool = True) -> SolveResult:
-    """Compile, solve, load values into the model's variables, and (optionally) compute duals."""
+    """Compile, solve, load values into the model's variables, and (optionally) compute duals.
+
+    Objective and duals are returned in the model's units (MUSD): HiGHS's values divided by
+    ``objective_scale``. Raises ``interrupt.Interrupted`` on Ctrl-C.
+    """
     t0 = time.perf_counter()
     compiled = _Compiled(m)
     handoff = time.perf_counter() - t0
+    scale = compiled.scale
     result = SolveResult(status="error", handoff_seconds=handoff, n_variables=len(compiled.columns),
-                         n_constraints=len(compiled.rows))
-    h = _highs(settings, lp=not compiled.integer.any())
+                         n_constraints=len(compiled.rows), coefficient_ranges=compiled.ranges,
+                         objective_scale=scale)
+    log = _Log(settings.log)
+    h = _highs(settings, lp=not compiled.integer.any(), log=log)
     t1 = time.perf_counter()
     h.passModel(compiled.lp)
-    h.run()
+    _run(h)
     info = h.getInfo()
     has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
     result.status = _status(h, has_solution)
+    result.message = h.modelStatusToString(h.getModelStatus())
     if result.status in ("optimal", "feasible"):
         solution = h.getSolution()
         x = np.asarray(solution.col_value)
@@ -145,21 +248,38 @@ def solve_model(m: pyo.ConcreteModel, settings: SolverSettings, want_duals: bool
                 var.set_value(0.0, skip_validation=True)
         for var, value in zip(compiled.columns, x):
             var.set_value(float(value), skip_validation=True)
-        result.objective_musd = float(info.objective_function_value)
+        result.objective_musd = float(info.objective_function_value) / scale
         is_mip = bool(compiled.integer.any())
         result.mip_gap = float(info.mip_gap) if is_mip else 0.0
         if want_duals:
             if is_mip:
                 h = _fixed_lp(compiled, x, settings)
-            result.duals = _row_duals(h, compiled)
-    else:
-        result.message = h.modelStatusToString(h.getModelStatus())
+            result.duals = _row_duals(h, compiled, scale)
+    result.warnings = _unique(log.warnings + _range_notes(compiled.ranges, scale))
     result.solve_seconds = time.perf_counter() - t1
     return result
 
 
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _range_notes(ranges: dict, scale: float) -> list[str]:
+    """planner's own warning when scaling the objective cannot bring every cost into the band."""
+    solved = ranges.get("cost_solved")
+    if not solved:
+        return []
+    small, large = COST_BAND
+    if solved[0] < small and solved[1] / solved[0] > large / small:
+        return [f"costs span {ranges['cost'][0]:.1e} to {ranges['cost'][1]:.1e} MUSD, wider than the "
+                f"{large / small:.0e} range HiGHS resolves (discounting far ahead at a high rate?): costs below "
+                f"about {1e-7 / scale:.0e} MUSD per unit are within its tolerance and count as zero"]
+    return []
+
+
 def _fixed_lp(compiled: _Compiled, x: np.ndarray, settings: SolverSettings) -> highspy.Highs:
-    """The LP with every integer column fixed at its (rounded) solution value, solved."""
+    """The LP with every integer column fixed at its (rounded) solution value, solved (same
+    matrix as the MIP: its log, and so its warnings, would only repeat the MIP's)."""
     lp = compiled.lp
     fixed = np.round(x[compiled.integer])
     lp.col_lower_ = np.where(compiled.integer, 0.0, compiled.col_lower)
@@ -171,16 +291,17 @@ def _fixed_lp(compiled: _Compiled, x: np.ndarray, settings: SolverSettings) -> h
     lp.integrality_ = []
     h = _highs(SolverSettings(settings.time_limit_s, settings.mip_gap, settings.threads, None, settings.method))
     h.passModel(lp)
-    h.run()
+    _run(h)
     return h
 
 
-def _row_duals(h: highspy.Highs, compiled: _Compiled) -> dict:
+def _row_duals(h: highspy.Highs, compiled: _Compiled, scale: float = 1.0) -> dict:
+    """Row duals in the model's units: HiGHS's (of the scaled objective) divided by the scale."""
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return {}
     duals: dict = {}
     for (con, _sense), d in zip(compiled.rows, h.getSolution().row_dual):
-        duals[con] = duals.get(con, 0.0) + float(d)
+        duals[con] = duals.get(con, 0.0) + float(d) / scale
     return duals
 
 

@@ -25,6 +25,7 @@ from typing import Callable, Iterator
 import pandas as pd
 import yaml
 
+from . import interrupt
 from .io.writers import OutputExistsError, _replace, write_csv, write_results
 from .scenario import LoadedScenario, ScenarioError, load_scenario
 
@@ -131,13 +132,21 @@ def solve_job(loaded: LoadedScenario) -> dict:
 
 
 def _local_jobs(jobs: dict[str, LoadedScenario], workers: int) -> Iterator[tuple[str, dict]]:
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        futures = {pool.submit(solve_job, loaded): run_id for run_id, loaded in jobs.items()}
-        for future in as_completed(futures):
-            try:
-                yield futures[future], future.result()
-            except Exception as exc:  # noqa: BLE001 - a crashed worker fails its run only
-                yield futures[future], {"status": "error", "summary": {}, "tables": {}, "message": repr(exc)}
+    # Ctrl-C (planner/interrupt.py): workers start with SIGINT ignored, then only note it and stop
+    # their run at its next stage; the main process, interrupted itself, discards them.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                             initializer=interrupt.worker_init) as pool:
+        try:
+            with interrupt.ignored():
+                futures = {pool.submit(solve_job, loaded): run_id for run_id, loaded in jobs.items()}
+            for future in as_completed(futures):
+                try:
+                    yield futures[future], future.result()
+                except Exception as exc:  # noqa: BLE001 - a crashed worker fails its run only
+                    yield futures[future], {"status": "error", "summary": {}, "tables": {}, "message": repr(exc)}
+        except BaseException:  # interrupted or abandoned: the other runs are not wanted
+            interrupt.stop_workers(pool)
+            raise
 
 
 def _dask_jobs(jobs: dict[str, LoadedScenario], scheduler: str) -> Iterator[tuple[str, dict]]:

@@ -5,6 +5,11 @@ for each modelled year y inside its build window (binary for fixed-size candidat
 ``build: integer``; continuous in [0, 1] otherwise, and always for ``sizing: up_to``). The online
 fraction of a candidate is the sum of the builds still inside their lifetime; existing and
 committed assets have a fixed online fraction (0 or 1) from ``online_year`` and their lifetime.
+
+What an asset may *run* (generate, carry flow) is its operating fraction: the online fraction for a
+candidate; for an existing or committed asset its fixed online fraction, except that it runs only
+while what it requires runs (SPEC §3.1, ``requires`` binds every asset). Where that hangs on a
+candidate's build, ``operating[a,y]`` in [0, 1] is a variable bounded by ``add_requires``.
 """
 
 from __future__ import annotations
@@ -21,8 +26,24 @@ def online_fraction(m: pyo.ConcreteModel, data: ModelData, asset: str, year: int
     return data.fixed_online.get((asset, year), 0.0)
 
 
+def operating_fraction(m: pyo.ConcreteModel, data: ModelData, asset: str, year: int):
+    """operating fraction of an asset in a year: the part of its capacity that may run.
+
+    A candidate: its online fraction. An existing/committed asset: ``operating[a,y]`` where its
+    running hangs on a candidate it requires, else the constant 0/1 from the data
+    (``data.fixed_operating``: online, and everything it requires runs).
+    """
+    if (asset, year) in m.operating_index:
+        return m.operating[asset, year]
+    if (asset, year) in data.fixed_operating:
+        return data.fixed_operating[(asset, year)]
+    return online_fraction(m, data, asset, year)
+
+
 def add_build_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """build[a,y] for (a,y) in build_years; online[a,y] for candidates that can be online in y.
+    """build[a,y] for (a,y) in build_years; online[a,y] for candidates that can be online in y;
+    operating[a,y] in [0, 1] for existing/committed assets whose running hangs on a candidate they
+    require (``data.operating_index``).
 
     Build window (SPEC §3 family 7): a build variable exists only for modelled years y with
     earliest_year <= y <= latest_year, so a candidate cannot come online outside its window.
@@ -37,6 +58,8 @@ def add_build_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.build = pyo.Var(m.build_index, domain=domain)
     m.online_index = pyo.Set(dimen=2, initialize=sorted(data.online_builds), ordered=True)
     m.online = pyo.Var(m.online_index, bounds=(0, 1))
+    m.operating_index = pyo.Set(dimen=2, initialize=data.operating_index, ordered=True)
+    m.operating = pyo.Var(m.operating_index, bounds=(0, 1))
 
 
 def add_online_definition(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -70,17 +93,23 @@ def add_build_once(m: pyo.ConcreteModel, data: ModelData) -> None:
 
 
 def add_requires(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """online_fraction[a,y] <= online_fraction[b,y]   for (a requires b), every modelled year y
+    """operating_fraction[a,y] <= operating_fraction[b,y]   for (a requires b), every modelled year y
 
-    An asset is online only while what it requires is online (SPEC §3.1). Years where ``a``
-    cannot be online are skipped (0 <= anything).
+    ``requires`` binds every asset (SPEC §3.1). For a candidate a, operating = online: it is
+    online only while what it requires runs. For an existing or committed a, operating is what it
+    may run: it stays built (and pays its annuity and fixed O&M) but generates / carries flow only
+    while what it requires runs, e.g. a committed plant produces nothing before the candidate line
+    it requires is built. Its operating fraction is a constant where the data settle it (0 when a
+    requirement cannot run that year: ``data.fixed_operating``), else the variable
+    ``operating[a,y]`` that this constraint bounds. Rows with both sides constant are skipped
+    (settled when the data were prepared), as are years where ``a`` cannot run.
     """
-    index = [(a, b, y) for a, b in data.requires for y in data.years if data.can_be_online(a, y)]
+    index = [(a, b, y) for a, b in data.requires for y in data.years if data.can_operate(a, y)]
 
     def requires_rule(m, a, b, y):
-        lhs, rhs = online_fraction(m, data, a, y), online_fraction(m, data, b, y)
+        lhs, rhs = operating_fraction(m, data, a, y), operating_fraction(m, data, b, y)
         if isinstance(lhs, float) and isinstance(rhs, float):
-            return pyo.Constraint.Skip  # both fixed: checked when the data were prepared
+            return pyo.Constraint.Skip
         return lhs <= rhs
 
     m.requires = pyo.Constraint(pyo.Set(dimen=3, initialize=index, ordered=True), rule=requires_rule)
@@ -89,7 +118,11 @@ def add_requires(m: pyo.ConcreteModel, data: ModelData) -> None:
 def add_excludes(m: pyo.ConcreteModel, data: ModelData) -> None:
     """online_fraction[a,y] + online_fraction[b,y] <= 1   for (a excludes b), every modelled year y
 
-    Alternatives are never online together (SPEC §3.1).
+    Alternatives are never online together (SPEC §3.1), whatever their status: a candidate
+    excluded by an existing or committed asset is never online while that asset is (it can only
+    be built for years after the other retires). Two existing/committed assets online together
+    contradict each other: the scenario is refused when the data are prepared
+    (``data._check_fixed_excludes``), so both sides constant here are already known to hold.
     """
     index = [(a, b, y) for a, b in data.excludes for y in data.years
              if data.can_be_online(a, y) and data.can_be_online(b, y)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from ..data import ModelData
-from .investment import online_fraction
+from .investment import operating_fraction
 
 
 def add_network_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -56,11 +56,11 @@ def add_node_balance(m: pyo.ConcreteModel, data: ModelData) -> None:
 
 
 def add_link_capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """flow[l,y,s,d] <= capacity_mw[l] * online_fraction[l,y]   for (l,y,s,d) in flow_index (each direction)."""
+    """flow[l,y,s,d] <= capacity_mw[l] * operating_fraction[l,y]   for (l,y,s,d) in flow_index (each direction)."""
     capacity = data.assets["capacity_mw"]
 
     def link_capacity_rule(m, lk, y, s, d):
-        return m.flow[lk, y, s, d] <= capacity[lk] * online_fraction(m, data, lk, y)
+        return m.flow[lk, y, s, d] <= capacity[lk] * operating_fraction(m, data, lk, y)
 
     m.link_capacity = pyo.Constraint(m.flow_index, rule=link_capacity_rule)
 

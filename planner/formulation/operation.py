@@ -1,6 +1,6 @@
 """Operation: generation within availability and within yearly energy limits (SPEC §3 families 1-2).
 
-``gen[p,y,s]`` (MW) exists only where project p can be online in year y and its availability in
+``gen[p,y,s]`` (MW) exists only where project p can run in year y and its availability in
 slice s is above zero, so the model carries no variables for plants that cannot run.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from ..data import ModelData
-from .investment import online_fraction
+from .investment import operating_fraction
 
 
 def add_generation_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -19,21 +19,22 @@ def add_generation_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
 
 
 def add_availability(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """gen[p,y,s] <= availability[p,s] * capacity_mw[p] * online_fraction[p,y]   for (p,y,s) in gen_index
+    """gen[p,y,s] <= availability[p,s] * capacity_mw[p] * operating_fraction[p,y]   for (p,y,s) in gen_index
 
     Availability defaults to 1.0; a project's value overrides its technology's, a slice id
-    overrides a season (SPEC §3).
+    overrides a season (SPEC §3). operating_fraction is the online fraction, except that an
+    existing/committed plant runs only while what it requires runs (``investment.add_requires``).
     """
     capacity = data.assets["capacity_mw"]
 
     def availability_rule(m, p, y, s):
-        return m.gen[p, y, s] <= data.availability[(p, s)] * capacity[p] * online_fraction(m, data, p, y)
+        return m.gen[p, y, s] <= data.availability[(p, s)] * capacity[p] * operating_fraction(m, data, p, y)
 
     m.availability = pyo.Constraint(m.gen_index, rule=availability_rule)
 
 
 def add_energy_limit(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """sum_s hours[s] * gen[p,y,s] / 1000 <= max_energy_gwh_per_year[p] * online_fraction[p,y]
+    """sum_s hours[s] * gen[p,y,s] / 1000 <= max_energy_gwh_per_year[p] * operating_fraction[p,y]
 
     for energy-limited projects p (e.g. a reservoir's firm energy) and years y where p can be
     online. Scaling by the online fraction keeps an ``up_to`` zone's limit in proportion.
@@ -47,6 +48,6 @@ def add_energy_limit(m: pyo.ConcreteModel, data: ModelData) -> None:
 
     def energy_limit_rule(m, p, y):
         energy = sum(data.hours[s] / 1000.0 * m.gen[p, y, s] for s in slices_of[(p, y)])
-        return energy <= float(limit[p]) * online_fraction(m, data, p, y)
+        return energy <= float(limit[p]) * operating_fraction(m, data, p, y)
 
     m.energy_limit = pyo.Constraint(pyo.Set(dimen=2, initialize=index, ordered=True), rule=energy_limit_rule)
