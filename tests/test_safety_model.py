@@ -262,15 +262,20 @@ def _big_scenario(folder: Path, projects: int = 150, years: int = 10, slices: in
     return path
 
 
-def _interrupt(args: list, stage: str, cwd: Path, deadline: float = 120) -> subprocess.CompletedProcess:
+def _interrupt(args: list, stage: str | float, cwd: Path, deadline: float = 120,
+               after: float = 0.3) -> subprocess.CompletedProcess:
     """Start the CLI in its own process group (as a terminal does), wait until stderr shows ``stage``
-    (the progress line), then send SIGINT to the group, as Ctrl-C does."""
+    (the progress line) or, for a number, that many seconds, then ``after`` seconds more, then send
+    SIGINT to the group, as Ctrl-C does."""
     env = {**os.environ, "COLUMNS": "200", "FORCE_COLOR": "1"}  # progress drawn although stderr is a pipe
     proc = subprocess.Popen([sys.executable, "-m", "planner.cli", *map(str, args)], cwd=cwd, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     seen = b""
     os.set_blocking(proc.stderr.fileno(), False)
     start = time.monotonic()
+    if not isinstance(stage, str):
+        time.sleep(stage)
+        stage = ""
     while stage.encode() not in seen:
         chunk = proc.stderr.read() or b""
         seen += chunk
@@ -279,7 +284,8 @@ def _interrupt(args: list, stage: str, cwd: Path, deadline: float = 120) -> subp
             out, err = proc.communicate()
             pytest.fail(f"never reached {stage!r}: rc={proc.returncode}\n{(seen + err).decode()[-2000:]}")
         time.sleep(0.05)
-    time.sleep(0.3)
+    time.sleep(after)
+    assert proc.poll() is None, "finished before the interrupt"
     os.killpg(proc.pid, signal.SIGINT)
     os.set_blocking(proc.stderr.fileno(), True)
     out, err = proc.communicate(timeout=120)
@@ -295,19 +301,42 @@ def big(tmp_path_factory) -> Path:
 def test_ctrl_c_during_solve_stages(big, tmp_path, stage):
     out = tmp_path / "out"
     p = _interrupt(["solve", big, "--out", out], stage, tmp_path)
+    _assert_interrupted(p, tmp_path, out)
+
+
+def _assert_interrupted(p: subprocess.CompletedProcess, folder: Path, out: Path) -> None:
     assert p.returncode == 130, p.stderr[-2000:]
     assert "interrupted" in p.stderr
     assert "Traceback" not in p.stderr and "ERROR" not in p.stderr and "Solve error" not in p.stderr
     assert not out.exists()
-    assert not [f for f in tmp_path.iterdir() if f.name.startswith(".out")]  # no temporary folder left
+    assert not [f for f in folder.iterdir() if f.name.startswith(f".{out.name}")]  # no temporary folder
+
+
+def test_ctrl_c_while_writing(big, tmp_path):
+    # the progress line is cleared ("show cursor", ESC[?25h) when the tables are ready; writing
+    # results.xlsx of this size then takes over a second
+    out = tmp_path / "out"
+    p = _interrupt(["solve", big, "--out", out], "\x1b[?25h", tmp_path, after=0.2)
+    _assert_interrupted(p, tmp_path, out)
+
+
+def test_ctrl_c_while_loading(tmp_path):
+    # 10,000 inline projects take several seconds to read; Ctrl-C once the libraries are imported
+    data = yaml.safe_load(_big_scenario(tmp_path).read_text())
+    base = data["projects"]
+    data["projects"] = [{**base[i % len(base)], "id": f"p{i}", "requires": [], "excludes": []} for i in range(10000)]
+    path = tmp_path / "huge.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    start = time.monotonic()
+    subprocess.run([sys.executable, "-c", "import planner.cli"], check=True, cwd=ROOT)
+    imports = time.monotonic() - start
+    out = tmp_path / "out"
+    p = _interrupt(["solve", path, "--out", out], imports + 1.0, tmp_path, after=0.0)
+    _assert_interrupted(p, tmp_path, out)
 
 
 def test_ctrl_c_during_a_sweep(big, tmp_path):
     out = tmp_path / "sweep"
     p = _interrupt(["sweep", big, "--grid", "limits.co2_price_usd_per_t=0,10,20", "--workers", "2",
                     "--out", out], "runs on", tmp_path)
-    assert p.returncode == 130, p.stderr[-2000:]
-    assert "interrupted" in p.stderr
-    assert "Traceback" not in p.stderr and "ERROR" not in p.stderr
-    assert not out.exists()
-    assert not [f for f in tmp_path.iterdir() if f.name.startswith(".sweep")]
+    _assert_interrupted(p, tmp_path, out)
