@@ -6,6 +6,7 @@ formulation modules only declare variables and constraints over these sets (SPEC
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -22,6 +23,9 @@ def crf(rate: float, lifetime_years: int) -> float:
     """Capital recovery factor r(1+r)^n / ((1+r)^n - 1); 1/n when r = 0 (SPEC §3.1)."""
     if rate == 0:
         return 1.0 / lifetime_years
+    if abs(rate) < 1e-6:  # (1+r)^n - 1 loses every digit (or is 0) in floating point: the same via expm1
+        growth = math.expm1(lifetime_years * math.log1p(rate))
+        return rate * (1 + growth) / growth
     g = (1 + rate) ** lifetime_years
     return rate * g / (g - 1)
 

@@ -340,3 +340,9 @@ def test_ctrl_c_during_a_sweep(big, tmp_path):
     p = _interrupt(["sweep", big, "--grid", "limits.co2_price_usd_per_t=0,10,20", "--workers", "2",
                     "--out", out], "runs on", tmp_path)
     _assert_interrupted(p, tmp_path, out)
+
+
+def test_capital_recovery_factor_of_a_vanishing_rate():
+    # (1 + 1.5e-98)^30 - 1 is 0 in floating point; the limit r -> 0 is 1/n (found by the loader fuzz)
+    assert crf(1.5e-98, 30) == pytest.approx(1 / 30, rel=1e-12)
+    assert crf(1e-7, 30) == pytest.approx(1e-7 * (1 + 1e-7) ** 30 / ((1 + 1e-7) ** 30 - 1), rel=1e-6)
