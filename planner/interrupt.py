@@ -16,7 +16,9 @@ run stops at the next stage or HiGHS callback and the main process, interrupted 
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import sys
 import threading
 from contextlib import contextmanager
 from typing import Iterator
@@ -33,11 +35,25 @@ def requested() -> bool:
 
 
 def _raise(_signum, _frame) -> None:
+    """The first Ctrl-C unwinds; a second one while cleaning up is only noted, so the writers
+    finish removing their temporary folders."""
+    if _requested.is_set():
+        return
     _requested.set()
     raise Interrupted()
 
 
 def _note(_signum, _frame) -> None:
+    _requested.set()
+
+
+def _note_then_exit(_signum, _frame) -> None:
+    """While HiGHS runs in the CLI: the first Ctrl-C asks HiGHS to stop (its callbacks); a second
+    one, if HiGHS has not reached a callback yet (e.g. a long presolve), leaves at once: nothing
+    is written while solving, so there is nothing to clean up."""
+    if _requested.is_set():
+        print("interrupted", file=sys.stderr, flush=True)
+        os._exit(130)
     _requested.set()
 
 
@@ -123,7 +139,7 @@ def deferred() -> Iterator[None]:
         return
     ours = previous in (_raise, _note)
     already = _requested.is_set()
-    signal.signal(signal.SIGINT, _note)
+    signal.signal(signal.SIGINT, _note_then_exit if previous is _raise else _note)
     try:
         yield
     finally:
