@@ -123,11 +123,12 @@ def objective_scale(cost: np.ndarray) -> float:
     small, large = COST_BAND
     if lo >= small and hi <= large:
         return 1.0
-    if hi / lo <= large / small:
-        exponent = round(math.log2(math.sqrt(small * large) / math.sqrt(lo * hi)))
+    log_lo, log_hi = math.log2(lo), math.log2(hi)  # in logs: lo * hi may underflow
+    if log_hi - log_lo <= math.log2(large / small):
+        exponent = round(math.log2(math.sqrt(small * large)) - (log_lo + log_hi) / 2)
     else:
-        exponent = math.floor(math.log2(large / hi))
-    return float(2.0 ** exponent)
+        exponent = math.floor(math.log2(large) - log_hi)
+    return float(2.0 ** max(-1000, min(1000, exponent)))  # stays a finite double
 
 
 def coefficient_ranges(matrix: np.ndarray, cost: np.ndarray, col_lower, col_upper, row_lower, row_upper,

@@ -200,6 +200,30 @@ def test_far_future_high_discount_builds_and_meets_the_target(solve):
     assert s["warnings"] == []  # well scaled: HiGHS has nothing to say
 
 
+@pytest.mark.parametrize("rate, year", [(0.9, 2200), (0.05, 2030)])
+def test_any_discounting_builds_and_costs_exactly(solve, rate, year):
+    # The same plan whatever the weight: 0.9 to 2200 gives W ~ 1e-49 (costs ~1e-47 MUSD),
+    # 5 % to 2030 gives W ~ 0.78. Objective W x 400 x CRF(r, 10), to the last bits.
+    run = solve(_far_future(years=[year], discount_rate=rate) | {
+        "targets": [{"scope": "VN", "year": year, "energy_gwh": 3000}]})
+    w = (1 + rate) ** -(year - 2025)
+    assert run.summary["objective_musd"] == pytest.approx(w * 400 * crf(rate, 10), rel=1e-12)
+    assert built(run) == {("cand", year): 400}
+
+
+def test_objective_scale_is_a_power_of_two_that_brings_costs_into_highs_range():
+    from planner.solve import objective_scale
+    import numpy as np
+
+    assert objective_scale(np.array([0.5, 2.0, 0.0])) == 1.0  # inside [1e-4, 1e6]: as stated
+    assert objective_scale(np.array([1e-9, 4e-7])) == 2.0 ** 29  # centred: [0.54, 215]
+    assert objective_scale(np.array([1e5, 1e8])) == 2.0 ** -18  # [0.38, 381]
+    assert objective_scale(np.array([1e-11, 5e2])) == 2.0 ** 10  # too wide: largest just under 1e6
+    k = objective_scale(np.array([1e-320, 1e-318]))  # subnormal costs: a finite scale, no overflow
+    assert 0 < k < float("inf") and 1e-320 * k > 1e-30
+    assert objective_scale(np.array([])) == 1.0
+
+
 def test_far_future_prices_are_unscaled(solve):
     # Continuous build: the marginal cost of the target is the candidate's cost per MWh of the year:
     # annuity 400 x CRF / 3504 GWh, in USD/MWh (x 1000) -- the objective scale must not leak into it.
