@@ -370,3 +370,75 @@ def test_capital_recovery_factor_of_a_vanishing_rate():
     # (1 + 1.5e-98)^30 - 1 is 0 in floating point; the limit r -> 0 is 1/n (found by the loader fuzz)
     assert crf(1.5e-98, 30) == pytest.approx(1 / 30, rel=1e-12)
     assert crf(1e-7, 30) == pytest.approx(1e-7 * (1 + 1e-7) ** 30 / ((1 + 1e-7) ** 30 - 1), rel=1e-6)
+
+
+# ---------------------------------------------------------------- §4 on generated relations
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_ASSETS = ["p0", "p1", "p2", "p3", "line", "l1"]  # four projects, the existing line, one more link
+
+
+@st.composite
+def _relations(draw) -> dict:
+    """Four plants and a second link, each existing / committed (online 2025-2027, lifetime 1-3) or
+    candidate, with random requires/excludes among them; target 2000 GWh every year."""
+    projects = []
+    for i in range(4):
+        status = draw(st.sampled_from(["existing", "committed", "candidate"]))
+        p = project(f"p{i}", draw(st.sampled_from([100, 200, 300])), status,
+                    energy_cost_usd_per_mwh=draw(st.sampled_from([5, 20, 60])),
+                    capex_usd_per_kw=draw(st.sampled_from([0, 500, 3000])))
+        if status != "candidate":
+            p.update(online_year=draw(st.sampled_from([2025, 2026, 2027])),
+                     lifetime_years=draw(st.sampled_from([1, 2, 3])))
+        if status == "existing" and draw(st.booleans()):
+            p.pop("capex_usd_per_kw")
+        projects.append(p)
+    l1 = {"id": "l1", "from": "LA", "to": "VN", "capacity_mw": 300,
+          "status": draw(st.sampled_from(["existing", "committed", "candidate"])), "capex_musd": 30}
+    if l1["status"] != "candidate":
+        l1["online_year"] = draw(st.sampled_from([2025, 2026, 2027]))
+    else:
+        l1["earliest_year"] = draw(st.sampled_from([2025, 2026, 2027]))
+    assets = projects + [l1]
+    for a in assets:
+        others = [x for x in _ASSETS if x != a["id"]]
+        a["requires"] = draw(st.lists(st.sampled_from(others), max_size=2, unique=True))
+        alternatives = [x for x in others if x not in a["requires"] and x != "line"]
+        a["excludes"] = draw(st.lists(st.sampled_from(alternatives), max_size=1)) if draw(st.booleans()) else []
+    return tiny(horizon={"base_year": 2025, "years": [2025, 2026, 2027], "discount_rate": 0.0},
+                options={"build": draw(st.sampled_from(["integer", "continuous"])), "solver": {"mip_gap": 0}},
+                projects=projects,
+                links=[{"id": "line", "from": "LA", "to": "VN", "capacity_mw": 10000, "status": "existing"}, l1],
+                targets=[{"scope": "VN", "year": 2025, "energy_gwh": 2000}])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=_relations())
+def test_relations_bind_every_asset_on_generated_scenarios(solve, data):
+    """Whatever the statuses: nothing runs in a year where something it requires is not running,
+    two excluded assets are never online together, and a contradiction is refused, located."""
+    try:
+        run = solve(data)
+    except ScenarioError as exc:
+        assert all(".excludes" in p.where and "both are existing or committed" in p.message
+                   for p in exc.problems), exc.problems
+        return
+    assert run.summary["status"] == "optimal"
+    online = {(r.asset, int(r.year)) for r in run.tables["capacity"].itertuples() if r.online_mw > 1e-6}
+    d, f = run.tables["dispatch"], run.tables["flows"]
+    running = {(r.project, int(r.year)) for r in d.itertuples() if r.generation_mw > 1e-6}
+    running |= {(r.link, int(r.year)) for r in f.itertuples() if r.flow_mw > 1e-6}
+    relations = {a["id"]: a for a in data["projects"] + data["links"]}
+    for a, spec in relations.items():
+        for y in (2025, 2026, 2027):
+            if (a, y) in running:
+                assert (a, y) in online
+                for b in spec.get("requires", []):
+                    assert (b, y) in online, (a, b, y)
+                    if b in running and relations[b].get("status") != "candidate":
+                        assert all((c, y) in online for c in relations[b].get("requires", [])), (a, b, y)
+            for b in spec.get("excludes", []):
+                assert not ((a, y) in online and (b, y) in online), (a, b, y)
