@@ -19,7 +19,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from .data import build_model_data
-from .io.writers import OutputExistsError, write_results
+from .io.safety import OutputRefused, check_target
+from .io.writers import write_results
 from .run import Run, run_loaded
 from .scenario import ScenarioError, load_scenario
 
@@ -95,8 +96,10 @@ def solve(
         _bad_input(exc, as_json)
         return
     target = out_dir or Path("results") / loaded.scenario.name
-    if target.exists() and not force:
-        _fail(f"[red]{target} exists[/]: use --force to replace it, or --out another folder", EXIT_BAD_INPUT)
+    try:
+        check_target(target, force, loaded.files)  # before solving: a bad --out costs no solve
+    except OutputRefused as exc:
+        _fail(f"[red]cannot write the results:[/] {_plain(exc)}", EXIT_BAD_INPUT)
     show = not (quiet or as_json)
     try:
         if show:
@@ -124,11 +127,12 @@ def solve(
         _no_solution(run, as_json)
         return
     try:
-        write_results(target, run.tables, run.summary, loaded.resolved_yaml(), force=force, workbook=not no_xlsx)
-    except OutputExistsError as exc:
-        _fail(f"[red]{exc}[/]", EXIT_BAD_INPUT)
+        write_results(target, run.tables, run.summary, loaded.resolved_yaml(), force=force, workbook=not no_xlsx,
+                      protected=loaded.files)
+    except OutputRefused as exc:
+        _fail(f"[red]cannot write the results:[/] {_plain(exc)}", EXIT_BAD_INPUT)
     except OSError as exc:
-        _fail(f"[red]cannot write the results:[/] {exc}", EXIT_SOLVER)
+        _fail(f"[red]cannot write the results:[/] {_plain(exc)}", EXIT_SOLVER)
     if as_json:
         print(json.dumps({**run.summary, "out": str(target)}, indent=2, default=str))
     elif not quiet:
@@ -152,9 +156,11 @@ def compare(
         folders = read_results(result_dirs)
         tables = write_comparison_workbook(folders, out_file, force=force)
     except CompareError as exc:
-        _fail(f"[bold red]cannot compare:[/] {exc}", EXIT_BAD_INPUT)
-    except OutputExistsError as exc:
-        _fail(f"[red]{exc}[/]", EXIT_BAD_INPUT)
+        _fail(f"[bold red]cannot compare:[/] {_plain(exc)}", EXIT_BAD_INPUT)
+    except OutputRefused as exc:
+        _fail(f"[red]cannot write the comparison:[/] {_plain(exc)}", EXIT_BAD_INPUT)
+    except OSError as exc:
+        _fail(f"[red]cannot write the comparison:[/] {_plain(exc)}", EXIT_SOLVER)
     summary = tables["summary"]
     if as_json:
         print(summary.set_index("metric").to_json(orient="columns", indent=2))
@@ -183,7 +189,8 @@ def sweep(
     as_json: bool = typer.Option(False, "--json", help="Print the index as JSON"),
 ) -> None:
     """Run a set of variants or a grid of --set values in parallel; one folder, one index, one workbook."""
-    from .sweep import SweepError, parse_grid, plan_runs, read_sweep_file, run_sweep, worst_exit
+    from .sweep import (SweepError, check_scheduler, load_runs, parse_grid, plan_runs, read_sweep_file, run_sweep,
+                        worst_exit)
 
     try:
         files, fixed = list(scenarios), list(set_ or ())
@@ -197,10 +204,24 @@ def sweep(
         if missing:
             raise SweepError(f"scenario file(s) not found: {', '.join(missing)}")
         specs = plan_runs(files, grid_values, fixed)
+        if scheduler is not None:
+            check_scheduler(scheduler)
     except SweepError as exc:
-        _fail(f"[bold red]cannot start the sweep:[/] {exc}", EXIT_BAD_INPUT)
-    if out_dir.exists() and not force:
-        _fail(f"[red]{out_dir} exists[/]: use --force to replace it, or --out another folder", EXIT_BAD_INPUT)
+        _fail(f"[bold red]cannot start the sweep:[/] {_plain(exc)}", EXIT_BAD_INPUT)
+    try:
+        check_target(out_dir, force, [s.scenario for s in specs])
+    except OutputRefused as exc:
+        _fail(f"[red]cannot write the sweep:[/] {_plain(exc)}", EXIT_BAD_INPUT)
+    loaded = load_runs(specs)  # every run checked before any is solved
+    if len(loaded[1]) == len(specs):  # e.g. a misspelt --grid path: nothing to solve, nothing written
+        problems = [f"{run_id}: {p}" for run_id, exc in loaded[1].items() for p in exc.problems]
+        if as_json:
+            print(json.dumps({"status": "bad_input", "problems": problems}, indent=2))
+        else:
+            err.print(f"[bold red]every run has bad input; nothing was solved or written:[/]")
+            for problem in problems:
+                err.print(f"  - {problem}", markup=False, highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
     where = f"Dask scheduler {scheduler}" if scheduler else f"{workers} local process(es)"
     show = not (quiet or as_json)
     try:
@@ -214,11 +235,14 @@ def sweep(
                     bar.console.print(f"[red]{outcome.spec.run_id}: {outcome.status}[/] {outcome.message[:300]}",
                                       highlight=False)
 
-            index = run_sweep(specs, out_dir, workers=workers, scheduler=scheduler, force=force, progress=progress)
+            index = run_sweep(specs, out_dir, workers=workers, scheduler=scheduler, force=force, progress=progress,
+                              loaded=loaded)
     except SweepError as exc:
-        _fail(f"[bold red]sweep failed:[/] {exc}", EXIT_SOLVER)
-    except OutputExistsError as exc:
-        _fail(f"[red]{exc}[/]", EXIT_BAD_INPUT)
+        _fail(f"[bold red]sweep failed:[/] {_plain(exc)}", EXIT_SOLVER)
+    except OutputRefused as exc:
+        _fail(f"[red]cannot write the sweep:[/] {_plain(exc)}", EXIT_BAD_INPUT)
+    except OSError as exc:
+        _fail(f"[red]cannot write the sweep:[/] {_plain(exc)}", EXIT_SOLVER)
     if as_json:
         print(index.to_json(orient="records", indent=2))
     elif not quiet:
@@ -230,7 +254,9 @@ def sweep(
         for _, row in index.iterrows():
             table.add_row(*[_fmt(None if pd.isna(row[c]) else row[c]) for c in shown])
         out.print(table)
-        out.print(f"written {out_dir}/ (index.csv, comparison.xlsx, runs/)")
+        solved = int(index.folder.astype(bool).sum())
+        wrote = "index.csv, comparison.xlsx, runs/" if solved else "index.csv only: no run has results"
+        out.print(f"written {out_dir}/ ({wrote}; {solved} of {len(index)} runs solved)")
     raise typer.Exit(worst_exit(index))
 
 
@@ -238,6 +264,7 @@ def sweep(
 def report(
     result_dir: Path = typer.Argument(..., help="A result folder written by planner solve"),
     out_html: Optional[Path] = typer.Option(None, "--out", help="HTML page to write (default DIR/report.html)"),
+    force: bool = typer.Option(False, "--force", help="Replace a report planner wrote earlier"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success"),
 ) -> None:
     """Plots of one result (PNG, with their data as CSV) and one self-contained HTML page."""
@@ -247,9 +274,13 @@ def report(
     if out_html is not None and out_html.suffix.lower() not in (".html", ".htm"):
         _fail(f"[red]--out {out_html}[/]: give an .html file name", EXIT_BAD_INPUT)
     try:
-        page, figures, plots = write_report(result_dir, out_html)
+        page, figures, plots = write_report(result_dir, out_html, force=force)
     except CompareError as exc:
-        _fail(f"[bold red]cannot report:[/] {exc}", EXIT_BAD_INPUT)
+        _fail(f"[bold red]cannot report:[/] {_plain(exc)}", EXIT_BAD_INPUT)
+    except OutputRefused as exc:
+        _fail(f"[red]cannot write the report:[/] {_plain(exc)}", EXIT_BAD_INPUT)
+    except OSError as exc:
+        _fail(f"[red]cannot write the report:[/] {_plain(exc)}", EXIT_SOLVER)
     if not quiet:
         out.print(f"written {page} ({len(plots)} plots; PNG and CSV in {figures}/)")
 
@@ -265,6 +296,13 @@ def _print_aggregation(rows: list[dict]) -> None:
         table.add_row(str(r["profile"]), *(f"{r[k]:.4f}" for k in ("rmse", "mae", "rmse_duration_curve",
                                                                    "mean_hourly", "mean_aggregated")))
     out.print(table)
+
+
+def _plain(exc: BaseException) -> str:
+    """An exception's message, escaped for rich (a path may hold [brackets])."""
+    from rich.markup import escape
+
+    return escape(str(exc))
 
 
 def _fmt(value) -> str:

@@ -60,11 +60,16 @@ def read_result(path: Path, label: str | None = None) -> ResultFolder:
     if missing:
         raise CompareError(f"{path}: not a planner result folder (missing {', '.join(missing)})")
     try:
-        summary = json.loads((path / "summary.json").read_text())
-        scenario = yaml.safe_load((path / "scenario.yaml").read_text()) or {}
+        summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
+        scenario = yaml.safe_load((path / "scenario.yaml").read_text(encoding="utf-8")) or {}
         tables = {t: pd.read_csv(path / f"{t}.csv") for t in RESULT_TABLES}
-    except (ValueError, yaml.YAMLError, pd.errors.ParserError) as exc:
-        raise CompareError(f"{path}: cannot read the results ({exc})") from exc
+    except (OSError, ValueError, yaml.YAMLError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise CompareError(f"{path}: cannot read the results ({str(exc)[:300]})") from exc
+    if not isinstance(summary, dict) or not isinstance(summary.get("scenario", ""), str):
+        raise CompareError(f"{path}: summary.json is not one written by planner solve (expected a mapping of "
+                           "fields, got " + type(summary).__name__ + ")")
+    if not isinstance(scenario, dict):
+        raise CompareError(f"{path}: scenario.yaml is not one written by planner solve")
     return ResultFolder(label or path.name, path, summary, scenario, tables)
 
 
@@ -309,5 +314,5 @@ def write_comparison_workbook(folders: list[ResultFolder], out: Path, force: boo
             for name, frame in tables.items()}
     keys["build_changes"] = 3
     keys.update({name: 1 for name in (extra or {})})
-    write_comparison(tables, Path(out), readme, keys, force=force)
+    write_comparison(tables, Path(out), readme, keys, force=force, protected=[f.path for f in folders])
     return tables

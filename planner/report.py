@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .compare import ResultFolder, read_result  # noqa: E402
-from .io.writers import write_file_and_folder  # noqa: E402
+from .io.writers import check_file_and_folder, write_file_and_folder  # noqa: E402
 
 TECH_COLOURS = {"hydro": "#1f77b4", "wind": "#2ca02c", "solar": "#ffbf00", "coal": "#4d4d4d", "link": "#9467bd"}
 COST_COLOURS = {"capex": "#1f77b4", "fixed_om": "#aec7e8", "energy": "#ff7f0e", "co2": "#7f7f7f", "penalty": "#d62728"}
@@ -244,12 +244,13 @@ def render_html(result: ResultFolder, figures: list[Plot], pngs: dict[str, bytes
     return "\n".join(parts)
 
 
-def write_report(result_dir: Path, out_html: Path | None = None) -> tuple[Path, Path, list[Plot]]:
+def write_report(result_dir: Path, out_html: Path | None = None, force: bool = False) -> tuple[Path, Path, list[Plot]]:
     """Write ``out_html`` (default ``<result_dir>/report.html``) and the PNGs in ``<stem>_figures/``
     beside it, both replacing an earlier report only once the new one is complete."""
     result = read_result(Path(result_dir))
     out_html = Path(out_html) if out_html else Path(result_dir) / "report.html"
     png_dir = out_html.with_name(f"{out_html.stem}_figures")
+    check_file_and_folder(out_html, png_dir, force)  # before the plots are drawn
     figures = plots(result)
     pngs = {p.name: _png(p.figure) for p in figures}
     for p in figures:
@@ -262,5 +263,5 @@ def write_report(result_dir: Path, out_html: Path | None = None) -> tuple[Path, 
             p.data.to_csv(folder / f"{p.name}.csv", index=False)
         page.write_text(render_html(result, figures, pngs), encoding="utf-8")
 
-    write_file_and_folder(out_html, png_dir, fill)
+    write_file_and_folder(out_html, png_dir, fill, force=force, command="planner report")
     return out_html, png_dir, figures

@@ -14,7 +14,6 @@ import itertools
 import json
 import os
 import shutil
-import tempfile
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -26,7 +25,8 @@ import pandas as pd
 import yaml
 
 from . import interrupt
-from .io.writers import OutputExistsError, _replace, write_csv, write_results
+from .io.safety import check_target, locked, replace_folder, temporary_folder, write_manifest
+from .io.writers import fill_results, write_csv
 from .scenario import LoadedScenario, ScenarioError, load_scenario
 
 FAILED_EXIT = {"bad_input": 2, "infeasible": 3, "error": 4}
@@ -107,12 +107,37 @@ def plan_runs(scenarios: list[Path], grid: dict[str, list[str]], sets: list[str]
     specs, seen = [], set()
     for path in scenarios:
         for i, combo in enumerate(combos, start=1):
-            run_id = f"{path.stem}-{i:03d}" if grid else path.stem
+            stem = _safe_stem(path.stem)
+            run_id = f"{stem}-{i:03d}" if grid else stem
             while run_id in seen:
                 run_id += "_"
             seen.add(run_id)
             specs.append(RunSpec(run_id, path, tuple(sets) + tuple(f"{k}={v}" for k, v in combo.items()), combo))
     return specs
+
+
+def check_scheduler(address: str) -> None:
+    """A Dask scheduler address must look like one (tcp://host:port, tls://..., or host:port)."""
+    from urllib.parse import urlsplit
+
+    text = address if "://" in address else f"tcp://{address}"
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        port = None
+        parts = None
+    if parts is None or parts.scheme not in ("tcp", "tls", "inproc", "ucx", "ws", "wss") or not parts.hostname \
+            or (parts.scheme != "inproc" and port is None):
+        raise SweepError(f"--scheduler {address!r} is not a Dask scheduler address; give tcp://host:8786")
+
+
+def _safe_stem(stem: str) -> str:
+    """A file name made into a run id that is a safe folder name and spreadsheet text."""
+    from .scenario.schema import is_safe_id
+
+    text = "".join(c if c.isalnum() or c in "_.-" else "_" for c in stem).lstrip("_.-")[:80]
+    return text if text and is_safe_id(text) else "run"
 
 
 def solve_job(loaded: LoadedScenario) -> dict:
@@ -169,43 +194,66 @@ def _dask_jobs(jobs: dict[str, LoadedScenario], scheduler: str) -> Iterator[tupl
         client.close()
 
 
+def load_runs(specs: list[RunSpec]) -> tuple[dict[str, LoadedScenario], dict[str, ScenarioError]]:
+    """Load every planned run before any is solved: (loaded runs, runs with bad input)."""
+    jobs: dict[str, LoadedScenario] = {}
+    bad: dict[str, ScenarioError] = {}
+    for spec in specs:
+        try:
+            jobs[spec.run_id] = load_scenario(spec.scenario, spec.sets)
+        except ScenarioError as exc:
+            bad[spec.run_id] = exc
+    return jobs, bad
+
+
 def run_sweep(specs: list[RunSpec], out_dir: Path, workers: int = 1, scheduler: str | None = None,
-              force: bool = False, progress: Callable[[RunOutcome], None] | None = None) -> pd.DataFrame:
-    """Load every run, solve the valid ones in parallel, write each run's results under
-    ``out_dir/runs/<run_id>``, the index (index.csv) and the comparison workbook of the solved runs,
-    all into a temporary folder that replaces ``out_dir`` at the end. Returns the index."""
+              force: bool = False, progress: Callable[[RunOutcome], None] | None = None,
+              loaded: tuple[dict, dict] | None = None) -> pd.DataFrame:
+    """Load every run (or take ``loaded`` from load_runs), solve the valid ones in parallel, write
+    each run's results under ``out_dir/runs/<run_id>``, the index (index.csv) and the comparison
+    workbook of the solved runs, all into a temporary folder that replaces ``out_dir`` at the end
+    (checked, locked and marked as safety.py says). Returns the index."""
     out_dir = Path(out_dir)
-    if out_dir.exists() and not force:
-        raise OutputExistsError(f"{out_dir} exists; use --force to replace it (or --out another folder)")
+    protected = [s.scenario for s in specs]
+    check_target(out_dir, force, protected)
     progress = progress or (lambda _o: None)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
-        outcomes: dict[str, RunOutcome] = {}
-        jobs: dict[str, LoadedScenario] = {}
-        for spec in specs:
-            try:
-                jobs[spec.run_id] = load_scenario(spec.scenario, spec.sets)
-            except ScenarioError as exc:
-                outcomes[spec.run_id] = RunOutcome(spec, "bad_input", message="; ".join(map(str, exc.problems)))
-                progress(outcomes[spec.run_id])
-        by_id = {s.run_id: s for s in specs}
-        stream = _dask_jobs(jobs, scheduler) if scheduler else _local_jobs(jobs, max(1, workers))
-        for run_id, result in (stream if jobs else ()):
-            outcome = RunOutcome(by_id[run_id], result["status"], result["summary"], result["message"])
-            if result["tables"]:
-                folder = tmp / "runs" / run_id
-                write_results(folder, result["tables"], result["summary"], jobs[run_id].resolved_yaml())
-                outcome.folder = f"runs/{run_id}"
-            outcomes[run_id] = outcome
-            progress(outcome)
-        index = index_table([outcomes[s.run_id] for s in specs], specs)
-        write_csv(index, tmp / "index.csv")
-        _write_sweep_comparison(tmp, index)
-        _replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    with locked(out_dir):
+        check_target(out_dir, force, protected)
+        tmp = temporary_folder(out_dir)
+        try:
+            index = _sweep_into(tmp, specs, workers, scheduler, progress, loaded)
+            write_manifest(tmp, "planner sweep")
+            replace_folder(tmp, out_dir)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    return index
+
+
+def _sweep_into(tmp: Path, specs: list[RunSpec], workers: int, scheduler: str | None, progress,
+                loaded: tuple[dict, dict] | None) -> pd.DataFrame:
+    jobs, bad = loaded if loaded is not None else load_runs(specs)
+    outcomes: dict[str, RunOutcome] = {}
+    for spec in specs:
+        if spec.run_id in bad:
+            outcomes[spec.run_id] = RunOutcome(spec, "bad_input",
+                                               message="; ".join(map(str, bad[spec.run_id].problems)))
+            progress(outcomes[spec.run_id])
+    by_id = {s.run_id: s for s in specs}
+    stream = _dask_jobs(jobs, scheduler) if scheduler else _local_jobs(jobs, max(1, workers))
+    for run_id, result in (stream if jobs else ()):
+        outcome = RunOutcome(by_id[run_id], result["status"], result["summary"], result["message"])
+        if result["tables"]:
+            folder = tmp / "runs" / run_id
+            folder.mkdir(parents=True)
+            fill_results(folder, result["tables"], result["summary"], jobs[run_id].resolved_yaml())
+            write_manifest(folder, "planner sweep")
+            outcome.folder = f"runs/{run_id}"
+        outcomes[run_id] = outcome
+        progress(outcome)
+    index = index_table([outcomes[s.run_id] for s in specs], specs)
+    write_csv(index, tmp / "index.csv")
+    _write_sweep_comparison(tmp, index)
     return index
 
 

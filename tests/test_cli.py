@@ -72,8 +72,8 @@ def test_existing_results_are_kept_without_force(example_run):
 
 def test_force_replaces_and_json_reports(tmp_path):
     out = tmp_path / "r"
-    out.mkdir()
-    (out / "old.txt").write_text("old run")
+    assert planner("solve", EXAMPLE, "--out", out, "--quiet", "--no-xlsx").returncode == 0
+    (out / "old.txt").write_text("old run")  # inside planner's own folder: replaced with it
     proc = planner("solve", EXAMPLE, "--out", out, "--force", "--json", "--set", "options.build=continuous")
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)

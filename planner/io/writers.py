@@ -2,22 +2,27 @@
 
 ``write_results`` writes everything into a hidden temporary folder beside the target and renames
 it into place at the end, so a run that fails leaves no half-written folder; an existing folder is
-replaced only with ``force`` (and is kept until the new one is complete).
+replaced only with ``force``, only if planner wrote it, and is kept until the new one is complete
+(the rules are in safety.py).
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
-from openpyxl.utils import get_column_letter
 
-FORMULA_PREFIXES = ("=", "+", "-", "@")
+from .safety import (OutputExistsError, OutputRefused, check_companion, check_target, locked, replace_folder,
+                     temporary_folder, write_manifest)
+
+__all__ = ["OutputExistsError", "OutputRefused", "write_results", "write_comparison", "write_file_and_folder",
+           "write_csv", "write_workbook", "neutralise"]
+
 XLSX_MAX_ROWS = 1_048_575
 
 TABLE_HELP = {
@@ -39,16 +44,28 @@ TABLE_HELP = {
 }
 
 
-class OutputExistsError(Exception):
-    """The results folder exists and --force was not given."""
+#: text cells a spreadsheet could run as a formula; CSV cells starting so get a leading quote
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _looks_like_formula(value) -> bool:
+    if not isinstance(value, str) or not value.startswith(FORMULA_PREFIXES):
+        return False
+    try:  # a negative number written as text ('-5') is a number, not a formula
+        float(value)
+        return False
+    except ValueError:
+        return True
 
 
 def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells that a spreadsheet would run as a formula (= + - @) with a quote."""
+    """For CSV: text cells and headers that a spreadsheet would run as a formula get a leading
+    quote. Ids never start so (the loader refuses it), so ids stay byte for byte as written."""
     out = frame.copy()
+    out.columns = ["'" + c if _looks_like_formula(c) else c for c in map(str, out.columns)]
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v)
+            out[col] = out[col].map(lambda v: "'" + v if _looks_like_formula(v) else v)
     return out
 
 
@@ -62,113 +79,130 @@ def _json_safe(value):
     return value
 
 
+def _has_break(value) -> bool:
+    return isinstance(value, str) and any(c in value for c in "\r\n\t")
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    neutralise(frame).to_csv(path, index=False, float_format="%.10g", lineterminator="\n")
+    """A table as CSV: formula-like text neutralised; a cell holding a line break, a carriage
+    return or a tab is quoted (then every text cell is, which any CSV reader takes the same)."""
+    shown = neutralise(frame)
+    special = any(_has_break(c) for c in shown.columns) or any(
+        shown[col].map(_has_break).any() for col in shown.columns
+        if shown[col].dtype == object or pd.api.types.is_string_dtype(shown[col]))
+    shown.to_csv(path, index=False, float_format="%.10g", lineterminator="\n",
+                 quoting=csv.QUOTE_NONNUMERIC if special else csv.QUOTE_MINIMAL)
 
 
 def write_workbook(tables: dict[str, pd.DataFrame], path: Path, readme: list[tuple[str, str]],
                    key_columns: dict[str, int] | None = None) -> None:
     """One sheet per table and a README sheet first; header frozen, widths from the content.
 
-    With ``key_columns`` (sheet -> how many leading key columns) those columns are frozen too and
-    numbers are formatted for reading as they are (thousands separators, years plain).
+    Written with XlsxWriter, text always as text: a cell reading '=SUM(1,2)' is that text, never a
+    formula, and ids are written as they are. With ``key_columns`` (sheet -> how many leading key
+    columns) those columns are frozen too and numbers are formatted for reading (thousands
+    separators, years plain).
     """
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        pd.DataFrame(readme, columns=["item", "description"]).to_excel(writer, sheet_name="README", index=False)
-        for name, frame in tables.items():
-            shown = neutralise(frame)
-            if len(shown) > XLSX_MAX_ROWS:
-                shown = shown.head(XLSX_MAX_ROWS)
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+               "nan_inf_to_errors": True}
+    with pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
+        book = writer.book
+        plain, number = book.add_format({"num_format": "0"}), book.add_format({"num_format": "#,##0.0##"})
+        sheets = {"README": pd.DataFrame(readme, columns=["item", "description"]), **tables}
+        for name, frame in sheets.items():
+            shown = frame.head(XLSX_MAX_ROWS) if len(frame) > XLSX_MAX_ROWS else frame
             shown.to_excel(writer, sheet_name=name[:31], index=False)
-        for ws in writer.book.worksheets:
-            ws.freeze_panes = "A2"
-            for i, column in enumerate(ws.iter_cols(min_row=1, max_row=min(ws.max_row, 200)), start=1):
-                width = max((len(str(c.value)) for c in column if c.value is not None), default=8)
-                ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 10), 80)
-        for name, keys in (key_columns or {}).items():
-            _format_sheet(writer.book[name[:31]], tables[name], keys)
-
-
-def _format_sheet(ws, frame: pd.DataFrame, keys: int) -> None:
-    ws.freeze_panes = ws.cell(row=2, column=keys + 1).coordinate
-    for j, col in enumerate(frame.columns, start=1):
-        fmt = "0" if col in ("year", "build_year") or frame[col].dtype.name == "Int64" else "#,##0.0##"
-        for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
-            if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
-                cell.number_format = fmt
+            ws = writer.sheets[name[:31]]
+            keys = (key_columns or {}).get(name)
+            ws.freeze_panes(1, keys or 0)
+            head = shown.head(200)
+            for j, col in enumerate(shown.columns):
+                width = max([len(str(col))] + [len(str(v)) for v in head[col] if v is not None])
+                fmt = None
+                if keys is not None and pd.api.types.is_numeric_dtype(shown[col]):
+                    fmt = plain if col in ("year", "build_year") or shown[col].dtype.name == "Int64" else number
+                ws.set_column(j, j, min(max(width + 2, 10), 80), fmt)
 
 
 def write_results(out_dir: Path, tables: dict[str, pd.DataFrame], summary: dict, resolved_yaml: str,
-                  force: bool = False, workbook: bool = True) -> Path:
-    """Write every table, the workbook, summary.json and scenario.yaml into ``out_dir`` atomically."""
+                  force: bool = False, workbook: bool = True, protected=(), command: str = "planner solve") -> Path:
+    """Write every table, the workbook, summary.json and scenario.yaml into ``out_dir`` atomically.
+
+    The folder is checked (safety.check_target), locked, filled in a hidden temporary folder with
+    its manifest, and only then replaces an earlier planner folder of the same name.
+    """
     out_dir = Path(out_dir)
-    if out_dir.exists() and not force:
-        raise OutputExistsError(f"{out_dir} exists; use --force to replace it (or --out another folder)")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
-        for name, frame in tables.items():
-            write_csv(frame, tmp / f"{name}.csv")
-        (tmp / "summary.json").write_text(json.dumps(_json_safe(summary), indent=2, sort_keys=False) + "\n")
-        (tmp / "scenario.yaml").write_text(resolved_yaml, encoding="utf-8")
-        if workbook:
-            readme = [("scenario", str(summary.get("scenario", ""))), ("status", str(summary.get("status", ""))),
-                      ("objective_musd", str(summary.get("objective_musd", "")))]
-            readme += [(f"{name} sheet", TABLE_HELP.get(name, "")) for name in tables]
-            readme += [("units", "Units are in every column name: _mw, _gwh, _musd (USD million), _usd_per_mwh.")]
-            write_workbook(tables, tmp / "results.xlsx", readme)
-        _replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    check_target(out_dir, force, protected)
+    with locked(out_dir):
+        check_target(out_dir, force, protected)  # a run that finished while this one waited
+        tmp = temporary_folder(out_dir)
+        try:
+            fill_results(tmp, tables, summary, resolved_yaml, workbook)
+            write_manifest(tmp, command)
+            replace_folder(tmp, out_dir)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     return out_dir
 
 
-def _replace(tmp: Path, out_dir: Path) -> None:
-    """Move tmp into place; an existing folder is kept until the new one is in place."""
-    if not out_dir.exists():
-        os.replace(tmp, out_dir)
-        return
-    backup = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-    os.replace(out_dir, backup)
-    try:
-        os.replace(tmp, out_dir)
-    except BaseException:
-        os.replace(backup, out_dir)
-        raise
-    shutil.rmtree(backup, ignore_errors=True)
+def fill_results(folder: Path, tables: dict[str, pd.DataFrame], summary: dict, resolved_yaml: str,
+                 workbook: bool = True) -> None:
+    """The files of one result folder, written into ``folder`` (which exists)."""
+    for name, frame in tables.items():
+        write_csv(frame, folder / f"{name}.csv")
+    (folder / "summary.json").write_text(json.dumps(_json_safe(summary), indent=2, sort_keys=False) + "\n")
+    (folder / "scenario.yaml").write_text(resolved_yaml, encoding="utf-8")
+    if workbook:
+        readme = [("scenario", str(summary.get("scenario", ""))), ("status", str(summary.get("status", ""))),
+                  ("objective_musd", str(summary.get("objective_musd", "")))]
+        readme += [(f"{name} sheet", TABLE_HELP.get(name, "")) for name in tables]
+        readme += [("units", "Units are in every column name: _mw, _gwh, _musd (USD million), _usd_per_mwh.")]
+        write_workbook(tables, folder / "results.xlsx", readme)
 
 
 def write_comparison(tables: dict[str, pd.DataFrame], xlsx_path: Path, readme: list[tuple[str, str]],
-                     key_columns: dict[str, int], force: bool = False) -> tuple[Path, Path]:
+                     key_columns: dict[str, int], force: bool = False, protected=()) -> tuple[Path, Path]:
     """comparison.xlsx and a folder of the same name with one CSV per sheet, both atomically; an
-    existing workbook or folder is replaced only with ``force`` and only once the new one is ready."""
+    existing workbook or folder is replaced only with ``force``, only if planner wrote it, and
+    only once the new one is ready."""
     xlsx_path = Path(xlsx_path)
     csv_dir = xlsx_path.with_suffix("")
-    for target in (xlsx_path, csv_dir):
-        if target.exists() and not force:
-            raise OutputExistsError(f"{target} exists; use --force to replace it (or --out another file)")
 
     def fill(csvs: Path, book: Path) -> None:
         for name, frame in tables.items():
             write_csv(frame, csvs / f"{name}.csv")
         write_workbook(tables, book, readme, key_columns)
 
-    write_file_and_folder(xlsx_path, csv_dir, fill)
+    write_file_and_folder(xlsx_path, csv_dir, fill, force=force, protected=protected, command="planner compare")
     return xlsx_path, csv_dir
 
 
-def write_file_and_folder(file_path: Path, folder: Path, fill) -> None:
+def check_file_and_folder(file_path: Path, folder: Path, force: bool = False, protected=()) -> None:
+    """Refuse a file target (and the folder beside it) that may not be written (safety.py)."""
+    check_target(Path(file_path), force, protected, companion=Path(folder), what="file")
+    if Path(folder).exists():
+        check_companion(Path(folder), force)
+    else:
+        check_target(Path(folder), force, protected)
+
+
+def write_file_and_folder(file_path: Path, folder: Path, fill, force: bool = False, protected=(),
+                          command: str = "planner") -> None:
     """Write a file and a folder beside it (a workbook and its CSVs, a page and its figures):
     ``fill(new_folder, new_file)`` writes them in a temporary place, then the folder and the file
-    replace any earlier ones, each only once complete."""
-    file_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=file_path.parent))
-    try:
-        new_file = tmp / f"new{file_path.suffix}"  # the suffix tells writers (openpyxl) the format
-        (tmp / "folder").mkdir()
-        fill(tmp / "folder", new_file)
-        _replace(tmp / "folder", folder)
-        os.replace(new_file, file_path)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    replace any earlier ones (planner's, with ``force``), each only once complete."""
+    file_path, folder = Path(file_path), Path(folder)
+    check_file_and_folder(file_path, folder, force, protected)
+    with locked(file_path):
+        check_file_and_folder(file_path, folder, force, protected)
+        tmp = temporary_folder(folder)
+        try:
+            new_file = tmp / f"new{file_path.suffix}"  # the suffix tells writers the format
+            (tmp / "folder").mkdir()
+            fill(tmp / "folder", new_file)
+            write_manifest(tmp / "folder", command, beside=file_path.name)
+            replace_folder(tmp / "folder", folder)
+            os.replace(new_file, file_path)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)

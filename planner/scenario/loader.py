@@ -40,6 +40,7 @@ class LoadedScenario:
     resolved: dict  # merged raw data, tables inlined: written beside the results
     path: Path
     input_sha256: str
+    files: tuple[Path, ...] = ()  # every file read: the scenario, its parents, tables, profiles
 
     def resolved_yaml(self) -> str:
         return yaml.dump(self.resolved, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
@@ -333,7 +334,8 @@ def load_scenario(path: str | Path, sets: list[str] | tuple[str, ...] = ()) -> L
     except (TypeError, ValueError):  # keys of mixed kinds (1 and '1'): YAML can sort those
         text = yaml.dump(data, Dumper=_Dumper, sort_keys=True)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return LoadedScenario(scenario, data, path, digest)
+    files = tuple(sorted({Path(f) for f, _ in locs.values() if f != "command line"} | {path}))
+    return LoadedScenario(scenario, data, path, digest, files)
 
 
 def _profile_checks(scenario: schema.Scenario, where, problems: Problems) -> None:
