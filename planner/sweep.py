@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import shutil
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -136,7 +137,7 @@ def _safe_stem(stem: str) -> str:
     """A file name made into a run id that is a safe folder name and spreadsheet text."""
     from .scenario.schema import is_safe_id
 
-    text = "".join(c if c.isalnum() or c in "_.-" else "_" for c in stem).lstrip("_.-")[:80]
+    text = re.sub(r"_+", "_", "".join(c if c.isalnum() or c in "_.-" else "_" for c in stem)).strip("_.-")[:80]
     return text if text and is_safe_id(text) else "run"
 
 

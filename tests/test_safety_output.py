@@ -1,0 +1,287 @@
+"""Outputs (issue "Safe by default", families 1, 5 and 6): planner replaces only what it wrote,
+refuses targets that hold what a run reads, locks a target while writing, leaves nothing half
+written, and writes text as text in every spreadsheet."""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import string
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+from planner.io import safety
+from planner.io.safety import MANIFEST, OutputExistsError, OutputRefused
+from planner.io.writers import write_csv, write_results, write_workbook
+from tests.conftest import EXAMPLE, planner, project, tiny, write
+
+TINY = tiny(projects=[project("h", 100, energy_cost_usd_per_mwh=10)],
+            targets=[{"scope": "VN", "year": 2025, "energy_gwh": 100}])
+
+
+@pytest.fixture
+def study(tmp_path):
+    """A user's folder: a scenario, a table, notes, and one planner result."""
+    scen = tmp_path / "sc"
+    scen.mkdir()
+    shutil.copytree(EXAMPLE.parent, scen, dirs_exist_ok=True)
+    (tmp_path / "mydocs").mkdir()
+    (tmp_path / "mydocs" / "notes.txt").write_text("a day's work")
+    return tmp_path
+
+
+def _intact(study: Path) -> None:
+    assert (study / "sc" / "example.yaml").is_file() and (study / "sc" / "projects.csv").is_file()
+    assert (study / "mydocs" / "notes.txt").read_text() == "a day's work"
+
+
+@pytest.mark.parametrize("out", ["sc", "mydocs", ".", "..", "sc/projects.csv", "mydocs/notes.txt/x"])
+def test_solve_refuses_targets_it_does_not_own(study, out):
+    proc = planner("solve", "sc/example.yaml", "--out", out, "--force", "--quiet", cwd=study)
+    assert proc.returncode == 2, proc.stderr
+    assert "cannot write the results" in proc.stderr and "Traceback" not in proc.stderr
+    assert "solving" not in proc.stderr.lower()
+    _intact(study)
+
+
+def test_solve_refuses_an_ancestor_of_the_scenario(study):
+    proc = planner("solve", study / "sc" / "example.yaml", "--out", study, "--force", "--quiet", cwd="/")
+    assert proc.returncode == 2 and "which this run reads" in proc.stderr
+    _intact(study)
+
+
+def test_force_replaces_only_planner_folders(study):
+    out = study / "results" / "run1"
+    assert planner("solve", "sc/example.yaml", "--out", out, "--quiet", "--no-xlsx", cwd=study).returncode == 0
+    manifest = (out / MANIFEST).read_text()
+    assert '"written_by": "planner"' in manifest and "builds.csv" in manifest
+    other = study / "results" / "other_study"
+    other.mkdir()
+    (other / "keep.csv").write_text("x")
+    again = planner("solve", "sc/example.yaml", "--out", out, "--quiet", "--no-xlsx", cwd=study)
+    assert again.returncode == 2 and "exists" in again.stderr
+    forced = planner("solve", "sc/example.yaml", "--out", out, "--force", "--quiet", "--no-xlsx", cwd=study)
+    assert forced.returncode == 0, forced.stderr
+    assert (other / "keep.csv").is_file()
+    assert sorted(p.name for p in (study / "results").iterdir()) == ["other_study", "run1"]  # no leftovers
+    mode = (out).stat().st_mode & 0o777
+    assert mode == 0o777 & ~_umask()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_compare_and_report_never_touch_other_files(study, tmp_path):
+    run = study / "r1"
+    assert planner("solve", "sc/example.yaml", "--out", run, "--quiet", "--no-xlsx", cwd=study).returncode == 0
+    (study / "notes").mkdir()
+    (study / "notes" / "mine.txt").write_text("keep")
+    proc = planner("compare", run, "--out", study / "notes.xlsx", "--force", "--quiet")
+    assert proc.returncode == 2 and "not written by planner" in proc.stderr
+    assert (study / "notes" / "mine.txt").read_text() == "keep" and not (study / "notes.xlsx").exists()
+    # a workbook of the user's with the same name
+    (study / "cmp.xlsx").write_text("user's workbook")
+    proc = planner("compare", run, "--out", study / "cmp.xlsx", "--force", "--quiet")
+    assert proc.returncode == 2 and (study / "cmp.xlsx").read_text() == "user's workbook"
+    # planner's own comparison is replaced with --force, refused without
+    assert planner("compare", run, "--out", study / "c2.xlsx", "--quiet").returncode == 0
+    assert planner("compare", run, "--out", study / "c2.xlsx", "--quiet").returncode == 2
+    assert planner("compare", run, "--out", study / "c2.xlsx", "--quiet", "--force").returncode == 0
+    # the report: an existing page is never overwritten without --force, nor a user's page with it
+    (study / "page.html").write_text("<p>mine</p>")
+    for extra in ([], ["--force"]):
+        proc = planner("report", run, "--out", study / "page.html", "--quiet", *extra)
+        assert proc.returncode == 2 and (study / "page.html").read_text() == "<p>mine</p>"
+    assert planner("report", run, "--quiet").returncode == 0
+    assert planner("report", run, "--quiet").returncode == 2
+    assert planner("report", run, "--quiet", "--force").returncode == 0
+    # compare into an input folder is refused
+    proc = planner("compare", run, "--out", run, "--quiet")
+    assert proc.returncode == 2
+
+
+def test_lock_makes_a_second_writer_fail(tmp_path):
+    target = tmp_path / "out"
+    lock = tmp_path / ".out.lock"
+    lock.write_text(str(os.getppid()))  # a live process holds it
+    with pytest.raises(OutputRefused, match="another planner run"):
+        write_results(target, {"t": pd.DataFrame({"a": [1]})}, {}, "name: x\n")
+    assert not target.exists()
+    lock.write_text("999999999")  # its process is gone: taken over
+    write_results(target, {"t": pd.DataFrame({"a": [1]})}, {}, "name: x\n", workbook=False)
+    assert (target / "t.csv").is_file() and not lock.exists()
+
+
+def test_concurrent_solves_one_wins(tmp_path):
+    path = write(TINY, tmp_path)
+    out = tmp_path / "out"
+    import subprocess
+    import sys
+
+    procs = [subprocess.Popen([sys.executable, "-m", "planner.cli", "solve", str(path), "--out", str(out), "--quiet"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    codes = [p.wait(timeout=300) for p in procs]
+    assert codes.count(0) == 1 and set(codes) == {0, 2}, [p.stderr.read() for p in procs]
+    assert (out / MANIFEST).is_file()
+
+
+def test_leftovers_of_an_interrupted_write_are_cleaned(tmp_path):
+    target = tmp_path / "out"
+    for name in (".out.tmp-abc", ".out.old-123"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "half.csv").write_text("x")
+    (tmp_path / ".other.tmp-abc").mkdir()  # another target's: left alone
+    write_results(target, {"t": pd.DataFrame({"a": [1]})}, {}, "name: x\n", workbook=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.tmp-abc", "out"]
+
+
+@pytest.mark.parametrize("failing", ["os.replace", "write_text"])
+def test_full_disk_keeps_the_earlier_run(tmp_path, monkeypatch, failing):
+    target = tmp_path / "out"
+    write_results(target, {"t": pd.DataFrame({"a": [1]})}, {}, "name: x\n", workbook=False)
+    before = (target / "t.csv").read_text()
+
+    def full(*_a, **_k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    if failing == "os.replace":
+        monkeypatch.setattr(os, "replace", full)
+    else:
+        monkeypatch.setattr(Path, "write_text", full)
+    with pytest.raises(OSError):
+        write_results(target, {"t": pd.DataFrame({"a": [2]})}, {}, "name: x\n", force=True, workbook=False)
+    monkeypatch.undo()
+    assert (target / "t.csv").read_text() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_cli_write_errors_are_clean(tmp_path, monkeypatch):
+    """Through typer's runner in this process, so the disk can be made to fail."""
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+
+    path = write(TINY, tmp_path)
+    run = tmp_path / "run"
+    runner = CliRunner()
+    assert runner.invoke(app, ["solve", str(path), "--out", str(run), "--quiet", "--no-xlsx"]).exit_code == 0
+
+    def full(*_a, **_k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    import planner.io.writers as writers
+    import planner.sweep as sweep
+
+    monkeypatch.setattr(writers, "temporary_folder", full)
+    monkeypatch.setattr(sweep, "temporary_folder", full)
+    for args in (["solve", str(path), "--out", str(tmp_path / "r2"), "--quiet"],
+                 ["compare", str(run), "--out", str(tmp_path / "c.xlsx"), "--quiet"],
+                 ["report", str(run), "--out", str(tmp_path / "p.html"), "--quiet"],
+                 ["sweep", str(path), "--out", str(tmp_path / "sw"), "--quiet", "--workers", "1"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 4, (args, result.output)
+        assert "No space left on device" in result.output and result.exception is None or \
+            isinstance(result.exception, SystemExit)
+
+
+def test_compare_refuses_foreign_folders(tmp_path):
+    run = tmp_path / "run"
+    assert planner("solve", write(TINY, tmp_path), "--out", run, "--quiet", "--no-xlsx").returncode == 0
+    (run / "summary.json").write_text("[1, 2]")
+    proc = planner("compare", run, "--out", tmp_path / "c.xlsx", "--quiet")
+    assert proc.returncode == 2 and "summary.json is not one written by planner" in proc.stderr
+    (run / "summary.json").write_text("{not json")
+    proc = planner("compare", run, "--out", tmp_path / "c.xlsx", "--quiet")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_sweep_refusals_before_anything_runs(tmp_path):
+    path = write(TINY, tmp_path)
+    proc = planner("sweep", path, "--out", tmp_path / "sw", "--scheduler", "not a url")
+    assert proc.returncode == 2 and "not a Dask scheduler address" in proc.stderr
+    proc = planner("sweep", path, "--out", tmp_path / "sw", "--grid", "projects.nope.capex_usd_per_kw=1,2")
+    assert proc.returncode == 2 and "nothing was solved or written" in proc.stderr and "nope" in proc.stderr
+    proc = planner("sweep", path, "--out", tmp_path, "--force")
+    assert proc.returncode == 2
+    assert not (tmp_path / "sw").exists()
+
+
+def test_sweep_run_ids_are_safe(tmp_path):
+    from planner.sweep import plan_runs
+
+    specs = plan_runs([tmp_path / "=cmd|' x.yaml"], {"options.build": ["integer", "continuous"]})
+    assert [s.run_id for s in specs] == ["cmd_x-001", "cmd_x-002"]
+    assert plan_runs([tmp_path / "..yaml"], {})[0].run_id == "run"
+
+
+# --- spreadsheets: text is text ---------------------------------------------------------------
+
+HOSTILE = st.text(alphabet=string.printable + "é\u200b", max_size=15) | st.sampled_from(
+    ["=SUM(1,2)", "+1", "-x", "@x", "=3+3\r\n=4+4", "\ttab", "a\rb", "line\nbreak", "-5", "'quoted"])
+
+
+def _unescape(value) -> str:
+    """OOXML writes control characters as _xHHHH_ (Excel shows them as they were; openpyxl does not
+    decode them)."""
+    import re
+
+    return re.sub(r"_x([0-9A-F]{4})_", lambda m: chr(int(m.group(1), 16)), value) if value else ""
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.lists(HOSTILE, min_size=1, max_size=5), header=HOSTILE)
+def test_text_survives_xlsx_and_csv(tmp_path, values, header):
+    header = header or "h"
+    frame = pd.DataFrame({header: values, "id": [f"id{i}" for i in range(len(values))], "n": range(len(values))})
+    book = tmp_path / "t.xlsx"
+    write_workbook({"sheet": frame}, book, [("item", "=HYPERLINK(1)")])
+    ws = load_workbook(book)["sheet"]
+    assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+    assert [_unescape(c.value) for c in ws[1]] == [header, "id", "n"]
+    assert [_unescape(c.value) for c in list(ws.columns)[0][1:]] == values
+    csv_path = tmp_path / "t.csv"
+    write_csv(frame, csv_path)
+    back = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    assert list(back["id"]) == list(frame["id"])  # ids byte for byte
+    for got, want in zip(back.iloc[:, 0], values):
+        looks = want.startswith(("=", "+", "-", "@", "\t", "\r"))
+        try:
+            float(want)
+            looks = False
+        except ValueError:
+            pass
+        assert got == ("'" + want if looks else want)
+
+
+def test_csv_row_cannot_start_with_a_formula(tmp_path):
+    frame = pd.DataFrame({"name": ["ok\r=3+3", "=SUM(1,2)"], "x": [1, 2]})
+    path = tmp_path / "t.csv"
+    write_csv(frame, path)
+    text = path.read_bytes()
+    assert b'"ok\r=3+3"' in text and b'"\'=SUM(1,2)"' in text  # the break quoted, the formula neutralised
+    assert list(pd.read_csv(path).name) == ["ok\r=3+3", "'=SUM(1,2)"]
+
+
+def test_results_workbook_ids_match_the_scenario(tmp_path):
+    data = dict(TINY, projects=[project("nam-ngum.5", 100, energy_cost_usd_per_mwh=10)])
+    out = tmp_path / "out"
+    assert planner("solve", write(data, tmp_path), "--out", out, "--quiet").returncode == 0
+    ws = load_workbook(out / "results.xlsx")["builds"]
+    assert "nam-ngum.5" in [c.value for c in list(ws.columns)[0]]
+    assert "nam-ngum.5" in set(pd.read_csv(out / "builds.csv").asset)
+
+
+def test_target_checks_in_the_library():
+    with pytest.raises(OutputRefused):
+        safety.check_target(Path("."), True)
+    with pytest.raises(OutputExistsError):
+        safety.check_target(Path(__file__).parent, False)
