@@ -1,0 +1,74 @@
+"""Benchmark: writing the result workbook (results.xlsx) and the CSVs of one solved run, with
+this checkout's writers against another checkout's (a baseline), side by side in one process.
+
+    python benchmarks/write.py                                  # the 'medium' size of run.py
+    python benchmarks/write.py --size large --baseline /path/to/other/checkout
+
+The tables come from one solve of a generated scenario (benchmarks/run.py's sizes); each writer
+writes the same tables; times are the best of --repeat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from run import SIZES, scenario  # noqa: E402
+
+
+def _writers(checkout: Path):
+    spec = importlib.util.spec_from_file_location("baseline_writers", checkout / "planner" / "io" / "writers.py",
+                                                  submodule_search_locations=[])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["baseline_writers"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def best(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", default="medium", choices=list(SIZES))
+    parser.add_argument("--baseline", type=Path, help="another checkout whose planner/io/writers.py to compare")
+    parser.add_argument("--repeat", type=int, default=2)
+    args = parser.parse_args()
+    import yaml
+
+    from planner.io import writers
+    from planner.run import run_scenario
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.yaml"
+        path.write_text(yaml.safe_dump(scenario(*SIZES[args.size])))
+        tables = run_scenario(path).tables
+        rows = sum(len(t) for t in tables.values())
+        readme = [("item", "benchmark")]
+        out = Path(tmp)
+        candidates = {"this checkout": writers}
+        if args.baseline:
+            candidates["baseline"] = _writers(args.baseline)
+        print(f"{args.size}: {rows:,} rows in {len(tables)} tables")
+        print(f"{'writer':<15} {'results.xlsx s':>15} {'CSVs s':>8}")
+        for name, module in candidates.items():
+            xlsx = best(lambda: module.write_workbook(tables, out / f"{name[:4]}.xlsx", readme), args.repeat)
+            csvs = best(lambda: [module.write_csv(t, out / f"{name[:4]}_{k}.csv") for k, t in tables.items()],
+                        args.repeat)
+            print(f"{name:<15} {xlsx:>15.2f} {csvs:>8.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
