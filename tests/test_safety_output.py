@@ -285,3 +285,14 @@ def test_target_checks_in_the_library():
         safety.check_target(Path("."), True)
     with pytest.raises(OutputExistsError):
         safety.check_target(Path(__file__).parent, False)
+
+
+def test_sweep_whose_runs_all_fail_says_so(tmp_path):
+    strict = dict(TINY, options={**TINY["options"], "strict_targets": True})
+    path = write(strict, tmp_path)
+    out = tmp_path / "sw"
+    proc = planner("sweep", path, "--out", out, "--workers", 1, "--grid", "targets.VN@2025.energy_gwh=5000,6000")
+    assert proc.returncode == 3, proc.stderr  # both infeasible: 100 MW make at most 876 GWh
+    assert "index.csv only: no run has results; 0 of 2 runs solved" in proc.stdout
+    assert "comparison.xlsx" not in proc.stdout and not (out / "comparison.xlsx").exists()
+    assert (out / "index.csv").is_file() and (out / MANIFEST).is_file()
