@@ -63,6 +63,8 @@ def run_loaded(loaded: LoadedScenario, log=None, stage=None) -> Run:
     if result.status in ("optimal", "feasible"):
         stage("writing the tables")
         tables = result_tables(model, data, result)
+        if scenario.time.aggregation_error:  # hourly profiles aggregated to representative periods
+            tables["aggregation"] = pd.DataFrame(scenario.time.aggregation_error)
     elif result.status == "infeasible" and data.strict_targets:
         stage("diagnosing the infeasible strict targets")
         diagnosis = diagnose_targets(data, settings)

@@ -45,6 +45,7 @@ def test_identical_days_aggregate_exactly(tmp_path, solve):
     peaks = {x.id[-3:] for x in s.time.slices if x.peak}
     assert peaks == {"h18", "h19", "h20", "h21"}  # no load column: the evening hours
     run = solve(data)
+    assert set(run.tables["aggregation"].profile) == {"solar"}  # the error table lands in the results
     dispatch = run.tables["dispatch"]
     assert dispatch.energy_gwh.sum() == pytest.approx(100 * SHAPE.sum() * 365 / 1000, rel=1e-6)
 
