@@ -12,17 +12,17 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
+from typing import TYPE_CHECKING
+
 import typer
 from rich.console import Console
-import pandas as pd
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .data import build_model_data
 from .io.safety import OutputRefused, check_target
-from .io.writers import write_results
-from .run import Run, run_loaded
-from .scenario import ScenarioError, load_scenario
+
+if TYPE_CHECKING:  # the libraries behind the commands are imported by each command: --help stays fast
+    from .run import Run
+    from .scenario import ScenarioError
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER = 0, 2, 3, 4
 
@@ -56,6 +56,9 @@ def validate(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success"),
 ) -> None:
     """Check a scenario (and its variants and tables) without solving it."""
+    from .data import build_model_data
+    from .scenario import ScenarioError, load_scenario
+
     try:
         loaded = load_scenario(scenario, tuple(set_ or ()))
         data = build_model_data(loaded.scenario, str(scenario))
@@ -90,6 +93,12 @@ def solve(
     no_xlsx: bool = typer.Option(False, "--no-xlsx", help="Skip results.xlsx (faster on large runs)"),
 ) -> None:
     """Solve a scenario and write its result tables."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from .io.writers import write_results
+    from .run import run_loaded
+    from .scenario import ScenarioError, load_scenario
+
     try:
         loaded = load_scenario(scenario, tuple(set_ or ()))
     except ScenarioError as exc:
@@ -189,6 +198,9 @@ def sweep(
     as_json: bool = typer.Option(False, "--json", help="Print the index as JSON"),
 ) -> None:
     """Run a set of variants or a grid of --set values in parallel; one folder, one index, one workbook."""
+    import pandas as pd
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     from .sweep import (SweepError, check_scheduler, load_runs, parse_grid, plan_runs, read_sweep_file, run_sweep,
                         worst_exit)
 

@@ -115,3 +115,16 @@ def test_time_limit_without_solution_exits_4(tmp_path):
     proc = planner("solve", write(data, tmp_path), "--out", tmp_path / "out")
     assert proc.returncode == 4, proc.stdout + proc.stderr
     assert "no solution" in proc.stderr
+
+
+def test_console_script_handles_interrupts_and_starts_light():
+    """The installed `planner` runs main() (Ctrl-C: exit 130), and --help imports no model library."""
+    from importlib.metadata import entry_points
+
+    assert entry_points(group="console_scripts")["planner"].value == "planner.cli:main"
+    import subprocess
+    import sys
+
+    code = ("import sys, planner.cli; heavy = [m for m in ('pandas', 'pyomo', 'highspy', 'pydantic', 'numpy') "
+            "if m in sys.modules]; print(heavy)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "[]"
