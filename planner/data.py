@@ -78,6 +78,15 @@ class ModelData:
     max_new_capacity_mw_per_year: float | None
     capex_budget_musd_per_year: float | None
     energy_limited: list[str] = field(default_factory=list)
+    #: contracted-capacity targets (scope, y) -> MW, and per scope the projects contracted to it with
+    #: the MW each counts when fully online (capacity_mw x capacity_credit)
+    contracted_targets: dict[tuple[str, int], float] = field(default_factory=dict)
+    contracted_mw_of: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: pondage/reservoir plants: (project, season) -> GWh budget of the season when fully online, and
+    #: the slices of each season (a slice without a season is a season of its own)
+    season_budget_gwh: dict[tuple[str, str], float] = field(default_factory=dict)
+    season_slices: dict[str, list[str]] = field(default_factory=dict)
+    hydro_kind: dict[str, str] = field(default_factory=dict)  # project -> run_of_river | pondage | reservoir
 
     def can_be_online(self, asset: str, year: int) -> bool:
         return _can_be_online(self.fixed_online, self.online_builds, asset, year)
@@ -143,6 +152,12 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
     asset_rows, project_rows, link_rows = [], [], []
     availability: dict[tuple[str, str], float] = {}
     excluded: list[str] = []
+    hydro_kind: dict[str, str] = {}
+    season_slices: dict[str, list[str]] = {}
+    for sl in scenario.time.slices:
+        season_slices.setdefault(sl.season if sl.season is not None else sl.id, []).append(sl.id)
+    season_budget: dict[tuple[str, str], float] = {}
+    contracted_mw_of: dict[str, dict[str, float]] = {}
     for p in scenario.projects:
         tech = scenario.technologies[p.technology]
         life = _lifetime(p.lifetime_years, tech.lifetime_years, DEFAULT_PROJECT_LIFETIME_YEARS)
@@ -171,8 +186,15 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
         project_rows.append(dict(
             project=p.id, node=p.node, technology=p.technology, energy_cost_usd_per_mwh=cost or 0.0,
             tariff_usd_per_mwh=tariff, emissions_t_per_mwh=emis or 0.0, max_energy_gwh_per_year=p.max_energy_gwh_per_year))
+        kind = p.hydro_kind or tech.hydro_kind or "run_of_river"
+        hydro_kind[p.id] = kind
         for s, a in _availability(scenario, p).items():
             availability[(p.id, s)] = a
+        if kind != "run_of_river":
+            _season_budget(scenario, p, availability, season_slices, season_budget, file, problems)
+        credit = p.capacity_credit if p.capacity_credit is not None else tech.capacity_credit
+        contracted_mw_of.setdefault(p.contracted_to or importing, {})[p.id] = \
+            (1.0 if credit is None else credit) * p.capacity_mw
     for link in scenario.links:
         life = link.lifetime_years or DEFAULT_LINK_LIFETIME_YEARS
         capex_musd = link.capex_total_musd
@@ -219,8 +241,15 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
 
 
     energy_targets, capacity_targets = _targets(scenario, years)
+    contracted_targets = _contracted_targets(scenario, years)
+    for p in scenario.projects:
+        if p.contracted_to is not None and p.contracted_to not in node_country \
+                and p.contracted_to not in node_country.values():
+            problems.add(file, f"projects[{p.id}].contracted_to",
+                         f"'{p.contracted_to}' is neither a node id nor the country of a node")
     scope_nodes = {}
-    for scope in [s for s, _ in list(energy_targets) + list(capacity_targets)] + list(limits.max_import_mw_by_scope):
+    for scope in ([s for s, _ in list(energy_targets) + list(capacity_targets) + list(contracted_targets)]
+                  + list(limits.max_import_mw_by_scope)):
         scope_nodes[scope] = [n for n in importing_nodes if n == scope or node_country[n] == scope]
 
     everything = list(scenario.projects) + list(scenario.links)
@@ -261,7 +290,52 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
         max_new_capacity_mw_per_year=limits.max_new_capacity_mw_per_year,
         capex_budget_musd_per_year=limits.capex_budget_musd_per_year,
         energy_limited=[p for p in projects.index if pd.notna(projects.at[p, "max_energy_gwh_per_year"])],
+        contracted_targets=contracted_targets, contracted_mw_of=contracted_mw_of,
+        season_budget_gwh=season_budget, season_slices=season_slices, hydro_kind=hydro_kind,
     )
+
+
+def _season_budget(scenario: Scenario, project, availability: dict, season_slices: dict, budget: dict,
+                   file: str, problems: Problems) -> None:
+    """A pondage or reservoir plant: its water is a budget per season, its power up to capacity.
+
+    budget[p, season] = energy_gwh_by_season[season] if given, else
+                        sum over the season's slices s of hours[s] x availability[p,s] x capacity_mw / 1000
+    (the energy run-of-river operation would give), and availability[p,s] becomes 1.0 in every slice
+    of a season with a budget, so that the season's water can be put into any slice (the peak).
+    """
+    given = project.energy_gwh_by_season or {}
+    for key in given:
+        if key not in season_slices:
+            problems.add(file, f"projects[{project.id}].energy_gwh_by_season.{key}",
+                         f"'{key}' is not a season (or a slice without a season); "
+                         f"seasons: {', '.join(sorted(season_slices))}")
+    hours = {s.id: float(s.hours) for s in scenario.time.slices}
+    for season, slices in season_slices.items():
+        most = sum(hours[s] for s in slices) * project.capacity_mw / 1000.0
+        if season in given:
+            value = float(given[season])
+            if value > most * (1 + 1e-9):
+                problems.add(file, f"projects[{project.id}].energy_gwh_by_season.{season}",
+                             f"{value:g} GWh is more than {project.capacity_mw:g} MW can produce in the season "
+                             f"({most:.0f} GWh); a unit slip?")
+        else:
+            value = sum(hours[s] * availability[(project.id, s)] for s in slices) * project.capacity_mw / 1000.0
+        budget[(project.id, season)] = value
+        for s in slices:
+            availability[(project.id, s)] = 1.0 if value > 0 else 0.0
+
+
+def _contracted_targets(scenario: Scenario, years: list[int]) -> dict:
+    """Contracted-capacity target in modelled year y: the latest row with year <= y that gives one."""
+    out: dict[tuple[str, int], float] = {}
+    rows = sorted(scenario.targets, key=lambda t: (t.scope, t.year))
+    for scope in sorted({t.scope for t in rows}):
+        for y in years:
+            c = [t.contracted_mw for t in rows if t.scope == scope and t.year <= y and t.contracted_mw is not None]
+            if c:
+                out[(scope, y)] = float(c[-1])
+    return out
 
 
 def _check_fixed_excludes(assets_in: list, fixed_online: dict, assets: pd.DataFrame, years: list[int], file: str,

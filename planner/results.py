@@ -89,6 +89,9 @@ def dispatch_table(m, data: ModelData) -> pd.DataFrame:
                      max(available - gen, 0.0) * data.hours[s] / 1000.0, online))
     frame = pd.DataFrame(rows, columns=["project", "year", "slice", "generation_mw", "energy_gwh", "curtailed_gwh",
                                         "online"])
+    budgeted = frame.project.isin({p for p, _ in data.season_budget_gwh})
+    if budgeted.any():
+        frame.loc[budgeted, "curtailed_gwh"] = _season_spill(frame[budgeted], data)
     limited = frame.project.isin(data.energy_limited)
     if limited.any():
         sub = frame[limited]
@@ -100,6 +103,19 @@ def dispatch_table(m, data: ModelData) -> pd.DataFrame:
         share = (sub.curtailed_gwh / unused.where(unused > 0)).fillna(0.0)
         frame.loc[limited, "curtailed_gwh"] = spill * share
     return _sort(frame.drop(columns="online"), ["project", "year", "slice"], data)
+
+
+def _season_spill(sub: pd.DataFrame, data: ModelData) -> pd.Series:
+    """Pondage/reservoir plants: the water of a season not used, max(0, budget x online - generated),
+    shared among the season's slices by their hours (their power is bounded by capacity alone)."""
+    season_of = {s: season for season, slices in data.season_slices.items() for s in slices}
+    season = sub["slice"].map(season_of)
+    key = [sub.project, sub.year, season]
+    made = sub.groupby(key).energy_gwh.transform("sum")
+    budget = pd.Series([data.season_budget_gwh[(p, z)] for p, z in zip(sub.project, season)], index=sub.index)
+    hours = sub["slice"].map(data.hours)
+    share = hours / hours.groupby(key).transform("sum")
+    return ((budget * sub.online - made).clip(lower=0.0) * share).astype(float)
 
 
 def flows_table(m, data: ModelData) -> pd.DataFrame:
@@ -137,6 +153,9 @@ def imports_table(m, data: ModelData, result: SolveResult) -> pd.DataFrame:
             firm = min((per_slice[s] for s in data.peak_slices), default=np.nan)
             e_target = data.energy_targets.get((t, y))
             c_target = data.capacity_targets.get((t, y))
+            k_target = data.contracted_targets.get((t, y))
+            contracted = sum(mw * _operating(m, data, p, y) for p, mw in data.contracted_mw_of.get(t, {}).items()
+                             if data.can_operate(p, y))
             e_short = _v(m.energy_shortfall[t, y]) if e_target is not None else np.nan
             c_short = _v(m.capacity_shortfall[t, y]) if c_target is not None else np.nan
             e_price = c_price = np.nan
@@ -150,10 +169,15 @@ def imports_table(m, data: ModelData, result: SolveResult) -> pd.DataFrame:
                              capacity_shortfall_mw=c_short, marginal_cost_usd_per_mwh=e_price,
                              marginal_capacity_cost_usd_per_kw_year=c_price,
                              peak_import_mw=max(per_slice.values(), default=np.nan),
-                             import_limit_mw=data.max_import_mw_by_scope.get(t, data.max_import_mw.get(t))))
+                             import_limit_mw=data.max_import_mw_by_scope.get(t, data.max_import_mw.get(t)),
+                             contracted_mw=contracted if (t in data.contracted_mw_of or k_target is not None) else np.nan,
+                             target_contracted_mw=k_target,
+                             contracted_shortfall_mw=_v(m.contracted_shortfall[t, y]) if k_target is not None
+                             else np.nan))
     columns = ["scope", "year", "energy_gwh", "target_energy_gwh", "energy_shortfall_gwh", "firm_mw",
                "target_capacity_mw", "capacity_shortfall_mw", "marginal_cost_usd_per_mwh",
-               "marginal_capacity_cost_usd_per_kw_year", "peak_import_mw", "import_limit_mw"]
+               "marginal_capacity_cost_usd_per_kw_year", "peak_import_mw", "import_limit_mw",
+               "contracted_mw", "target_contracted_mw", "contracted_shortfall_mw"]
     return pd.DataFrame(rows, columns=columns).sort_values(["scope", "year"]).reset_index(drop=True)
 
 

@@ -26,12 +26,14 @@ FAMILIES = (
     # 1-2. operation
     operation.add_availability,
     operation.add_energy_limit,
+    operation.add_season_energy_budget,
     # 3-4. network
     network.add_node_balance,
     network.add_link_capacity,
     # 5-6. targets
     targets.add_energy_target,
     targets.add_capacity_target,
+    targets.add_contracted_capacity_target,
     # 8. limits (CO2 price is in the objective)
     limits.add_max_new_capacity,
     limits.add_capex_budget,

@@ -24,6 +24,7 @@ def add_cost_components(m: pyo.ConcreteModel, data: ModelData) -> None:
     co2[y]      = sum_{p,s} hours[s] * gen[p,y,s] * emissions_t_per_mwh[p] * co2_price_usd_per_t / 1e6
     penalty[y]  = sum_t energy_shortfall[t,y] * 1000 * shortfall_penalty_usd_per_mwh / 1e6
                 + sum_t capacity_shortfall[t,y] * 1000 * capacity_shortfall_penalty_usd_per_kw_year / 1e6
+                + sum_t contracted_shortfall[t,y] * 1000 * capacity_shortfall_penalty_usd_per_kw_year / 1e6
 
     with annuity = capex x CRF(discount_rate, lifetime_years).
     """
@@ -54,7 +55,8 @@ def add_cost_components(m: pyo.ConcreteModel, data: ModelData) -> None:
 
     def penalty_rule(m, y):
         return (sum(e_pen * m.energy_shortfall[t, yy] for t, yy in m.energy_target_index if yy == y)
-                + sum(c_pen * m.capacity_shortfall[t, yy] for t, yy in m.capacity_target_index if yy == y))
+                + sum(c_pen * m.capacity_shortfall[t, yy] for t, yy in m.capacity_target_index if yy == y)
+                + sum(c_pen * m.contracted_shortfall[t, yy] for t, yy in m.contracted_target_index if yy == y))
 
     m.years = pyo.Set(initialize=data.years, ordered=True)
     m.cost_capex = pyo.Expression(m.years, rule=capex_rule)

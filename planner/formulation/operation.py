@@ -51,3 +51,29 @@ def add_energy_limit(m: pyo.ConcreteModel, data: ModelData) -> None:
         return energy <= float(limit[p]) * operating_fraction(m, data, p, y)
 
     m.energy_limit = pyo.Constraint(pyo.Set(dimen=2, initialize=index, ordered=True), rule=energy_limit_rule)
+
+
+def add_season_energy_budget(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """sum_{s in season} hours[s] * gen[p,y,s] / 1000 <= season_budget_gwh[p,season] * operating_fraction[p,y]
+
+    for pondage and reservoir plants p (``hydro_kind``), every season and year y where p can run.
+    Their power is bounded by capacity alone in every slice (availability 1.0, ``add_availability``),
+    so the season's water (its budget: given, or the energy run-of-river operation would give) may
+    be put into any slice of the season, e.g. the evening peak. A run-of-river plant has no budget:
+    its availability caps every slice.
+    """
+    slices_of: dict[tuple[str, int], set] = {}
+    for p, y, s in data.gen_index:
+        slices_of.setdefault((p, y), set()).add(s)
+    index = [(p, season, y) for (p, season) in sorted(data.season_budget_gwh) for y in data.years
+             if (p, y) in slices_of]
+
+    def season_energy_budget_rule(m, p, season, y):
+        here = [s for s in data.season_slices[season] if s in slices_of[(p, y)]]
+        if not here:
+            return pyo.Constraint.Skip
+        energy = sum(data.hours[s] / 1000.0 * m.gen[p, y, s] for s in here)
+        return energy <= data.season_budget_gwh[(p, season)] * operating_fraction(m, data, p, y)
+
+    m.season_energy_budget = pyo.Constraint(pyo.Set(dimen=3, initialize=index, ordered=True),
+                                            rule=season_energy_budget_rule)

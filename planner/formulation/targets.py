@@ -11,6 +11,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from ..data import ModelData
+from .investment import operating_fraction
 
 
 def add_shortfall_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -20,6 +21,8 @@ def add_shortfall_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.capacity_target_index = pyo.Set(dimen=2, initialize=sorted(data.capacity_targets), ordered=True)
     m.energy_shortfall = pyo.Var(m.energy_target_index, bounds=bounds)
     m.capacity_shortfall = pyo.Var(m.capacity_target_index, bounds=bounds)
+    m.contracted_target_index = pyo.Set(dimen=2, initialize=sorted(data.contracted_targets), ordered=True)
+    m.contracted_shortfall = pyo.Var(m.contracted_target_index, bounds=bounds)  # MW
 
 
 def add_energy_target(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -49,3 +52,22 @@ def add_capacity_target(m: pyo.ConcreteModel, data: ModelData) -> None:
         return firm + m.capacity_shortfall[t, y] >= data.capacity_targets[(t, y)]
 
     m.capacity_target = pyo.Constraint(pyo.Set(dimen=3, initialize=index, ordered=True), rule=capacity_target_rule)
+
+
+def add_contracted_capacity_target(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """sum_{p contracted to t} contracted_mw[p] * operating_fraction[p,y] + contracted_shortfall[t,y] >= target_mw[t,y]
+
+    for every target scope t and year y with a contracted-capacity target (``contracted_mw``):
+    MW of export plant under contract to the scope, as the agreements count it, with
+    contracted_mw[p] = capacity_mw[p] x capacity_credit[p] (credit 1 unless the project or its
+    technology states one). A plant counts while it may run (``operating_fraction``); whether its
+    power reaches the border is what the energy and firm-capacity targets check.
+    """
+    contracted = data.contracted_mw_of
+
+    def contracted_capacity_target_rule(m, t, y):
+        counted = sum(mw * operating_fraction(m, data, p, y) for p, mw in contracted.get(t, {}).items()
+                      if mw > 0 and data.can_operate(p, y))
+        return counted + m.contracted_shortfall[t, y] >= data.contracted_targets[(t, y)]
+
+    m.contracted_capacity_target = pyo.Constraint(m.contracted_target_index, rule=contracted_capacity_target_rule)

@@ -217,6 +217,7 @@ class Node(Strict):
 
 
 Availability = dict[str, float]
+HydroKind = Literal["run_of_river", "pondage", "reservoir"]
 
 
 def _check_availability(v: Optional[Availability]) -> Optional[Availability]:
@@ -244,6 +245,11 @@ class Technology(Strict):
     energy_cost_usd_per_mwh: Optional[float] = Field(default=None, ge=0, le=5_000)
     tariff_usd_per_mwh: Optional[float] = Field(default=None, ge=0, le=5_000)
     emissions_t_per_mwh: Optional[float] = Field(default=None, ge=0, le=3)
+    #: how its plants use their water (projects may override): run_of_river (power <= availability x
+    #: capacity in every slice) | pondage | reservoir (a seasonal energy budget, power up to capacity)
+    hydro_kind: Optional[HydroKind] = None
+    #: MW counted toward contracted-capacity targets per MW installed [1.0]
+    capacity_credit: Optional[float] = Field(default=None, ge=0, le=1)
 
     @field_validator("availability")
     @classmethod
@@ -296,6 +302,15 @@ class Project(_Asset):
     max_energy_gwh_per_year: Optional[float] = Field(default=None, ge=0, le=1_000_000)
     emissions_t_per_mwh: Optional[float] = Field(default=None, ge=0, le=3)
     availability: Optional[Availability] = None
+    #: run_of_river | pondage | reservoir (default: its technology's, else run_of_river)
+    hydro_kind: Optional[HydroKind] = None
+    #: pondage/reservoir: energy budget per season (GWh in a year's season at full capacity online);
+    #: a season not given gets sum over its slices of hours x availability x capacity
+    energy_gwh_by_season: Optional[dict[Id, Annotated[float, Field(ge=0, le=1_000_000)]]] = None
+    #: MW counted toward contracted-capacity targets per MW installed (default: its technology's, else 1)
+    capacity_credit: Optional[float] = Field(default=None, ge=0, le=1)
+    #: the scope (node id or country code) its contract counts toward (default: the importing country)
+    contracted_to: Optional[Id] = None
 
     @field_validator("availability")
     @classmethod
@@ -351,12 +366,14 @@ class Target(Strict):
     year: int = YEAR
     energy_gwh: Optional[float] = Field(default=None, ge=0, le=10_000_000)
     capacity_mw: Optional[float] = Field(default=None, ge=0, le=2_000_000)
+    #: MW of export plant contracted to the scope (each project at capacity x its capacity_credit)
+    contracted_mw: Optional[float] = Field(default=None, ge=0, le=2_000_000)
     source: Optional[str] = None  # where the numbers come from (free text, not used by the model)
 
     @model_validator(mode="after")
     def _something(self):
-        if self.energy_gwh is None and self.capacity_mw is None:
-            raise ValueError("a target needs energy_gwh or capacity_mw (or both)")
+        if self.energy_gwh is None and self.capacity_mw is None and self.contracted_mw is None:
+            raise ValueError("a target needs energy_gwh or capacity_mw or contracted_mw (one or more)")
         return self
 
 
