@@ -182,7 +182,7 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
             latest_year=p.latest_year, capex_musd=capex_musd,
             annuity_musd_per_year=0.0 if p.status == "existing" else capex_musd * crf(rate, life),
             fixed_om_musd_per_year=(fom or 0.0) * p.capacity_mw / 1000.0, excluded=tariff_excluded,
-            technology=p.technology, name=p.name or p.id))
+            technology=p.technology, name=p.name or p.id, min_block_mw=p.min_block_mw, unit_mw=p.unit_mw))
         project_rows.append(dict(
             project=p.id, node=p.node, technology=p.technology, energy_cost_usd_per_mwh=cost or 0.0,
             tariff_usd_per_mwh=tariff, emissions_t_per_mwh=emis or 0.0, max_energy_gwh_per_year=p.max_energy_gwh_per_year))
@@ -204,13 +204,13 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
             latest_year=link.latest_year, capex_musd=capex_musd,
             annuity_musd_per_year=0.0 if link.status == "existing" else capex_musd * crf(rate, life),
             fixed_om_musd_per_year=link.fixed_om_musd_per_year, excluded=False, technology="link",
-            name=link.name or link.id))
+            name=link.name or link.id, min_block_mw=link.min_block_mw, unit_mw=link.unit_mw))
         link_rows.append(dict(link=link.id, from_node=link.from_, to_node=link.to,
                               loss_fraction=link.loss_fraction, bidirectional=link.bidirectional))
     assets = pd.DataFrame(asset_rows, columns=[
         "asset", "kind", "status", "sizing", "capacity_mw", "lifetime_years", "online_year", "earliest_year",
         "latest_year", "capex_musd", "annuity_musd_per_year", "fixed_om_musd_per_year", "excluded",
-        "technology", "name"]).set_index("asset")
+        "technology", "name", "min_block_mw", "unit_mw"]).set_index("asset")
     projects = pd.DataFrame(project_rows, columns=[
         "project", "node", "technology", "energy_cost_usd_per_mwh", "tariff_usd_per_mwh", "emissions_t_per_mwh",
         "max_energy_gwh_per_year"]).set_index("project")

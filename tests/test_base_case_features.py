@@ -179,3 +179,61 @@ def test_bad_new_fields_are_refused_clearly(tmp_path, change, words):
     for w in words:
         assert w in text, (w, text)
     assert not (tmp_path / "out").exists()
+
+
+def _zone_case(**zone):
+    # One 8760-h slice (tiny). Target 438 GWh = 50 MW all year. Candidate zone 100 MW up_to, capex
+    # 1000 USD/kW, lifetime 10: 0.1 MUSD per MW-year built; energy cost 0.
+    return tiny(projects=[project("zone", 100, "candidate", sizing="up_to", capex_usd_per_kw=1000, **zone)],
+                targets=[{"scope": "VN", "year": 2025, "energy_gwh": 438}])
+
+
+def test_a_zone_without_blocks_is_built_to_the_mw(solve):
+    # 50 MW = 5 MUSD.
+    run = solve(_zone_case())
+    assert run.summary["objective_musd"] == pytest.approx(5.0, rel=REL)
+
+
+def test_min_block_size(solve):
+    # min_block_mw 80: 50 MW is not allowed, so either 80 MW (8 MUSD, 30 MW unused) or nothing
+    # (438 GWh short x 500 USD/MWh = 219 MUSD): 80 MW, 8 MUSD.
+    run = solve(_zone_case(min_block_mw=80))
+    assert_all(run)
+    assert run.summary["objective_musd"] == pytest.approx(8.0, rel=REL)
+    assert run.tables["builds"].set_index("asset").at["zone", "capacity_mw"] == pytest.approx(80, rel=REL)
+    # under the continuous relaxation the block is relaxed too: 50 MW again
+    run = solve(_zone_case(min_block_mw=80), ["options.build=continuous"])
+    assert run.summary["objective_musd"] == pytest.approx(5.0, rel=REL)
+
+
+def test_a_small_target_is_not_worth_a_block(solve):
+    # Target 8.76 GWh = 1 MW all year; block 80 MW = 8 MUSD against a shortfall of 8.76 GWh x 500 USD/MWh
+    # = 4.38 MUSD: nothing is built, 4.38 MUSD of penalty (without the block: 1 MW, 0.1 MUSD).
+    data = _zone_case(min_block_mw=80)
+    data["targets"][0]["energy_gwh"] = 8.76
+    run = solve(data)
+    assert run.summary["objective_musd"] == pytest.approx(4.38, rel=REL)
+    b = run.tables["builds"]
+    assert b[b.status == "candidate"].empty
+
+
+def test_unit_size(solve):
+    # unit_mw 15: 50 MW needs 4 units = 60 MW = 6 MUSD.
+    run = solve(_zone_case(unit_mw=15))
+    assert_all(run)
+    assert run.summary["objective_musd"] == pytest.approx(6.0, rel=REL)
+    assert run.tables["builds"].set_index("asset").at["zone", "capacity_mw"] == pytest.approx(60, rel=REL)
+
+
+@pytest.mark.parametrize("fields, words", [
+    ({"min_block_mw": 50}, ["min_block_mw applies to sizing: up_to only"]),
+    ({"sizing": "up_to", "unit_mw": 500}, ["unit_mw 500 is more than capacity_mw 100"]),
+])
+def test_bad_block_sizes_are_refused(tmp_path, fields, words):
+    data = _zone_case()
+    data["projects"][0].update(sizing="fixed")
+    data["projects"][0].update(fields)
+    out = planner("validate", write(data, tmp_path))
+    assert out.returncode == 2, out.stdout + out.stderr
+    text = " ".join((out.stdout + out.stderr).split())
+    assert "Traceback" not in text and all(w in text for w in words), text

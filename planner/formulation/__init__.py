@@ -10,7 +10,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from ..data import ModelData
-from . import investment, limits, network, objective, operation, targets
+from . import blocks, investment, limits, network, objective, operation, targets
 
 FAMILIES = (
     # variables
@@ -18,9 +18,12 @@ FAMILIES = (
     operation.add_generation_variables,
     network.add_network_variables,
     targets.add_shortfall_variables,
+    blocks.add_block_variables,
     # 7. build logic
     investment.add_online_definition,
     investment.add_build_once,
+    blocks.add_min_block,
+    blocks.add_unit_size,
     investment.add_requires,
     investment.add_excludes,
     # 1-2. operation

@@ -276,6 +276,22 @@ class _Asset(Strict):
     requires: list[Id] = Field(default_factory=list)
     excludes: list[Id] = Field(default_factory=list)
     source: Optional[str] = None  # where the numbers come from (free text, not used by the model)
+    #: ``up_to`` zones: each addition (a modelled year's build) is 0 or at least min_block_mw, and/or
+    #: a whole number of units of unit_mw (integer builds; the continuous relaxation relaxes them too)
+    min_block_mw: Optional[float] = Field(default=None, gt=0, le=100_000)
+    unit_mw: Optional[float] = Field(default=None, gt=0, le=100_000)
+
+    @model_validator(mode="after")
+    def _blocks(self):
+        for name in ("min_block_mw", "unit_mw"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if self.sizing != "up_to":
+                raise ValueError(f"{name} applies to sizing: up_to only (a fixed-size asset is built whole)")
+            if value > self.capacity_mw:
+                raise ValueError(f"{name} {value:g} is more than capacity_mw {self.capacity_mw:g}")
+        return self
 
     @model_validator(mode="after")
     def _status_years(self):
