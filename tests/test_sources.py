@@ -51,3 +51,17 @@ def test_nothing_points_outside_the_repository():
         if re.search(r"\.\./shared|shared/data|lao_vn_facts", text) and name != "tests/test_sources.py":
             offenders.append(name)
     assert not offenders
+
+
+def test_the_rendered_table_in_scenarios_readme_matches_sources_csv():
+    """scenarios/README.md renders sources.csv: every row with its date, title and link."""
+    sources = pd.read_csv(SOURCES, dtype=str, keep_default_na=False)
+    assert {"source", "publisher", "date", "title", "link", "supports"} <= set(sources.columns)
+    assert all(sources.title), "every source has a title"
+    readme = (ROOT / "scenarios" / "README.md").read_text(encoding="utf-8")
+    rendered = {line.split("|")[1].strip(): line for line in readme.splitlines()
+                if re.match(r"^\| S\d+ \|", line)}
+    assert set(rendered) == set(sources.source)
+    for row in sources.itertuples():
+        line = rendered[row.source]
+        assert f"<{row.link}>" in line and row.publisher in line and row.title.replace("|", "/") in line, row.source
