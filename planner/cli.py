@@ -368,8 +368,9 @@ def _print_run(run: Run, target: Path) -> None:
     imports = run.tables["imports"]
     scoped = imports[imports.target_energy_gwh.notna() | imports.target_capacity_mw.notna()]
     table = Table(title="Imports against targets")
+    contracted = "target_contracted_mw" in scoped and scoped.target_contracted_mw.notna().any()
     for col in ("scope", "year", "energy GWh", "target GWh", "short GWh", "firm MW", "target MW", "short MW",
-                "USD/MWh"):
+                *(("contr. MW", "target", "short") if contracted else ()), "USD/MWh"):
         table.add_column(col, justify="left" if col == "scope" else "right")
 
     def f(x, fmt="{:,.0f}"):
@@ -378,6 +379,8 @@ def _print_run(run: Run, target: Path) -> None:
     for r in scoped.itertuples():
         table.add_row(r.scope, str(r.year), f(r.energy_gwh), f(r.target_energy_gwh), f(r.energy_shortfall_gwh),
                       f(r.firm_mw), f(r.target_capacity_mw), f(r.capacity_shortfall_mw),
+                      *((f(r.contracted_mw), f(r.target_contracted_mw), f(r.contracted_shortfall_mw))
+                        if contracted else ()),
                       f(r.marginal_cost_usd_per_mwh, "{:,.1f}"))
     out.print(table)
     if s["excluded_by_tariff"]:
