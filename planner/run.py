@@ -108,6 +108,8 @@ def diagnose_targets(data: ModelData, settings: SolverSettings) -> pd.DataFrame:
     if result.status not in ("optimal", "feasible"):
         return pd.DataFrame(columns=["scope", "year", "energy_shortfall_gwh", "capacity_shortfall_mw"])
     imports = result_tables(model, relaxed, result)["imports"]
-    short = imports[(imports.energy_shortfall_gwh.fillna(0) > 1e-6) | (imports.capacity_shortfall_mw.fillna(0) > 1e-6)]
+    contracted = ["target_contracted_mw", "contracted_shortfall_mw"] if relaxed.contracted_targets else []
+    short = imports[(imports.energy_shortfall_gwh.fillna(0) > 1e-6) | (imports.capacity_shortfall_mw.fillna(0) > 1e-6)
+                    | (imports.contracted_shortfall_mw.fillna(0) > 1e-6)]
     return short[["scope", "year", "target_energy_gwh", "energy_shortfall_gwh", "target_capacity_mw",
-                  "capacity_shortfall_mw"]].reset_index(drop=True)
+                  "capacity_shortfall_mw", *contracted]].reset_index(drop=True)

@@ -237,3 +237,16 @@ def test_bad_block_sizes_are_refused(tmp_path, fields, words):
     assert out.returncode == 2, out.stdout + out.stderr
     text = " ".join((out.stdout + out.stderr).split())
     assert "Traceback" not in text and all(w in text for w in words), text
+
+
+def test_an_unmeetable_strict_contracted_target_is_diagnosed(tmp_path):
+    # Existing hydro 30 MW and a 100 MW solar candidate (credit 1) against a strict contracted target of
+    # 200 MW: at most 130 MW, so infeasible (exit 3), and the diagnosis names the 70 MW short.
+    data = _contracted_case()
+    data["projects"] = data["projects"][:2]
+    data["targets"][0]["contracted_mw"] = 200
+    data["options"]["strict_targets"] = True
+    out = planner("solve", write(data, tmp_path), "--out", tmp_path / "out")
+    assert out.returncode == 3, out.stdout + out.stderr
+    text = out.stdout + out.stderr
+    assert "contracted_shortfall_mw" in text and "70.0" in text, text
