@@ -30,12 +30,13 @@ TABLE_HELP = {
               "(capacity_mw and capex_musd are the part built in build_year).",
     "capacity": "Online capacity (MW) of every asset in every modelled year.",
     "dispatch": "Generation per project, year and slice (MW), its energy (GWh per year) and the energy "
-                "available but not used (curtailed_gwh; for a reservoir with a yearly energy limit, only the "
-                "water it had and did not use).",
+                "available but not used (curtailed_gwh; for a pondage or reservoir plant, or one with a yearly "
+                "energy limit, only the water it had and did not use).",
     "flows": "Flow per link, year, slice and direction (MW) and its share of the online capacity.",
     "imports": "Imports per scope (each target scope and each importing node) and year, against the "
                "targets; marginal costs are the duals of the targets in USD of that year; peak_import_mw is the "
-               "largest slice, import_limit_mw the scope's limit where one is given.",
+               "largest slice, import_limit_mw the scope's limit where one is given; contracted_mw is the MW of "
+               "export plant under contract to the scope (capacity x capacity credit), against target_contracted_mw.",
     "links": "The border gates: energy delivered and lost per link and year, peak flow, utilisation "
              "(energy sent / (online MW x hours of the year)).",
     "prices": "Node prices: the dual of the node balance, USD/MWh in money of that year.",
