@@ -91,6 +91,12 @@ def solve(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or tables"),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the HiGHS log"),
     no_xlsx: bool = typer.Option(False, "--no-xlsx", help="Skip results.xlsx (faster on large runs)"),
+    flip_tariffs: Optional[bool] = typer.Option(None, "--flip-tariffs/--no-flip-tariffs",
+                                                help="Search each candidate's flip tariff by re-solving "
+                                                     "(default: options.flip_tariffs)"),
+    workers: int = typer.Option(min(2, os.cpu_count() or 1), "--workers", min=1,
+                                help="Local processes for the flip-tariff search"),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler for the flip-tariff search"),
 ) -> None:
     """Solve a scenario and write its result tables."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -125,9 +131,10 @@ def solve(
                     elif line.strip():
                         progress.update(task, description=f"solving with HiGHS: {line.strip()[:90]}")
 
-                run = run_loaded(loaded, log=log, stage=stage)
+                run = run_loaded(loaded, log=log, stage=stage, flip=flip_tariffs, workers=workers,
+                                 scheduler=scheduler)
         else:
-            run = run_loaded(loaded)
+            run = run_loaded(loaded, flip=flip_tariffs, workers=workers, scheduler=scheduler)
     except ScenarioError as exc:
         _bad_input(exc, as_json)
         return

@@ -50,6 +50,13 @@ class ResultFolder:
         return str((self.scenario.get("options") or {}).get("importing_country", "VN"))
 
 
+
+def _minimised(costs: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the view the run minimised (costs.csv holds both views since payers.py)."""
+    if "in_objective" not in costs:
+        return costs
+    return costs[costs.in_objective.astype(str).str.lower() == "true"]
+
 def read_result(path: Path, label: str | None = None) -> ResultFolder:
     """Read one result folder; CompareError names what is missing."""
     path = Path(path)
@@ -124,7 +131,7 @@ def summary_table(folders: list[ResultFolder]) -> pd.DataFrame:
     rows: dict[str, dict[str, object]] = {}
     for f in folders:
         s, t = f.summary, f.tables
-        costs = t["costs"].groupby("component").discounted_musd.sum()
+        costs = _minimised(t["costs"]).groupby("component").discounted_musd.sum()
         builds = t["builds"]
         new = builds[builds.status == "candidate"]
         col = {
@@ -159,7 +166,7 @@ def by_year_table(folders: list[ResultFolder]) -> pd.DataFrame:
     for f in folders:
         imports = f.tables["imports"].melt(id_vars=["scope", "year"], value_vars=[
             q for q in BY_YEAR_QUANTITIES if q in f.tables["imports"].columns], var_name="quantity")
-        costs = f.tables["costs"].assign(quantity=lambda c: c.component + "_musd (undiscounted)", scope="all")
+        costs = _minimised(f.tables["costs"]).assign(quantity=lambda c: c.component + "_musd (undiscounted)", scope="all")
         costs = costs.rename(columns={"undiscounted_musd": "value"})[["scope", "year", "quantity", "value"]]
         both = pd.concat([imports, costs], ignore_index=True)
         series[f.label] = both.set_index(["quantity", "scope", "year"]).value

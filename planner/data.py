@@ -11,30 +11,14 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from . import finance
+from .finance import crf, year_weights  # noqa: F401  (re-exported: tests and tools use data.crf)
 from .scenario.errors import Problems
 from .scenario.schema import Scenario
 
 DEFAULT_PROJECT_LIFETIME_YEARS = 30
 DEFAULT_LINK_LIFETIME_YEARS = 40
 DIRECTIONS = ("forward", "reverse")
-
-
-def crf(rate: float, lifetime_years: int) -> float:
-    """Capital recovery factor r(1+r)^n / ((1+r)^n - 1); 1/n when r = 0 (SPEC §3.1)."""
-    if rate == 0:
-        return 1.0 / lifetime_years
-    if abs(rate) < 1e-6:  # (1+r)^n - 1 loses every digit (or is 0) in floating point: the same via expm1
-        growth = math.expm1(lifetime_years * math.log1p(rate))
-        return rate * (1 + growth) / growth
-    g = (1 + rate) ** lifetime_years
-    return rate * g / (g - 1)
-
-
-def year_weights(years: list[int], base_year: int, rate: float, end_year: int | None) -> dict[int, float]:
-    """W_y = sum of DF_t = (1+r)^-(t - base_year) over the calendar years t that year y represents."""
-    last = end_year if end_year is not None else years[-1]
-    bounds = years[1:] + [last + 1]
-    return {y: sum((1 + rate) ** -(t - base_year) for t in range(y, nxt)) for y, nxt in zip(years, bounds)}
 
 
 @dataclass
@@ -87,6 +71,12 @@ class ModelData:
     season_budget_gwh: dict[tuple[str, str], float] = field(default_factory=dict)
     season_slices: dict[str, list[str]] = field(default_factory=dict)
     hydro_kind: dict[str, str] = field(default_factory=dict)  # project -> run_of_river | pondage | reservoir
+    #: whose cost the objective counts (system | importer), the developer's cost of capital, and the
+    #: importer's value of imported energy per slice (USD/MWh; empty: none)
+    perspective: str = "system"
+    end_year: int | None = None  # horizon.end_year: the last modelled year stands for the years up to it
+    developer_wacc: float = 0.10
+    import_value: dict[str, float] = field(default_factory=dict)
 
     def can_be_online(self, asset: str, year: int) -> bool:
         return _can_be_online(self.fixed_online, self.online_builds, asset, year)
@@ -158,6 +148,16 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
         season_slices.setdefault(sl.season if sl.season is not None else sl.id, []).append(sl.id)
     season_budget: dict[tuple[str, str], float] = {}
     contracted_mw_of: dict[str, dict[str, float]] = {}
+    opts = scenario.options
+    link_share = {link.id: (link.importer_share if link.importer_share is not None else
+                            finance.default_importer_share(node_country.get(link.from_, ""),
+                                                           node_country.get(link.to, ""), importing))
+                  for link in scenario.links}
+    connection_mw: dict[str, float] = {}
+    for p in scenario.projects:
+        if p.connection is not None:
+            connection_mw[p.connection] = connection_mw.get(p.connection, 0.0) + p.capacity_mw
+    links_by_id = {link.id: link for link in scenario.links}
     for p in scenario.projects:
         tech = scenario.technologies[p.technology]
         life = _lifetime(p.lifetime_years, tech.lifetime_years, DEFAULT_PROJECT_LIFETIME_YEARS)
@@ -170,12 +170,34 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
         cost = p.energy_cost_usd_per_mwh if p.energy_cost_usd_per_mwh is not None else tech.energy_cost_usd_per_mwh
         emis = p.emissions_t_per_mwh if p.emissions_t_per_mwh is not None else tech.emissions_t_per_mwh
         capex_musd = (capex_kw or 0.0) * p.capacity_mw / 1000.0
-        tariff = p.tariff_usd_per_mwh if p.tariff_usd_per_mwh is not None else tech.tariff_usd_per_mwh
-        tariff = tariff if tariff is not None else (cost or 0.0)
+        kind = p.hydro_kind or tech.hydro_kind or "run_of_river"
+        hydro_kind[p.id] = kind
+        for s, a in _availability(scenario, p).items():
+            availability[(p.id, s)] = a
+        own_availability = {s: availability[(p.id, s)] for s in slices}  # before a season budget frees it
+        if kind != "run_of_river":
+            _season_budget(scenario, p, availability, season_slices, season_budget, file, problems)
+        ppa_years = p.ppa_years or tech.ppa_years or opts.ppa_years
+        expected = finance.expected_energy_gwh(
+            p.capacity_mw, hours, own_availability,
+            {z: v for (q, z), v in season_budget.items() if q == p.id}, p.max_energy_gwh_per_year)
+        connection = 0.0
+        if p.connection is not None and p.connection in links_by_id:
+            link = links_by_id[p.connection]
+            connection = finance.connection_cost(link.capex_total_musd, link.fixed_om_musd_per_year,
+                                                 link_share[link.id], opts.developer_wacc, ppa_years,
+                                                 p.capacity_mw / connection_mw[link.id])
+        break_even = finance.break_even_tariff(capex_musd, (fom or 0.0) * p.capacity_mw / 1000.0, expected,
+                                               cost or 0.0, opts.developer_wacc, ppa_years, connection) \
+            if capex_kw is not None else math.nan  # an existing plant whose capex is not given: unknown
+        offered = p.tariff_usd_per_mwh if p.tariff_usd_per_mwh is not None else tech.tariff_usd_per_mwh
+        # the tariff the importer pays and the ceiling tests: the offer, else the developer's break-even
+        tariff = offered if offered is not None else (break_even if break_even == break_even else (cost or 0.0))
         ceiling = limits.tariff_ceiling(p.technology)
         tariff_excluded = p.status == "candidate" and ceiling is not None and tariff > ceiling
         if tariff_excluded:
             excluded.append(p.id)
+        top = p.take_or_pay_share if p.take_or_pay_share is not None else tech.take_or_pay_share
         asset_rows.append(dict(
             asset=p.id, kind="project", status=p.status, sizing=p.sizing, capacity_mw=p.capacity_mw,
             lifetime_years=life, online_year=p.online_year, earliest_year=p.earliest_year,
@@ -185,13 +207,11 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
             technology=p.technology, name=p.name or p.id, min_block_mw=p.min_block_mw, unit_mw=p.unit_mw))
         project_rows.append(dict(
             project=p.id, node=p.node, technology=p.technology, energy_cost_usd_per_mwh=cost or 0.0,
-            tariff_usd_per_mwh=tariff, emissions_t_per_mwh=emis or 0.0, max_energy_gwh_per_year=p.max_energy_gwh_per_year))
-        kind = p.hydro_kind or tech.hydro_kind or "run_of_river"
-        hydro_kind[p.id] = kind
-        for s, a in _availability(scenario, p).items():
-            availability[(p.id, s)] = a
-        if kind != "run_of_river":
-            _season_budget(scenario, p, availability, season_slices, season_budget, file, problems)
+            tariff_usd_per_mwh=tariff, emissions_t_per_mwh=emis or 0.0, max_energy_gwh_per_year=p.max_energy_gwh_per_year,
+            offered_tariff_usd_per_mwh=offered if offered is not None else math.nan,
+            ceiling_usd_per_mwh=ceiling if ceiling is not None else math.nan, expected_energy_gwh=expected,
+            break_even_tariff_usd_per_mwh=break_even, ppa_years=ppa_years, take_or_pay_share=top or 0.0,
+            connection=p.connection, connection_musd_per_year=connection))
         credit = p.capacity_credit if p.capacity_credit is not None else tech.capacity_credit
         contracted_mw_of.setdefault(p.contracted_to or importing, {})[p.id] = \
             (1.0 if credit is None else credit) * p.capacity_mw
@@ -206,16 +226,19 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
             fixed_om_musd_per_year=link.fixed_om_musd_per_year, excluded=False, technology="link",
             name=link.name or link.id, min_block_mw=link.min_block_mw, unit_mw=link.unit_mw))
         link_rows.append(dict(link=link.id, from_node=link.from_, to_node=link.to,
-                              loss_fraction=link.loss_fraction, bidirectional=link.bidirectional))
+                              loss_fraction=link.loss_fraction, bidirectional=link.bidirectional,
+                              importer_share=link_share[link.id]))
     assets = pd.DataFrame(asset_rows, columns=[
         "asset", "kind", "status", "sizing", "capacity_mw", "lifetime_years", "online_year", "earliest_year",
         "latest_year", "capex_musd", "annuity_musd_per_year", "fixed_om_musd_per_year", "excluded",
         "technology", "name", "min_block_mw", "unit_mw"]).set_index("asset")
     projects = pd.DataFrame(project_rows, columns=[
         "project", "node", "technology", "energy_cost_usd_per_mwh", "tariff_usd_per_mwh", "emissions_t_per_mwh",
-        "max_energy_gwh_per_year"]).set_index("project")
+        "max_energy_gwh_per_year", "offered_tariff_usd_per_mwh", "ceiling_usd_per_mwh", "expected_energy_gwh",
+        "break_even_tariff_usd_per_mwh", "ppa_years", "take_or_pay_share", "connection",
+        "connection_musd_per_year"]).set_index("project")
     links = pd.DataFrame(link_rows, columns=["link", "from_node", "to_node", "loss_fraction",
-                                             "bidirectional"]).set_index("link")
+                                             "bidirectional", "importer_share"]).set_index("link")
 
     fixed_online: dict[tuple[str, int], float] = {}
     build_years: list[tuple[str, int]] = []
@@ -272,7 +295,6 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
     if capacity_targets and not any(s.peak for s in scenario.time.slices):
         problems.add(file, "time.slices", "capacity targets are given but no slice is flagged peak: true")
     problems.raise_if_any()
-    opts = scenario.options
     return ModelData(
         name=scenario.name, build_mode=opts.build, years=years, weight=weight, slices=slices, hours=hours,
         peak_slices=[s.id for s in scenario.time.slices if s.peak], nodes=list(node_country),
@@ -292,7 +314,24 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
         energy_limited=[p for p in projects.index if pd.notna(projects.at[p, "max_energy_gwh_per_year"])],
         contracted_targets=contracted_targets, contracted_mw_of=contracted_mw_of,
         season_budget_gwh=season_budget, season_slices=season_slices, hydro_kind=hydro_kind,
+        perspective=opts.perspective, end_year=h.end_year, developer_wacc=opts.developer_wacc,
+        import_value=_import_value(scenario),
     )
+
+
+def _import_value(scenario: Scenario) -> dict[str, float]:
+    """USD/MWh of imported energy per slice: options.import_value_usd_per_mwh (a number, or by
+    season with slice ids overriding); {} when none."""
+    given = scenario.options.import_value_usd_per_mwh
+    if given is None:
+        return {}
+    if not isinstance(given, dict):
+        return {s.id: float(given) for s in scenario.time.slices}
+    out = {}
+    for s in scenario.time.slices:
+        value = given.get(s.id, given.get(s.season) if s.season is not None else None)
+        out[s.id] = float(value) if value is not None else 0.0
+    return out
 
 
 def _season_budget(scenario: Scenario, project, availability: dict, season_slices: dict, budget: dict,

@@ -108,6 +108,8 @@ def link_utilisation_data(result: ResultFolder) -> pd.DataFrame:
 def cost_data(result: ResultFolder) -> pd.DataFrame:
     """Discounted MUSD by year (rows) and cost component (columns); the cells sum to the objective."""
     costs = result.tables["costs"]
+    if "in_objective" in costs:  # both views are in costs.csv: plot the one the plan minimised
+        costs = costs[costs.in_objective.astype(str).str.lower() == "true"]
     frame = costs.pivot_table(index="year", columns="component", values="discounted_musd", aggfunc="sum",
                               fill_value=0.0)
     frame = frame.reindex(columns=[c for c in COST_COLOURS if c in frame.columns])

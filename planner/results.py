@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
 
 from .data import ModelData
-from .formulation.objective import COMPONENTS
+from . import payers
 from .solve import SolveResult
 
 TOL = 1e-9
@@ -219,18 +218,9 @@ def prices_table(m, data: ModelData, result: SolveResult) -> pd.DataFrame:
     return _sort(frame, ["node", "year", "slice"], data)
 
 
-def costs_table(m, data: ModelData) -> pd.DataFrame:
-    """Per year and component: the annual cost (undiscounted) and its NPV share W_y x annual."""
-    rows = []
-    for y in data.years:
-        for c in COMPONENTS:
-            annual = float(pyo.value(getattr(m, f"cost_{c}")[y], exception=False) or 0.0)
-            rows.append(dict(year=y, component=c, undiscounted_musd=annual, discounted_musd=annual * data.weight[y]))
-    return pd.DataFrame(rows, columns=["year", "component", "undiscounted_musd", "discounted_musd"])
-
-
 def result_tables(m, data: ModelData, result: SolveResult) -> dict[str, pd.DataFrame]:
     """Every table of SPEC §4, keyed by file stem."""
+    payments = payers.payments_table(m, data)
     return {
         "builds": builds_table(m, data),
         "capacity": capacity_table(m, data),
@@ -239,5 +229,7 @@ def result_tables(m, data: ModelData, result: SolveResult) -> dict[str, pd.DataF
         "imports": imports_table(m, data, result),
         "links": links_table(m, data),
         "prices": prices_table(m, data, result),
-        "costs": costs_table(m, data),
+        "costs": payers.costs_table(m, data, payments, data.end_year),
+        "payments": payments,
+        "tariffs": payers.tariffs_table(m, data),
     }

@@ -14,7 +14,7 @@ from typing import Callable
 
 import pandas as pd
 
-from . import interrupt
+from . import interrupt, payers
 from .data import ModelData, build_model_data
 from .formulation import build_model
 from .results import result_tables
@@ -41,9 +41,13 @@ def run_scenario(path: str | Path, sets: tuple[str, ...] = (), log: Callable[[st
     return run_loaded(loaded, log=log, stage=stage)
 
 
-def run_loaded(loaded: LoadedScenario, log=None, stage=None) -> Run:
+def run_loaded(loaded: LoadedScenario, log=None, stage=None, flip: bool | None = None, workers: int = 1,
+               scheduler: str | None = None) -> Run:
     """Build, solve and tabulate a loaded scenario. Raises ScenarioError on bad input and
-    ``interrupt.Interrupted`` on Ctrl-C (checked between stages, for workers that only note it)."""
+    ``interrupt.Interrupted`` on Ctrl-C (checked between stages, for workers that only note it).
+
+    ``flip`` (default: options.flip_tariffs) also searches every candidate's flip tariff
+    (flip.py) on ``workers`` local processes or a Dask ``scheduler``."""
     stage = stage or (lambda _s: None)
     scenario = loaded.scenario
     interrupt.check()
@@ -57,12 +61,18 @@ def run_loaded(loaded: LoadedScenario, log=None, stage=None) -> Run:
     settings = SolverSettings(solver.time_limit_s, solver.mip_gap, solver.threads, log, solver.method)
     stage("solving with HiGHS")
     result = solve_model(model, settings)
+    if data.perspective == "importer" and result.status in ("optimal", "feasible"):
+        stage("among the importer's least-cost plans, the one of least resource cost")
+        _least_resource_cost(model, data, result, settings)
     result.build_seconds = build_seconds
     tables: dict[str, pd.DataFrame] = {}
     diagnosis = None
     if result.status in ("optimal", "feasible"):
         stage("writing the tables")
         tables = result_tables(model, data, result)
+        if flip if flip is not None else scenario.options.flip_tariffs:
+            stage("searching flip tariffs (re-solving the importer's plan)")
+            _add_flip_tariffs(tables, scenario, data, workers, scheduler, solver.time_limit_s)
         if scenario.time.aggregation_error:  # hourly profiles aggregated to representative periods
             tables["aggregation"] = pd.DataFrame(scenario.time.aggregation_error)
     elif result.status == "infeasible" and data.strict_targets:
@@ -89,10 +99,48 @@ def run_loaded(loaded: LoadedScenario, log=None, stage=None) -> Run:
         "coefficient_ranges": result.coefficient_ranges,
     }
     if tables:
+        summary.update(payers.views_summary(tables["costs"], tables["payments"], data))
         imports = tables["imports"]
         summary["energy_shortfall_gwh"] = float(imports["energy_shortfall_gwh"].fillna(0).sum())
         summary["capacity_shortfall_mw"] = float(imports["capacity_shortfall_mw"].fillna(0).sum())
     return Run(loaded, data, result, tables, summary, diagnosis)
+
+
+def _least_resource_cost(model, data: ModelData, result: SolveResult, settings: SolverSettings) -> None:
+    """The importer pays for energy, not capacity: plants it signs and never buys from cost it
+    nothing, so its least-cost plan is not unique. Second stage (lexicographic): keep the importer's
+    cost at its optimum and minimise the resource cost (VIEWS['system']), so nothing is built that
+    the importer's plan does not need. The values are the second stage's, the duals the first's
+    (the importer's prices); the objective stays the importer's cost."""
+    import pyomo.environ as pyo
+
+    from .formulation.objective import VIEWS
+
+    bound = result.objective_musd
+    model.importer_cost_cap = pyo.Constraint(expr=model.total_cost.expr <= bound + 1e-9 * max(1.0, abs(bound)))
+    model.total_cost.deactivate()
+    model.resource_cost = pyo.Objective(expr=sum(data.weight[y] * sum(getattr(model, f"cost_{c}")[y]
+                                                                      for c in VIEWS["system"]) for y in data.years))
+    second = solve_model(model, dataclasses.replace(settings, log=None), want_duals=False)
+    if second.status in ("optimal", "feasible"):
+        result.objective_musd = float(pyo.value(model.total_cost.expr))
+        result.solve_seconds += second.solve_seconds
+        result.handoff_seconds += second.handoff_seconds
+        result.warnings = list(dict.fromkeys(result.warnings + second.warnings))
+    model.resource_cost.deactivate()
+    model.total_cost.activate()
+
+
+def _add_flip_tariffs(tables: dict, scenario, data: ModelData, workers: int, scheduler: str | None,
+                      time_limit_s: float) -> None:
+    """Fill tariffs.csv's flip_tariff_usd_per_mwh (and flip_note) from flip.py's search."""
+    from .flip import flip_tariffs
+
+    found = flip_tariffs(scenario, data, workers, scheduler, time_limit_s)
+    tariffs = tables["tariffs"]
+    tariffs["flip_tariff_usd_per_mwh"] = tariffs.project.map(
+        {p: r.flip_tariff_usd_per_mwh for p, r in found.items()}).astype(float)
+    tariffs["flip_note"] = tariffs.project.map({p: r.note for p, r in found.items()}).fillna("")
 
 
 def _message(result: SolveResult) -> str:

@@ -157,14 +157,30 @@ def solve_job(loaded: LoadedScenario) -> dict:
             "message": run.summary.get("message", "")}
 
 
-def _local_jobs(jobs: dict[str, LoadedScenario], workers: int) -> Iterator[tuple[str, dict]]:
+def run_jobs(fn: Callable, jobs: dict, workers: int = 1, scheduler: str | None = None) -> Iterator[tuple]:
+    """fn(*args) for every (key, args) of ``jobs``, on local processes or a Dask cluster; yields
+    (key, result) as they finish (a job that crashed yields an error dict)."""
+    if scheduler:
+        yield from _dask_jobs(jobs, scheduler, fn)
+    elif workers <= 1:  # in this process: no worker start-up to pay
+        for key, job in jobs.items():
+            yield key, fn(*_args(job))
+    else:
+        yield from _local_jobs(jobs, workers, fn)
+
+
+def _args(job) -> tuple:
+    return job if isinstance(job, tuple) else (job,)
+
+
+def _local_jobs(jobs: dict, workers: int, fn: Callable = solve_job) -> Iterator[tuple[str, dict]]:
     # Ctrl-C (planner/interrupt.py): workers start with SIGINT ignored, then only note it and stop
     # their run at its next stage; the main process, interrupted itself, discards them.
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
                              initializer=interrupt.worker_init) as pool:
         try:
             with interrupt.ignored():
-                futures = {pool.submit(solve_job, loaded): run_id for run_id, loaded in jobs.items()}
+                futures = {pool.submit(fn, *_args(job)): run_id for run_id, job in jobs.items()}
             for future in as_completed(futures):
                 try:
                     yield futures[future], future.result()
@@ -175,7 +191,7 @@ def _local_jobs(jobs: dict[str, LoadedScenario], workers: int) -> Iterator[tuple
             raise
 
 
-def _dask_jobs(jobs: dict[str, LoadedScenario], scheduler: str) -> Iterator[tuple[str, dict]]:
+def _dask_jobs(jobs: dict, scheduler: str, fn: Callable = solve_job) -> Iterator[tuple[str, dict]]:
     from distributed import Client
     from distributed import as_completed as dask_completed
 
@@ -184,8 +200,8 @@ def _dask_jobs(jobs: dict[str, LoadedScenario], scheduler: str) -> Iterator[tupl
     except (OSError, TimeoutError) as exc:
         raise SweepError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
     try:
-        futures = {client.submit(solve_job, loaded, pure=False, key=f"planner-{run_id}-{os.getpid()}"): run_id
-                   for run_id, loaded in jobs.items()}
+        futures = {client.submit(fn, *_args(job), pure=False, key=f"planner-{run_id}-{os.getpid()}"): run_id
+                   for run_id, job in jobs.items()}
         for future in dask_completed(list(futures)):
             try:
                 yield futures[future], future.result()

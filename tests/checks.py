@@ -39,9 +39,14 @@ def assert_balances_close(run) -> None:
 
 def assert_costs_add_up(run) -> None:
     data, t = run.data, run.tables
-    costs = t["costs"]
-    assert costs.discounted_musd.sum() == pytest.approx(run.summary["objective_musd"], rel=TOL)
-    assert np.allclose(costs.discounted_musd, costs.undiscounted_musd * costs.year.map(data.weight), rtol=TOL)
+    all_costs = t["costs"]
+    minimised = all_costs[all_costs.in_objective]
+    assert set(minimised.view) == {run.summary["perspective"]}
+    assert minimised.discounted_musd.sum() == pytest.approx(run.summary["objective_musd"], rel=TOL, abs=1e-9)
+    assert np.allclose(all_costs.discounted_musd, all_costs.undiscounted_musd * all_costs.year.map(data.weight),
+                       rtol=TOL)
+    assert_payments_add_up(run)
+    costs = all_costs[all_costs.view == "system"]
     d = t["dispatch"]
     energy = (d.energy_gwh * d.project.map(data.projects["energy_cost_usd_per_mwh"]) / 1000).groupby(d.year).sum()
     table_energy = costs[costs.component == "energy"].set_index("year").undiscounted_musd
@@ -50,6 +55,32 @@ def assert_costs_add_up(run) -> None:
     capex = (cap.online_mw / cap.capacity_mw * cap.annuity_musd_per_year).groupby(cap.year).sum()
     table_capex = costs[costs.component == "capex"].set_index("year").undiscounted_musd
     assert np.allclose(capex.reindex(table_capex.index, fill_value=0), table_capex, rtol=TOL, atol=1e-9)
+
+
+def assert_payments_add_up(run) -> None:
+    """Both views of one plan: the importer's payments are payments.csv's, rent = payment - resource
+    cost, and the projects' resource costs plus the links' annuities and O&M are the system view's
+    capex + fixed O&M + energy; the views share CO2, penalty and import value; summary's NPVs match."""
+    data, t = run.data, run.tables
+    costs, pay = t["costs"], t["payments"]
+    by = costs.pivot_table(index="year", columns=["view", "component"], values="undiscounted_musd", aggfunc="sum")
+    paid = pay.groupby("year").payment_musd.sum().reindex(by.index, fill_value=0.0)
+    assert np.allclose(by[("importer", "payments")], paid, rtol=TOL, atol=1e-9)
+    assert np.allclose(pay.rent_musd, pay.payment_musd - pay.resource_cost_musd, rtol=TOL, atol=1e-9)
+    assert (pay.paid_gwh >= pay.energy_gwh - 1e-9).all()
+    cap = t["capacity"].merge(data.assets[["kind", "annuity_musd_per_year", "fixed_om_musd_per_year", "capacity_mw"]],
+                              left_on="asset", right_index=True)
+    cap = cap[cap.kind == "link"]
+    links = (cap.online_mw / cap.capacity_mw * (cap.annuity_musd_per_year + cap.fixed_om_musd_per_year)) \
+        .groupby(cap.year).sum().reindex(by.index, fill_value=0.0)
+    resource = pay.groupby("year").resource_cost_musd.sum().reindex(by.index, fill_value=0.0)
+    system = by[("system", "capex")] + by[("system", "fixed_om")] + by[("system", "energy")]
+    assert np.allclose(resource + links, system, rtol=1e-6, atol=1e-6)
+    for c in ("co2", "penalty", "import_value"):
+        assert np.allclose(by[("system", c)], by[("importer", c)], rtol=TOL, atol=1e-9)
+    npv = costs.groupby("view").discounted_musd.sum()
+    assert run.summary["system_cost_musd"] == pytest.approx(npv["system"], rel=TOL, abs=1e-9)
+    assert run.summary["importer_cost_musd"] == pytest.approx(npv["importer"], rel=TOL, abs=1e-9)
 
 
 def assert_targets_met_or_reported(run) -> None:

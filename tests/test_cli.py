@@ -19,7 +19,13 @@ CONTRACT = {
                     "target_capacity_mw", "capacity_shortfall_mw", "marginal_cost_usd_per_mwh"],
     "links.csv": ["link", "year", "online_mw", "delivered_gwh", "losses_gwh", "peak_flow_mw", "utilisation"],
     "prices.csv": ["node", "year", "slice", "price_usd_per_mwh"],
-    "costs.csv": ["year", "component", "undiscounted_musd", "discounted_musd"],
+    "costs.csv": ["year", "component", "undiscounted_musd", "discounted_musd", "view", "in_objective",
+                  "represents_years"],
+    "payments.csv": ["year", "project", "energy_gwh", "payment_musd", "resource_cost_musd", "rent_musd",
+                     "paid_gwh", "tariff_usd_per_mwh"],
+    "tariffs.csv": ["project", "technology", "status", "build_year", "expected_energy_gwh", "tariff_usd_per_mwh",
+                    "ceiling_usd_per_mwh", "break_even_tariff_usd_per_mwh", "headroom_usd_per_mwh",
+                    "flip_tariff_usd_per_mwh"],
 }
 
 
@@ -49,7 +55,8 @@ def test_solve_writes_every_contract_table(example_run):
 def test_costs_add_up_to_the_objective(example_run):
     summary = json.loads((example_run / "summary.json").read_text())
     costs = pd.read_csv(example_run / "costs.csv")
-    assert costs.discounted_musd.sum() == pytest.approx(summary["objective_musd"], rel=1e-6)
+    assert set(costs.view) == {"system", "importer"} and set(costs[costs.in_objective].view) == {"system"}
+    assert costs[costs.in_objective].discounted_musd.sum() == pytest.approx(summary["objective_musd"], rel=1e-6)
 
 
 def test_resolved_scenario_reproduces_the_run(example_run, tmp_path):

@@ -141,7 +141,7 @@ def test_existing_is_sunk_committed_pays_its_annuity(solve):
         project("old", 100, "existing", capex_usd_per_kw=1000, fixed_om_usd_per_kw_year=10),
         project("new", 100, "committed", online_year=2025, capex_usd_per_kw=1000, fixed_om_usd_per_kw_year=10)]))
     assert run.summary["objective_musd"] == pytest.approx(12, rel=REL)
-    costs = run.tables["costs"].set_index("component")
+    costs = run.tables["costs"].query("view == 'system'").set_index("component")
     assert costs.at["capex", "undiscounted_musd"] == pytest.approx(10, rel=REL)
     assert costs.at["fixed_om", "undiscounted_musd"] == pytest.approx(2, rel=REL)
 
@@ -167,10 +167,12 @@ def test_max_import_limits_what_a_node_absorbs(solve):
 
 
 def test_tariff_ceiling_excludes_dear_candidates(solve):
-    # X: no capex, tariff 58 -> 876 * 58 / 1000 = 50.808 MUSD. Y: annuity 10, tariff 52 ->
-    # 10 + 45.552 = 55.552. Free choice: X. A ceiling of 55 USD/MWh excludes X: Y is built.
+    # X: no capex, energy cost 58 -> 876 * 58 / 1000 = 50.808 MUSD. Y: annuity 10, energy cost 52 ->
+    # 10 + 45.552 = 55.552. Free choice: X. A ceiling of 55 USD/MWh excludes X, which offers no
+    # tariff and so is tested at its break-even (58: no capex, no O&M); Y offers 54: Y is built.
     projects = [project("X", 100, "candidate", energy_cost_usd_per_mwh=58),
-                project("Y", 100, "candidate", capex_usd_per_kw=1000, energy_cost_usd_per_mwh=52)]
+                project("Y", 100, "candidate", capex_usd_per_kw=1000, energy_cost_usd_per_mwh=52,
+                        tariff_usd_per_mwh=54)]
     target = [{"scope": "VN", "year": 2025, "energy_gwh": 876}]
     free = solve(tiny(projects=projects, targets=target))
     assert set(built(free)) == {("X", 2025)}
@@ -227,7 +229,7 @@ def test_co2_price_switches_from_coal_to_hydro(solve):
     assert cheap.summary["objective_musd"] == pytest.approx(876 * 50 / 1000, rel=REL)
     priced = solve(tiny(projects=[coal, hydro], targets=target, limits={"co2_price_usd_per_t": 20}))
     assert priced.summary["objective_musd"] == pytest.approx(876 * 65 / 1000, rel=REL)
-    assert priced.tables["costs"].set_index("component").at["co2", "undiscounted_musd"] == pytest.approx(0, abs=1e-9)
+    assert priced.tables["costs"].query("view == 'system'").set_index("component").at["co2", "undiscounted_musd"] == pytest.approx(0, abs=1e-9)
 
 
 def test_build_rate_limit_spreads_a_zone(solve):

@@ -134,6 +134,21 @@ def cross_checks(data: dict, where: Where, problems: Problems) -> None:
     if isinstance(by_scope, dict):
         for scope in by_scope:
             check_scope(("limits", "max_import_mw_by_scope", scope), scope)
+    options = data.get("options") if isinstance(data.get("options"), dict) else {}
+    value = options.get("import_value_usd_per_mwh")
+    if isinstance(value, dict) and periods:
+        check_availability(("options", "import_value_usd_per_mwh"), value)
+        given = {str(k) for k in value}
+        missing = [str(s.get("id")) for s in slices
+                   if str(s.get("id")) not in given and str(s.get("season")) not in given]
+        if missing and not any(str(k) not in periods for k in value):
+            add(("options", "import_value_usd_per_mwh"),
+                f"no value for slice{'s' if len(missing) > 1 else ''} {', '.join(missing)}: give every season "
+                f"or slice a value (0 where imports are worth nothing)")
+    for p in projects:
+        conn = p.get("connection")
+        if conn is not None and str(conn) not in _ids(links):
+            add(("projects", p.get("id"), "connection"), f"unknown link '{conn}'{did_you_mean(conn, _ids(links))}")
     ceilings = limits.get("max_tariff_usd_per_mwh")
     if isinstance(ceilings, dict):
         for tech in ceilings:

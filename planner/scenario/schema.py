@@ -205,6 +205,25 @@ class Options(Strict):
     strict_targets: bool = False
     importing_country: Id = "VN"
     solver: Solver = Field(default_factory=Solver)
+    #: whose cost is minimised (SPEC §3.2): system (the resource cost of the plan: annuities, O&M,
+    #: variable cost) | importer (what the importer pays: PPA tariffs on energy, its share of links)
+    perspective: Literal["system", "importer"] = "system"
+    #: developer's cost of capital and PPA term, for break-even tariffs (tariffs.py)
+    developer_wacc: float = Field(default=0.10, ge=0)
+    ppa_years: int = Field(default=25, ge=1, le=100)
+    #: value of imported energy to the importer (its avoided cost), USD/MWh: one number, or a
+    #: mapping season or slice id -> value (a slice id overrides its season; every slice needs one)
+    import_value_usd_per_mwh: Union[None, Annotated[float, Field(ge=0, le=5_000)],
+                                    dict[Id, Annotated[float, Field(ge=0, le=5_000)]]] = None
+    #: find each candidate's flip tariff by re-solving (tariffs.csv); also `planner solve --flip-tariffs`
+    flip_tariffs: bool = False
+
+    @field_validator("developer_wacc")
+    @classmethod
+    def _wacc_not_percent(cls, v: float) -> float:
+        if v >= 1:
+            raise ValueError(f"{v} looks like a percentage; give the rate as a fraction (0.10 for 10 %)")
+        return v
 
 
 class Node(Strict):
@@ -250,6 +269,10 @@ class Technology(Strict):
     hydro_kind: Optional[HydroKind] = None
     #: MW counted toward contracted-capacity targets per MW installed [1.0]
     capacity_credit: Optional[float] = Field(default=None, ge=0, le=1)
+    #: PPA term (years) for break-even tariffs [options.ppa_years]
+    ppa_years: Optional[int] = Field(default=None, ge=1, le=100)
+    #: share of the expected energy the importer pays for whether it takes it or not [0]
+    take_or_pay_share: Optional[float] = Field(default=None, ge=0, le=1)
 
     @field_validator("availability")
     @classmethod
@@ -327,6 +350,14 @@ class Project(_Asset):
     capacity_credit: Optional[float] = Field(default=None, ge=0, le=1)
     #: the scope (node id or country code) its contract counts toward (default: the importing country)
     contracted_to: Optional[Id] = None
+    #: PPA term (years) for its break-even tariff (default: its technology's, else options.ppa_years)
+    ppa_years: Optional[int] = Field(default=None, ge=1, le=100)
+    #: share of its expected energy the importer pays for whether it takes it or not (default: its
+    #: technology's, else 0)
+    take_or_pay_share: Optional[float] = Field(default=None, ge=0, le=1)
+    #: a link the developer builds for this project: its cost (the share the importer does not pay)
+    #: is part of the project's break-even tariff
+    connection: Optional[Id] = None
 
     @field_validator("availability")
     @classmethod
@@ -354,6 +385,9 @@ class Link(_Asset):
     fixed_om_musd_per_year: float = Field(default=0.0, ge=0, le=5_000)
     loss_fraction: float = Field(default=0.0, ge=0, lt=1)
     bidirectional: bool = False
+    #: share of the link's cost (annuity and O&M) the importer pays [0 inside the exporting
+    #: country, 1 inside the importing one, 0.5 across the border]
+    importer_share: Optional[float] = Field(default=None, ge=0, le=1)
 
     @model_validator(mode="after")
     def _link_checks(self):

@@ -1,0 +1,119 @@
+"""Flip tariffs: the tariff at which the importer's least-cost plan changes its decision on a
+candidate (SPEC §3.2), found by re-solving.
+
+For each candidate c, other things equal, the importer's plan (``perspective: importer``) is
+solved at trial tariffs of c and bisected between a tariff at which c is chosen and one at which
+it is not, to FLIP_STEP USD/MWh. The model is built and compiled once per candidate; a trial only
+changes c's cost coefficients (its tariff enters the objective linearly, through its generation or
+its take-or-pay energy) and re-runs HiGHS. Candidates are searched in parallel on the sweep's
+machinery (local processes, or a Dask cluster).
+
+"Chosen" means built and bought from: the importer pays for energy taken (plus any take-or-pay
+share), so without take-or-pay a plant built but not dispatched costs it nothing and is not a
+purchase decision.
+
+The ceiling is lifted for the candidate searched (its tariff is the thing varied), so a candidate
+the ceiling excludes gets the tariff at which the importer would take it, to set beside the
+ceiling.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+FLIP_STEP = 0.1  # USD/MWh
+
+
+@dataclass
+class FlipResult:
+    project: str
+    flip_tariff_usd_per_mwh: float  # the highest tariff at which it is chosen (not chosen FLIP_STEP above)
+    note: str  # "" or why there is no flip (never chosen / chosen at any tariff up to ...)
+    solves: int
+
+
+def _importer_scenario(scenario, project: str):
+    """The scenario in the importer's perspective, with c's offer set to 0 (so no ceiling excludes
+    it: the search sets its tariff)."""
+    options = scenario.options.model_copy(update={"perspective": "importer"})
+    projects = [p.model_copy(update={"tariff_usd_per_mwh": 0.0}) if p.id == project else p for p in scenario.projects]
+    return scenario.model_copy(update={"options": options, "projects": projects})
+
+
+def flip_job(scenario, project: str, tested_tariff: float, time_limit_s: float = 600.0) -> FlipResult:
+    """Bisect one candidate's flip tariff (runs in a worker: plain data in and out)."""
+    from .data import build_model_data
+    from .formulation import build_model
+    from .solve import SolverSettings, _Compiled, _highs, _run
+
+    data = build_model_data(_importer_scenario(scenario, project))
+    m = build_model(data)
+    compiled = _Compiled(m)
+    # d: d objective / d tariff of c, per column (MUSD per USD/MWh), in HiGHS's scaled units
+    per_unit = np.zeros(len(compiled.columns))
+    builds = []
+    gens = []
+    paid = set(getattr(m, "paid_energy_index", ()))
+    for j, var in enumerate(compiled.columns):
+        parent, index = var.parent_component().local_name, var.index()
+        if parent == "gen" and index[0] == project:
+            gens.append(j)
+            if (project, index[1]) not in paid:
+                per_unit[j] = data.weight[index[1]] * data.hours[index[2]] / 1e6
+        elif parent == "paid_energy" and index[0] == project:
+            per_unit[j] = data.weight[index[1]] / 1000.0
+        elif parent == "build" and index[0] == project:
+            builds.append(j)
+    if not builds or not gens:
+        return FlipResult(project, math.nan, "cannot be built in any modelled year (build window)", 0)
+    base_cost = np.asarray(compiled.lp.col_cost_)
+    scaled = per_unit * compiled.scale
+    h = _highs(SolverSettings(time_limit_s=time_limit_s, mip_gap=0.0), lp=not compiled.integer.any())
+    h.passModel(compiled.lp)
+    solves = 0
+    cols = np.arange(len(base_cost), dtype=np.int32)
+
+    def chosen(tariff: float) -> bool:
+        nonlocal solves
+        solves += 1
+        cost = base_cost + tariff * scaled
+        h.changeColsCost(len(cols), cols, cost)
+        _run(h)
+        x = np.asarray(h.getSolution().col_value)
+        return bool(x[builds].sum() > 1e-6 and x[gens].sum() > 1e-6)
+
+    top = max(4 * tested_tariff, data.shortfall_penalty_usd_per_mwh, 200.0)
+    at_tested = chosen(tested_tariff)
+    if at_tested:
+        lo, hi = tested_tariff, top
+        if chosen(hi):
+            return FlipResult(project, math.nan, f"chosen at any tariff up to {top:g}", solves)
+    else:
+        lo, hi = 0.0, tested_tariff
+        if not chosen(lo):
+            return FlipResult(project, math.nan, "not chosen even at a tariff of 0", solves)
+    while hi - lo > FLIP_STEP / 2:  # chosen at lo, not at hi
+        mid = (lo + hi) / 2
+        if chosen(mid):
+            lo = mid
+        else:
+            hi = mid
+    # r <= lo is chosen; r + FLIP_STEP >= lo + 0.09 >= hi is not (hi - lo <= 0.05)
+    return FlipResult(project, math.floor(lo * 100) / 100, "", solves)
+
+
+def flip_tariffs(scenario, data, workers: int = 1, scheduler: str | None = None,
+                 time_limit_s: float = 600.0) -> dict[str, FlipResult]:
+    """Flip tariff of every candidate project, searched in parallel (sweep machinery)."""
+    from .sweep import run_jobs
+
+    candidates = [p for p in data.projects.index if data.assets.at[p, "status"] == "candidate"]
+    tested = data.projects["tariff_usd_per_mwh"]
+    jobs = {p: (scenario, p, float(tested[p]), time_limit_s) for p in candidates}
+    out = {}
+    for p, result in run_jobs(flip_job, jobs, workers, scheduler):
+        out[p] = result if isinstance(result, FlipResult) else FlipResult(p, math.nan, str(result), 0)
+    return out
