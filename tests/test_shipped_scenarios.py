@@ -165,5 +165,8 @@ def test_variants_move_the_plan_the_right_way(runs):
     assert obj["no_solar_mechanism"] > obj["base"]
     assert not builds["named_projects_only"] & {"south_wind_zone", "south_solar_zone"}
     assert obj["named_projects_only"] > obj["base"]
-    # the high targets need more corridors than the base
-    assert len([a for a in builds["dec768_high"] if a in runs["base"].data.links.index]) >= 2
+    # the high targets need more corridors than the base (which builds none); with the Savannakhet
+    # wind above its ceiling at its break-even tariff, the Hatxan corridor is the one
+    links = runs["base"].data.links.index
+    assert not [a for a in builds["base"] if a in links]
+    assert len([a for a in builds["dec768_high"] if a in links]) >= 1
