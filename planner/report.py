@@ -24,7 +24,8 @@ from .compare import ResultFolder, read_result  # noqa: E402
 from .io.writers import check_file_and_folder, write_file_and_folder  # noqa: E402
 
 TECH_COLOURS = {"hydro": "#1f77b4", "wind": "#2ca02c", "solar": "#ffbf00", "coal": "#4d4d4d", "link": "#9467bd"}
-COST_COLOURS = {"capex": "#1f77b4", "fixed_om": "#aec7e8", "energy": "#ff7f0e", "co2": "#7f7f7f", "penalty": "#d62728"}
+COST_COLOURS = {"capex": "#1f77b4", "fixed_om": "#aec7e8", "energy": "#ff7f0e", "payments": "#8c564b",
+                "links": "#9467bd", "co2": "#7f7f7f", "penalty": "#d62728", "import_value": "#2ca02c"}
 
 
 @dataclass
@@ -117,6 +118,35 @@ def cost_data(result: ResultFolder) -> pd.DataFrame:
     return frame.rename(columns=lambda c: f"{c}_musd").reset_index()
 
 
+def tariffs_data(result: ResultFolder) -> pd.DataFrame:
+    """Per candidate and committed project (tariffs.csv): break-even tariff, ceiling, offer, flip
+    tariff (USD/MWh) and whether the plan builds it; empty for a folder without tariffs.csv."""
+    path = result.path / "tariffs.csv"
+    if not path.is_file():
+        return pd.DataFrame()
+    t = pd.read_csv(path)
+    t = t[t.status.isin(["candidate", "committed"]) & t.break_even_tariff_usd_per_mwh.notna()]
+    frame = t[["project", "status", "build_year", "break_even_tariff_usd_per_mwh", "ceiling_usd_per_mwh",
+               "tariff_usd_per_mwh", "flip_tariff_usd_per_mwh"]].copy()
+    frame["built"] = frame.build_year.notna()
+    return frame.sort_values("break_even_tariff_usd_per_mwh").reset_index(drop=True)
+
+
+def plot_tariffs(frame: pd.DataFrame) -> plt.Figure:
+    fig, ax = plt.subplots(figsize=(8, 0.3 * len(frame) + 1.5))
+    y = range(len(frame))
+    ax.barh(y, frame.break_even_tariff_usd_per_mwh, color=["#1f77b4" if b else "#c7c7c7" for b in frame.built],
+            gid="break_even_tariff_usd_per_mwh", label="break-even (blue: in the plan)")
+    ax.plot(frame.ceiling_usd_per_mwh, y, "|", color="#d62728", markersize=14, mew=2, label="ceiling",
+            gid="ceiling_usd_per_mwh")
+    ax.plot(frame.flip_tariff_usd_per_mwh, y, "x", color="black", label="flip tariff", gid="flip_tariff_usd_per_mwh")
+    ax.set_yticks(list(y), frame.project, fontsize=8)
+    ax.set_xlabel("USD/MWh at the border")
+    fig_ = _finish(fig, ax, "", "Break-even tariffs against the ceilings", bbox_to_anchor=(1.01, 1.0))
+    ax.grid(axis="x", alpha=0.3)
+    return fig_
+
+
 def _finish(fig: plt.Figure, ax, ylabel: str, title: str, **legend) -> plt.Figure:
     """Labels, legend, grid and layout shared by every plot."""
     ax.set_ylabel(ylabel)
@@ -194,10 +224,17 @@ def plots(result: ResultFolder) -> list[Plot]:
          link_utilisation_data, plot_link_utilisation),
         ("costs", "Cost breakdown", "Each modelled year's share of the net present cost, by component; "
                                     "the bars add up to the objective.", cost_data, plot_costs),
+        ("tariffs", "Tariffs", "Each candidate's and committed plant's break-even tariff at the border "
+                               "(capex at the developer's cost of capital over the PPA term, O&M, its connection), "
+                               "its ceiling, and the flip tariff: the tariff at which the importer's plan "
+                               "stops (or starts) buying from it (planner solve --flip-tariffs).",
+         tariffs_data, plot_tariffs),
     ]
     out = []
     for name, title, caption, data_fn, plot_fn in specs:
         data = data_fn(result)
+        if data.empty and name == "tariffs":  # a result folder written before tariffs.csv
+            continue
         out.append(Plot(name, title, caption, data, plot_fn(data)))
     return out
 

@@ -43,7 +43,20 @@ TABLE_HELP = {
     "aggregation": "Hourly profiles aggregated to representative periods: per profile, the RMSE and MAE "
                    "against the hourly data, the RMSE of the duration curves, and the mean before and after.",
     "costs": "Annual cost per year and component (undiscounted_musd, one calendar year) and its "
-             "net present cost share (discounted_musd = W_y x annual); discounted_musd sums to the objective.",
+             "net present cost share (discounted_musd = W_y x annual, counting every calendar year the modelled "
+             "year stands for: represents_years), in two views of the same plan: system (resource cost: capex "
+             "annuities, fixed O&M, variable cost) and importer (PPA payments, its share of the links); both "
+             "carry CO2, shortfall penalties and the value of imports (a credit). The rows with in_objective "
+             "true (the view options.perspective minimised) sum to the objective.",
+    "payments": "Per project and year: energy taken, the importer's payment (tariff x energy paid for, "
+                "take-or-pay included: paid_gwh), the plan's resource cost of the plant (annuity at the "
+                "discount rate, fixed O&M, variable cost) and the rent (payment - resource cost), MUSD of the year.",
+    "tariffs": "Per project, USD/MWh at the border: the tariff offered (blank: none), its ceiling, the "
+               "developer's break-even tariff (capex at options.developer_wacc over ppa_years, O&M, its "
+               "dedicated connection, on expected_energy_gwh), the headroom (ceiling - break-even), the tariff "
+               "tested against the ceiling and paid by the importer (the offer, else the break-even), the "
+               "break-even at the energy the plan dispatches, and the flip tariff: the tariff at which the "
+               "importer's plan stops (or starts) buying from the candidate, to 0.1 (planner solve --flip-tariffs).",
 }
 
 
