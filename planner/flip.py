@@ -86,15 +86,26 @@ def flip_job(scenario, project: str, tested_tariff: float, time_limit_s: float =
         return bool(x[builds].sum() > 1e-6 and x[gens].sum() > 1e-6)
 
     top = max(4 * tested_tariff, data.shortfall_penalty_usd_per_mwh, 200.0)
-    at_tested = chosen(tested_tariff)
-    if at_tested:
-        lo, hi = tested_tariff, top
-        if chosen(hi):
-            return FlipResult(project, math.nan, f"chosen at any tariff up to {top:g}", solves)
+    # bracket: steps of 4, 8, 16, ... USD/MWh away from the tested tariff (flips are mostly near it)
+    step = 4.0
+    if chosen(tested_tariff):
+        lo = hi = tested_tariff
+        while True:
+            hi = min(lo + step, top)
+            if not chosen(hi):
+                break
+            if hi >= top:
+                return FlipResult(project, math.nan, f"chosen at any tariff up to {top:g}", solves)
+            lo, step = hi, step * 2
     else:
-        lo, hi = 0.0, tested_tariff
-        if not chosen(lo):
-            return FlipResult(project, math.nan, "not chosen even at a tariff of 0", solves)
+        lo = hi = tested_tariff
+        while True:
+            lo = max(hi - step, 0.0)
+            if chosen(lo):
+                break
+            if lo <= 0.0:
+                return FlipResult(project, math.nan, "not chosen even at a tariff of 0", solves)
+            hi, step = lo, step * 2
     while hi - lo > FLIP_STEP / 2:  # chosen at lo, not at hi
         mid = (lo + hi) / 2
         if chosen(mid):

@@ -19,7 +19,7 @@ from tests.checks import assert_all
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted(p for p in (ROOT / "scenarios").rglob("*.yaml"))
 BASE = ROOT / "scenarios" / "base"
-VARIANTS = ["base", "dry", "tariff_2024", "hatxan_2032", "no_hatxan_corridor", "pdp8_high", "dec768_low", "dec768_high",
+VARIANTS = ["base", "importer_view", "import_value", "developer_wacc_10", "dry", "tariff_2024", "hatxan_2032", "no_hatxan_corridor", "pdp8_high", "dec768_low", "dec768_high",
             "coal_at_ceiling", "co2_price", "continuous", "firm_target", "hydro_run_of_river", "no_solar_mechanism",
             "named_projects_only"]
 
