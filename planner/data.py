@@ -77,6 +77,11 @@ class ModelData:
     end_year: int | None = None  # horizon.end_year: the last modelled year stands for the years up to it
     developer_wacc: float = 0.10
     import_value: dict[str, float] = field(default_factory=dict)
+    #: storage projects -> (storage_hours, round-trip efficiency); the slice before each slice in
+    #: its period (cyclic; itself outside a period); hours of one occurrence of each slice
+    storage: dict[str, tuple[float, float]] = field(default_factory=dict)
+    previous_slice: dict[str, str] = field(default_factory=dict)
+    duration_h: dict[str, float] = field(default_factory=dict)
 
     def can_be_online(self, asset: str, year: int) -> bool:
         return _can_be_online(self.fixed_online, self.online_builds, asset, year)
@@ -148,6 +153,8 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
         season_slices.setdefault(sl.season if sl.season is not None else sl.id, []).append(sl.id)
     season_budget: dict[tuple[str, str], float] = {}
     contracted_mw_of: dict[str, dict[str, float]] = {}
+    storage: dict[str, tuple[float, float]] = {}
+    previous_slice, duration_h = _chronology(scenario, file, problems)
     opts = scenario.options
     link_share = {link.id: (link.importer_share if link.importer_share is not None else
                             finance.default_importer_share(node_country.get(link.from_, ""),
@@ -198,6 +205,11 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
         if tariff_excluded:
             excluded.append(p.id)
         top = p.take_or_pay_share if p.take_or_pay_share is not None else tech.take_or_pay_share
+        store_h = p.storage_hours if p.storage_hours is not None else tech.storage_hours
+        if store_h is not None:
+            eff = p.round_trip_efficiency if p.round_trip_efficiency is not None else tech.round_trip_efficiency
+            storage[p.id] = (float(store_h), float(eff) if eff is not None else 0.85)
+            expected = break_even = math.nan  # a store sells what it bought: no energy of its own
         asset_rows.append(dict(
             asset=p.id, kind="project", status=p.status, sizing=p.sizing, capacity_mw=p.capacity_mw,
             lifetime_years=life, online_year=p.online_year, earliest_year=p.earliest_year,
@@ -315,8 +327,31 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
         contracted_targets=contracted_targets, contracted_mw_of=contracted_mw_of,
         season_budget_gwh=season_budget, season_slices=season_slices, hydro_kind=hydro_kind,
         perspective=opts.perspective, end_year=h.end_year, developer_wacc=opts.developer_wacc,
-        import_value=_import_value(scenario),
+        import_value=_import_value(scenario), storage=storage, previous_slice=previous_slice,
+        duration_h=duration_h,
     )
+
+
+def _chronology(scenario: Scenario, file: str, problems: Problems) -> tuple[dict[str, str], dict[str, float]]:
+    """The slice before each slice in its period (the last for the first: a cycle; itself outside
+    a period) and the hours of one occurrence (duration_h: given, else 1 inside a period, else the
+    slice's hours). The slices of a period must occur equally often (hours / duration_h)."""
+    previous, duration, members = {}, {}, {}
+    for s in scenario.time.slices:
+        duration[s.id] = float(s.duration_h if s.duration_h is not None else (1.0 if s.period else s.hours))
+        if s.period is None:
+            previous[s.id] = s.id
+        else:
+            members.setdefault(s.period, []).append(s)
+    for period, slices in members.items():
+        for i, s in enumerate(slices):
+            previous[s.id] = slices[i - 1].id
+        counts = {round(s.hours / duration[s.id], 6) for s in slices}
+        if len(counts) > 1:
+            problems.add(file, f"time.slices (period {period})",
+                         f"the slices of a period must stand for the same number of occurrences (hours / "
+                         f"duration_h); here {', '.join(f'{s.id}: {s.hours / duration[s.id]:g}' for s in slices)}")
+    return previous, duration
 
 
 def _import_value(scenario: Scenario) -> dict[str, float]:

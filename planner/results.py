@@ -88,6 +88,7 @@ def dispatch_table(m, data: ModelData) -> pd.DataFrame:
                      max(available - gen, 0.0) * data.hours[s] / 1000.0, online))
     frame = pd.DataFrame(rows, columns=["project", "year", "slice", "generation_mw", "energy_gwh", "curtailed_gwh",
                                         "online"])
+    frame.loc[frame.project.isin(data.storage), "curtailed_gwh"] = 0.0  # a store's spare power is not spill
     budgeted = frame.project.isin({p for p, _ in data.season_budget_gwh})
     if budgeted.any():
         frame.loc[budgeted, "curtailed_gwh"] = _season_spill(frame[budgeted], data)
@@ -128,6 +129,16 @@ def flows_table(m, data: ModelData) -> pd.DataFrame:
         rows.append((lk, y, s, d, flow, flow / online if online > TOL else 0.0))
     frame = pd.DataFrame(rows, columns=["link", "year", "slice", "direction", "flow_mw", "utilisation"])
     return _sort(frame, ["link", "year", "slice", "direction"], data)
+
+
+def storage_table(m, data: ModelData) -> pd.DataFrame:
+    """Per storage project, year and slice: charge and discharge (MW) and the state of charge at
+    the end of the slice (MWh, within its period's cycle)."""
+    gens = set(data.gen_index)
+    rows = [(p, y, s, _v(m.charge[p, y, s]), _v(m.gen[p, y, s]) if (p, y, s) in gens else 0.0, _v(m.soc[p, y, s]))
+            for p, y, s in m.storage_index]
+    frame = pd.DataFrame(rows, columns=["project", "year", "slice", "charge_mw", "discharge_mw", "state_of_charge_mwh"])
+    return _sort(frame, ["project", "year", "slice"], data)
 
 
 def _sort(frame: pd.DataFrame, keys: list[str], data: ModelData) -> pd.DataFrame:
@@ -221,6 +232,7 @@ def prices_table(m, data: ModelData, result: SolveResult) -> pd.DataFrame:
 def result_tables(m, data: ModelData, result: SolveResult) -> dict[str, pd.DataFrame]:
     """Every table of SPEC §4, keyed by file stem."""
     payments = payers.payments_table(m, data)
+    extra = {"storage": storage_table(m, data)} if data.storage else {}
     return {
         "builds": builds_table(m, data),
         "capacity": capacity_table(m, data),
@@ -232,4 +244,5 @@ def result_tables(m, data: ModelData, result: SolveResult) -> dict[str, pd.DataF
         "costs": payers.costs_table(m, data, payments, data.end_year),
         "payments": payments,
         "tariffs": payers.tariffs_table(m, data),
+        **extra,
     }

@@ -19,6 +19,9 @@ def assert_balances_close(run) -> None:
     f["dst"] = np.where(f.direction == "forward", f.to_node, f.from_node)
     f["recv_mw"] = f.flow_mw * (1 - f.loss_fraction)
     supply = d.groupby(["node", "year", "slice"]).generation_mw.sum()
+    if "storage" in t:  # what stores charge is taken from their node
+        st = t["storage"].assign(node=lambda f: f.project.map(data.projects["node"]))
+        supply = supply.sub(st.groupby(["node", "year", "slice"]).charge_mw.sum(), fill_value=0)
     inflow = f.groupby(["dst", "year", "slice"]).recv_mw.sum().rename_axis(["node", "year", "slice"])
     outflow = f.groupby(["src", "year", "slice"]).flow_mw.sum().rename_axis(["node", "year", "slice"])
     net = supply.add(inflow, fill_value=0).sub(outflow, fill_value=0)

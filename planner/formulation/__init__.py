@@ -10,7 +10,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from ..data import ModelData
-from . import blocks, investment, limits, network, objective, operation, targets
+from . import blocks, investment, limits, network, objective, operation, storage, targets
 
 FAMILIES = (
     # variables
@@ -19,6 +19,7 @@ FAMILIES = (
     network.add_network_variables,
     targets.add_shortfall_variables,
     blocks.add_block_variables,
+    storage.add_storage_variables,
     # 7. build logic
     investment.add_online_definition,
     investment.add_build_once,
@@ -30,6 +31,8 @@ FAMILIES = (
     operation.add_availability,
     operation.add_energy_limit,
     operation.add_season_energy_budget,
+    storage.add_storage_limits,
+    storage.add_storage_balance,
     # 3-4. network
     network.add_node_balance,
     network.add_link_capacity,

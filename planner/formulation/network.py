@@ -26,8 +26,9 @@ def add_network_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
 
 
 def add_node_balance(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """sum_{p at n} gen[p,y,s] + sum_{l into n} (1 - loss_l) flow[l,y,s] - sum_{l out of n} flow[l,y,s]
-    = import[n,y,s]   for every node n, year y, slice s
+    """sum_{p at n} gen[p,y,s] - sum_{storage p at n} charge[p,y,s]
+    + sum_{l into n} (1 - loss_l) flow[l,y,s] - sum_{l out of n} flow[l,y,s] = import[n,y,s]
+    for every node n, year y, slice s
 
     import is 0 at nodes of the exporting country (it has no variable there). The dual of this
     row is the node price (SPEC §3 family 3).
@@ -36,6 +37,8 @@ def add_node_balance(m: pyo.ConcreteModel, data: ModelData) -> None:
     node_of = data.projects["node"]
     for p, y, s in data.gen_index:
         supply.setdefault((node_of[p], y, s), []).append(m.gen[p, y, s])
+    for p, y, s in m.storage_index:
+        supply.setdefault((node_of[p], y, s), []).append(-m.charge[p, y, s])
     links = data.links
     for lk, y, s, d in data.flow_index:
         src, dst = links.at[lk, "from_node"], links.at[lk, "to_node"]

@@ -40,6 +40,8 @@ TABLE_HELP = {
     "links": "The border gates: energy delivered and lost per link and year, peak flow, utilisation "
              "(energy sent / (online MW x hours of the year)).",
     "prices": "Node prices: the dual of the node balance, USD/MWh in money of that year.",
+    "storage": "Storage (batteries, pumped hydro) per project, year and slice: charge and discharge (MW) "
+               "and the state of charge at the end of the slice (MWh); each period's slices form a cycle.",
     "aggregation": "Hourly profiles aggregated to representative periods: per profile, the RMSE and MAE "
                    "against the hourly data, the RMSE of the duration curves, and the mean before and after.",
     "costs": "Annual cost per year and component (undiscounted_musd, one calendar year) and its "

@@ -152,6 +152,9 @@ class Slice(Strict):
     peak: bool = False
     #: the representative period the slice belongs to (its hours are consecutive, in order)
     period: Optional[Id] = None
+    #: hours of one occurrence of the slice in its period (storage moves energy by it); the slice
+    #: stands for hours / duration_h occurrences a year [1 inside a period, else hours]
+    duration_h: Optional[float] = Field(default=None, gt=0, le=8784)
 
 
 class Time(Strict):
@@ -273,6 +276,9 @@ class Technology(Strict):
     ppa_years: Optional[int] = Field(default=None, ge=1, le=100)
     #: share of the expected energy the importer pays for whether it takes it or not [0]
     take_or_pay_share: Optional[float] = Field(default=None, ge=0, le=1)
+    #: storage (battery, pumped hydro): MWh of energy per MW, and round-trip efficiency [0.85]
+    storage_hours: Optional[float] = Field(default=None, gt=0, le=10_000)
+    round_trip_efficiency: Optional[float] = Field(default=None, gt=0, le=1)
 
     @field_validator("availability")
     @classmethod
@@ -358,6 +364,10 @@ class Project(_Asset):
     #: a link the developer builds for this project: its cost (the share the importer does not pay)
     #: is part of the project's break-even tariff
     connection: Optional[Id] = None
+    #: storage (battery, pumped hydro): MWh per MW (makes the project a store that charges from its
+    #: node), and round-trip efficiency (default: the technology's, else 0.85)
+    storage_hours: Optional[float] = Field(default=None, gt=0, le=10_000)
+    round_trip_efficiency: Optional[float] = Field(default=None, gt=0, le=1)
 
     @field_validator("availability")
     @classmethod
