@@ -2,6 +2,7 @@
 
     python benchmarks/run.py                 # the default sizes, a table at the end
     python benchmarks/run.py --sizes small   # one size
+    python benchmarks/run.py --sizes medium --methods simplex ipm ipm-nocross pdlp   # HiGHS methods side by side
 
 Each size runs in its own process so that its peak memory (max RSS) is its own.
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+METHODS = ["choose", "simplex", "ipm", "ipm-nocross", "pdlp"]
 SIZES = {  # name: (projects, modelled years, slices per year, build mode)
     "small": (40, 5, 12, "integer"),
     "medium": (150, 10, 48, "continuous"),
@@ -80,40 +82,46 @@ def one(size: str, method: str = "choose") -> dict:
     t1 = time.perf_counter()
     model = build_model(data)
     t2 = time.perf_counter()
-    result = solve_model(model, SolverSettings(time_limit_s=1800, mip_gap=0.01, method=method), want_duals=True)
+    options = {"run_crossover": "off"} if method.endswith("-nocross") else {}
+    settings = SolverSettings(time_limit_s=1800, mip_gap=0.01, method=method.removesuffix("-nocross"), options=options)
+    result = solve_model(model, settings, want_duals=True)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"size": size, "build": build, "method": method, "columns": result.n_variables, "rows": result.n_constraints,
             "data_s": t1 - t0, "build_s": t2 - t1, "handoff_s": result.handoff_seconds,
-            "solve_s": result.solve_seconds, "status": result.status, "peak_mb": peak_mb}
+            "solve_s": result.solve_seconds, "status": result.status, "peak_mb": peak_mb,
+            "objective": result.objective_musd}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", nargs="*", default=["small", "medium", "large"], choices=list(SIZES))
-    parser.add_argument("--method", default="choose", choices=["choose", "simplex", "ipm"],
-                        help="HiGHS LP algorithm for the continuous sizes (options.solver.method)")
+    parser.add_argument("--methods", nargs="*", default=["choose"], choices=METHODS,
+                        help="HiGHS LP algorithms for the continuous sizes (options.solver.method; "
+                             "ipm-nocross: crossover off), each run side by side")
+    parser.add_argument("--method", choices=METHODS, help=argparse.SUPPRESS)
     parser.add_argument("--one", choices=list(SIZES), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one(args.one, args.method)))
+        print(json.dumps(one(args.one, args.method or "choose")))
         return
     rows = []
     for size in args.sizes:
-        proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--one", size,
-                               "--method", args.method],
-                              capture_output=True, text=True)
-        if proc.returncode != 0:
-            print(proc.stderr, file=sys.stderr)
-            continue
-        rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
-        print(f"done {size}", file=sys.stderr)
-    header = f"{'size':8} {'mode':10} {'method':7} {'columns':>9} {'rows':>9} {'data s':>7} {'build s':>8} " \
-             f"{'handoff s':>9} {'solve s':>8} {'peak MB':>8} status"
+        for method in args.methods:
+            proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--one", size, "--method", method],
+                                  capture_output=True, text=True)
+            if proc.returncode != 0:
+                print(proc.stderr, file=sys.stderr)
+                continue
+            rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+            print(f"done {size} {method}", file=sys.stderr)
+    header = f"{'size':8} {'mode':10} {'method':11} {'columns':>9} {'rows':>9} {'data s':>7} {'build s':>8} " \
+             f"{'handoff s':>9} {'solve s':>8} {'peak MB':>8} {'objective':>14} status"
     print(header)
     print("-" * len(header))
     for r in rows:
-        print(f"{r['size']:8} {r['build']:10} {r['method']:7} {r['columns']:>9,} {r['rows']:>9,} {r['data_s']:>7.2f} "
-              f"{r['build_s']:>8.2f} {r['handoff_s']:>9.2f} {r['solve_s']:>8.2f} {r['peak_mb']:>8.0f} {r['status']}")
+        obj = f"{r['objective']:>14,.4f}" if r.get("objective") is not None else f"{'':>14}"
+        print(f"{r['size']:8} {r['build']:10} {r['method']:11} {r['columns']:>9,} {r['rows']:>9,} {r['data_s']:>7.2f} "
+              f"{r['build_s']:>8.2f} {r['handoff_s']:>9.2f} {r['solve_s']:>8.2f} {r['peak_mb']:>8.0f} {obj} {r['status']}")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@ from .data import ModelData, build_model_data
 from .formulation import build_model
 from .results import result_tables
 from .scenario import LoadedScenario, load_scenario
-from .solve import SolveResult, SolverSettings, solve_model, versions
+from .scenario.errors import Problem, ScenarioError
+from .solve import SolveResult, SolverSettings, check_highs_options, solve_model, versions
 
 
 @dataclass
@@ -58,7 +59,12 @@ def run_loaded(loaded: LoadedScenario, log=None, stage=None, flip: bool | None =
     build_seconds = time.perf_counter() - t0
     interrupt.check()
     solver = scenario.options.solver
-    settings = SolverSettings(solver.time_limit_s, solver.mip_gap, solver.threads, log, solver.method)
+    settings = SolverSettings(solver.time_limit_s, solver.mip_gap, solver.threads, log, solver.method,
+                              solver.highs())
+    bad = check_highs_options(settings.options)
+    if bad:
+        raise ScenarioError([Problem(str(loaded.path), f"options.solver.highs_options.{name}", why)
+                             for name, why in bad])
     stage("solving with HiGHS")
     result = solve_model(model, settings)
     if data.perspective == "importer" and result.status in ("optimal", "feasible"):

@@ -14,6 +14,7 @@ coefficient ranges and every HiGHS warning are returned for summary.json.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import sys
@@ -57,7 +58,22 @@ class SolverSettings:
     mip_gap: float = 0.005
     threads: int | None = None
     log: Callable[[str], None] | None = None  # receives HiGHS log lines; None = silent
-    method: str = "choose"  # LP algorithm: choose | simplex | ipm (not applied to a MIP)
+    method: str = "choose"  # LP algorithm: choose | simplex | ipm | pdlp (not applied to a MIP)
+    options: dict = field(default_factory=dict)  # other HiGHS options by HiGHS name (Solver.highs())
+
+
+def check_highs_options(options: dict) -> list[tuple[str, str]]:
+    """(option, problem) for each option HiGHS does not know or refuses the value of."""
+    h = _new_highs()
+    h.setOptionValue("output_flag", False)
+    problems = []
+    for name, value in options.items():
+        status, _kind = h.getOptionType(name)
+        if status != highspy.HighsStatus.kOk:
+            problems.append((name, "HiGHS has no such option (see https://ergo-code.github.io/HiGHS/stable/options/definitions/)"))
+        elif h.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+            problems.append((name, f"HiGHS refuses the value {value!r}"))
+    return problems
 
 
 class _Compiled:
@@ -185,7 +201,11 @@ def _stop_when_interrupted(event) -> None:
 
 def _highs(settings: SolverSettings, lp: bool = True, log: _Log | None = None) -> highspy.Highs:
     h = _new_highs()
-    if lp and settings.method != "choose":
+    for name, value in settings.options.items():
+        if name == "solver" and not lp:
+            continue  # the LP algorithm: a MIP uses its own
+        h.setOptionValue(name, value)
+    if lp and settings.method != "choose" and "solver" not in settings.options:
         h.setOptionValue("solver", settings.method)
     h.setOptionValue("output_flag", True)  # to the callback only: warnings are always collected
     h.setOptionValue("log_to_console", False)
@@ -290,7 +310,7 @@ def _fixed_lp(compiled: _Compiled, x: np.ndarray, settings: SolverSettings) -> h
     upper[compiled.integer] = fixed
     lp.col_lower_, lp.col_upper_ = lower, upper
     lp.integrality_ = []
-    h = _highs(SolverSettings(settings.time_limit_s, settings.mip_gap, settings.threads, None, settings.method))
+    h = _highs(dataclasses.replace(settings, log=None))
     h.passModel(lp)
     _run(h)
     return h

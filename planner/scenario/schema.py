@@ -194,9 +194,33 @@ class Solver(Strict):
     mip_gap: float = Field(default=0.005, ge=0, le=1)
     threads: Optional[int] = Field(default=None, ge=1, le=1024)
     # LP algorithm (HiGHS option `solver`): choose | simplex | ipm (interior point, often faster on
-    # large continuous runs). Integer runs always use HiGHS's MIP solver; this then applies to the
-    # LP re-solved for the duals.
-    method: Literal["choose", "simplex", "ipm"] = "choose"
+    # large continuous runs) | pdlp (first-order, GPU-style; low accuracy). Integer runs always use
+    # HiGHS's MIP solver; this then applies to the LP re-solved for the duals.
+    method: Literal["choose", "simplex", "ipm", "pdlp"] = "choose"
+    #: ipm: crossover to a basic solution (off: faster on big LPs; duals still come from the IPM)
+    crossover: Optional[bool] = None
+    #: HiGHS presolve on or off (default: HiGHS chooses)
+    presolve: Optional[bool] = None
+    #: feasibility tolerances (HiGHS defaults 1e-7) and the IPM's optimality tolerance (1e-8)
+    primal_feasibility_tolerance: Optional[float] = Field(default=None, ge=1e-12, le=1e-2)
+    dual_feasibility_tolerance: Optional[float] = Field(default=None, ge=1e-12, le=1e-2)
+    ipm_optimality_tolerance: Optional[float] = Field(default=None, ge=1e-12, le=1e-2)
+    #: any other HiGHS option by its HiGHS name (checked against HiGHS before solving)
+    highs_options: dict[str, Union[bool, int, float, str]] = Field(default_factory=dict)
+
+    def highs(self) -> dict:
+        """Every HiGHS option these settings set, by HiGHS name (besides time limit, gap, threads)."""
+        out = {}
+        if self.method != "choose":
+            out["solver"] = self.method
+        if self.crossover is not None:
+            out["run_crossover"] = "on" if self.crossover else "off"
+        if self.presolve is not None:
+            out["presolve"] = "on" if self.presolve else "off"
+        for name in ("primal_feasibility_tolerance", "dual_feasibility_tolerance", "ipm_optimality_tolerance"):
+            if getattr(self, name) is not None:
+                out[name] = getattr(self, name)
+        return {**out, **self.highs_options}
 
 
 class Options(Strict):

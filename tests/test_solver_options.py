@@ -1,0 +1,50 @@
+"""HiGHS settings from the scenario (and so from --set): every method reaches the same optimum,
+options HiGHS does not know are bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from planner.scenario import ScenarioError
+from tests.conftest import planner, project, tiny, write
+
+REL = 1e-6
+
+
+def _lp(**solver) -> dict:
+    # merit order: 876 GWh at 50 + 124 GWh at 60 USD/MWh = 51.24 MUSD (continuous, so an LP)
+    return tiny(projects=[project("cheap", 100, energy_cost_usd_per_mwh=50),
+                          project("dear", 100, energy_cost_usd_per_mwh=60)],
+                targets=[{"scope": "VN", "year": 2025, "energy_gwh": 1000}],
+                options={**tiny()["options"], "build": "continuous", "solver": {"mip_gap": 0, **solver}})
+
+
+@pytest.mark.parametrize("solver, rel", [
+    ({"method": "simplex", "presolve": False}, REL),
+    ({"method": "ipm", "crossover": False, "ipm_optimality_tolerance": 1e-9}, 1e-6),
+    ({"method": "pdlp"}, 1e-3),
+    ({"highs_options": {"simplex_strategy": 4, "primal_feasibility_tolerance": 1e-8}}, REL),
+])
+def test_every_method_finds_the_optimum(solve, solver, rel):
+    run = solve(_lp(**solver))
+    assert run.summary["objective_musd"] == pytest.approx(51.24, rel=rel)
+    assert run.tables["imports"].query("scope == 'VN'").iloc[0].marginal_cost_usd_per_mwh == pytest.approx(60, rel=1e-3)
+
+
+@pytest.mark.parametrize("options, says", [
+    ({"no_such_option": 1}, "no such option"),
+    ({"presolve": "maybe"}, "refuses the value"),
+])
+def test_options_highs_does_not_know_are_bad_input(solve, options, says):
+    with pytest.raises(ScenarioError) as err:
+        solve(_lp(highs_options=options))
+    assert says in str(err.value.problems[0]) and "options.solver.highs_options" in str(err.value.problems[0])
+
+
+def test_solver_settings_from_the_command_line(tmp_path):
+    path = write(_lp(), tmp_path)
+    done = planner("solve", str(path), "--out", str(tmp_path / "out"), "--json", "--set", "options.solver.method=ipm",
+                   "--set", "options.solver.crossover=false")
+    assert done.returncode == 0, done.stderr
+    bad = planner("solve", str(path), "--out", str(tmp_path / "bad"), "--set", "options.solver.highs_options.nope=1")
+    assert bad.returncode == 2 and "nope" in bad.stderr + bad.stdout and not (tmp_path / "bad").exists()
