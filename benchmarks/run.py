@@ -3,6 +3,7 @@
     python benchmarks/run.py                 # the default sizes, a table at the end
     python benchmarks/run.py --sizes small   # one size
     python benchmarks/run.py --sizes medium --methods simplex ipm ipm-nocross pdlp   # HiGHS methods side by side
+    python benchmarks/run.py --sizes large xxlarge --no-solve   # build and hand-off only
 
 Each size runs in its own process so that its peak memory (max RSS) is its own.
 """
@@ -25,6 +26,7 @@ SIZES = {  # name: (projects, modelled years, slices per year, build mode)
     "medium": (150, 10, 48, "continuous"),
     "large": (300, 20, 96, "continuous"),
     "xlarge": (400, 25, 96, "continuous"),
+    "xxlarge": (480, 12, 288, "continuous"),  # about the 1.29 M-row case of issue 10
 }
 
 
@@ -68,7 +70,7 @@ def scenario(n_projects: int, n_years: int, n_slices: int, build: str, seed: int
             "technologies": techs, "projects": projects, "links": links, "targets": targets}
 
 
-def one(size: str, method: str = "choose") -> dict:
+def one(size: str, method: str = "choose", solve: bool = True) -> dict:
     """Run one size in this process and return its measurements."""
     from planner.data import build_model_data
     from planner.formulation import build_model
@@ -82,6 +84,15 @@ def one(size: str, method: str = "choose") -> dict:
     t1 = time.perf_counter()
     model = build_model(data)
     t2 = time.perf_counter()
+    if not solve:
+        from planner.solve import _Compiled
+
+        compiled = _Compiled(model)
+        t3 = time.perf_counter()
+        return {"size": size, "build": build, "method": "-", "columns": len(compiled.columns),
+                "rows": len(compiled.rows), "data_s": t1 - t0, "build_s": t2 - t1, "handoff_s": t3 - t2,
+                "solve_s": 0.0, "status": "not solved",
+                "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "objective": None}
     options = {"run_crossover": "off"} if method.endswith("-nocross") else {}
     settings = SolverSettings(time_limit_s=1800, mip_gap=0.01, method=method.removesuffix("-nocross"), options=options)
     result = solve_model(model, settings, want_duals=True)
@@ -99,16 +110,17 @@ def main() -> None:
                         help="HiGHS LP algorithms for the continuous sizes (options.solver.method; "
                              "ipm-nocross: crossover off), each run side by side")
     parser.add_argument("--method", choices=METHODS, help=argparse.SUPPRESS)
+    parser.add_argument("--no-solve", action="store_true", help="measure the build and the hand-off only")
     parser.add_argument("--one", choices=list(SIZES), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one(args.one, args.method or "choose")))
+        print(json.dumps(one(args.one, args.method or "choose", solve=not args.no_solve)))
         return
     rows = []
     for size in args.sizes:
         for method in args.methods:
-            proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--one", size, "--method", method],
-                                  capture_output=True, text=True)
+            proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--one", size, "--method", method,
+                                   *(["--no-solve"] if args.no_solve else [])], capture_output=True, text=True)
             if proc.returncode != 0:
                 print(proc.stderr, file=sys.stderr)
                 continue

@@ -136,7 +136,7 @@ def test_variants_move_the_plan_the_right_way(runs):
     assert obj["continuous"] <= obj["base"] * (1 + 1e-3)
     # a delayed or missing Hatxan corridor can only cost more (nothing, in the base: its hydro waits
     # for 2030 and the southern wind zone is cheaper); the higher targets use it
-    hatxan = {"hatxan_pleiku_500kv", "hatxan_pleiku_500kv_single", "hatxan_pleiku_220kv"}
+    hatxan = {"hatxan_pleiku_500kv", "hatxan_pleiku_500kv_single", "hatxan_pleiku_500kv_second", "hatxan_pleiku_220kv"}
     for v in ("hatxan_2032", "no_hatxan_corridor"):
         assert obj[v] >= obj["base"] - 1e-6
     assert all(y >= 2032 for a, y, _ in candidate_builds(runs["hatxan_2032"]) if a in hatxan)

@@ -21,9 +21,7 @@ from ..data import ModelData
 
 def online_fraction(m: pyo.ConcreteModel, data: ModelData, asset: str, year: int):
     """online fraction of an asset in a year: the ``online`` variable of a candidate, else a constant."""
-    if (asset, year) in m.online_index:
-        return m.online[asset, year]
-    return data.fixed_online.get((asset, year), 0.0)
+    return _fractions(m, data)[0].get((asset, year), 0.0)
 
 
 def operating_fraction(m: pyo.ConcreteModel, data: ModelData, asset: str, year: int):
@@ -33,11 +31,22 @@ def operating_fraction(m: pyo.ConcreteModel, data: ModelData, asset: str, year: 
     running hangs on a candidate it requires, else the constant 0/1 from the data
     (``data.fixed_operating``: online, and everything it requires runs).
     """
-    if (asset, year) in m.operating_index:
-        return m.operating[asset, year]
-    if (asset, year) in data.fixed_operating:
-        return data.fixed_operating[(asset, year)]
-    return online_fraction(m, data, asset, year)
+    online, operating = _fractions(m, data)
+    term = operating.get((asset, year))
+    return term if term is not None else online.get((asset, year), 0.0)
+
+
+def _fractions(m: pyo.ConcreteModel, data: ModelData) -> tuple[dict, dict]:
+    """(online, operating) terms by (asset, year), built once per model: a variable or a float.
+    Families look them up per row (of which there are millions at scale), so they are plain dicts."""
+    cached = m.__dict__.get("_fraction_terms")
+    if cached is None:
+        online = {key: float(v) for key, v in data.fixed_online.items()}
+        online.update({key: m.online[key] for key in data.online_builds})
+        operating = {key: float(v) for key, v in data.fixed_operating.items()}
+        operating.update({key: m.operating[key] for key in data.operating_index})
+        cached = m.__dict__["_fraction_terms"] = (online, operating)
+    return cached
 
 
 def add_build_variables(m: pyo.ConcreteModel, data: ModelData) -> None:

@@ -34,18 +34,20 @@ def add_node_balance(m: pyo.ConcreteModel, data: ModelData) -> None:
     row is the node price (SPEC §3 family 3).
     """
     supply: dict[tuple[str, int, str], list] = {}
-    node_of = data.projects["node"]
+    node_of = data.projects["node"].to_dict()
+    gen = m.gen
     for p, y, s in data.gen_index:
-        supply.setdefault((node_of[p], y, s), []).append(m.gen[p, y, s])
+        supply.setdefault((node_of[p], y, s), []).append(gen[p, y, s])
     for p, y, s in m.storage_index:
         supply.setdefault((node_of[p], y, s), []).append(-m.charge[p, y, s])
-    links = data.links
+    ends = {lk: (r.from_node, r.to_node, 1.0 - float(r.loss_fraction)) for lk, r in data.links.iterrows()}
+    flow = m.flow
     for lk, y, s, d in data.flow_index:
-        src, dst = links.at[lk, "from_node"], links.at[lk, "to_node"]
+        src, dst, kept = ends[lk]
         if d == "reverse":
             src, dst = dst, src
-        v = m.flow[lk, y, s, d]
-        supply.setdefault((dst, y, s), []).append((1.0 - links.at[lk, "loss_fraction"]) * v)
+        v = flow[lk, y, s, d]
+        supply.setdefault((dst, y, s), []).append(kept * v)
         supply.setdefault((src, y, s), []).append(-v)
     imports = set(data.import_index)
     index = [(n, y, s) for n in data.nodes for y in data.years for s in data.slices
@@ -60,10 +62,11 @@ def add_node_balance(m: pyo.ConcreteModel, data: ModelData) -> None:
 
 def add_link_capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
     """flow[l,y,s,d] <= capacity_mw[l] * operating_fraction[l,y]   for (l,y,s,d) in flow_index (each direction)."""
-    capacity = data.assets["capacity_mw"]
+    capacity = data.assets["capacity_mw"].to_dict()
+    operating = {(lk, y): operating_fraction(m, data, lk, y) for lk, y, _s, _d in data.flow_index}
 
     def link_capacity_rule(m, lk, y, s, d):
-        return m.flow[lk, y, s, d] <= capacity[lk] * operating_fraction(m, data, lk, y)
+        return m.flow[lk, y, s, d] <= capacity[lk] * operating[(lk, y)]
 
     m.link_capacity = pyo.Constraint(m.flow_index, rule=link_capacity_rule)
 

@@ -48,8 +48,8 @@ def add_cost_components(m: pyo.ConcreteModel, data: ModelData) -> None:
     compute both views from the solution); tariff[p] is the offered tariff, else the break-even.
     """
     assets = data.assets
-    annuity, fom = assets["annuity_musd_per_year"], assets["fixed_om_musd_per_year"]
-    cost, emis = data.projects["energy_cost_usd_per_mwh"], data.projects["emissions_t_per_mwh"]
+    annuity, fom = assets["annuity_musd_per_year"].to_dict(), assets["fixed_om_musd_per_year"].to_dict()
+    cost, emis = data.projects["energy_cost_usd_per_mwh"].to_dict(), data.projects["emissions_t_per_mwh"].to_dict()
     gens_of_year: dict[int, list] = {y: [] for y in data.years}
     for p, y, s in data.gen_index:
         gens_of_year[y].append((p, s))
@@ -63,8 +63,10 @@ def add_cost_components(m: pyo.ConcreteModel, data: ModelData) -> None:
     def fixed_om_rule(m, y):
         return sum(fom[a] * online_fraction(m, data, a, y) for a in assets.index if fom[a] > 0)
 
+    gen = m.gen
+
     def energy_rule(m, y):
-        return sum(data.hours[s] * cost[p] / 1e6 * m.gen[p, y, s] for p, s in gens_of_year[y] if cost[p] > 0)
+        return sum(data.hours[s] * cost[p] / 1e6 * gen[p, y, s] for p, s in gens_of_year[y] if cost[p] > 0)
 
     def co2_rule(m, y):
         if co2_price == 0:

@@ -24,13 +24,24 @@ def add_availability(m: pyo.ConcreteModel, data: ModelData) -> None:
     Availability defaults to 1.0; a project's value overrides its technology's, a slice id
     overrides a season (SPEC §3). operating_fraction is the online fraction, except that an
     existing/committed plant runs only while what it requires runs (``investment.add_requires``).
+    Where the operating fraction is a constant (an existing or committed plant whose running is
+    settled by the data) the row is only a bound: it is written as gen's upper bound, not a row.
     """
-    capacity = data.assets["capacity_mw"]
+    capacity = data.assets["capacity_mw"].to_dict()
+    availability, gen = data.availability, m.gen
+    operating = {(p, y): operating_fraction(m, data, p, y) for p, y, _s in data.gen_index}
+    rows = []
+    for p, y, s in data.gen_index:
+        term = operating[(p, y)]
+        if isinstance(term, float):
+            gen[p, y, s].setub(availability[(p, s)] * capacity[p] * term)
+        else:
+            rows.append((p, y, s))
 
     def availability_rule(m, p, y, s):
-        return m.gen[p, y, s] <= data.availability[(p, s)] * capacity[p] * operating_fraction(m, data, p, y)
+        return gen[p, y, s] <= availability[(p, s)] * capacity[p] * operating[(p, y)]
 
-    m.availability = pyo.Constraint(m.gen_index, rule=availability_rule)
+    m.availability = pyo.Constraint(pyo.Set(dimen=3, initialize=rows, ordered=True), rule=availability_rule)
 
 
 def add_energy_limit(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -44,10 +55,11 @@ def add_energy_limit(m: pyo.ConcreteModel, data: ModelData) -> None:
         slices_of.setdefault((p, y), []).append(s)
     limited = set(data.energy_limited)
     index = [(p, y) for (p, y) in slices_of if p in limited]
-    limit = data.projects["max_energy_gwh_per_year"]
+    limit = data.projects["max_energy_gwh_per_year"].to_dict()
+    per_gwh = {s: h / 1000.0 for s, h in data.hours.items()}
 
     def energy_limit_rule(m, p, y):
-        energy = sum(data.hours[s] / 1000.0 * m.gen[p, y, s] for s in slices_of[(p, y)])
+        energy = sum(per_gwh[s] * m.gen[p, y, s] for s in slices_of[(p, y)])
         return energy <= float(limit[p]) * operating_fraction(m, data, p, y)
 
     m.energy_limit = pyo.Constraint(pyo.Set(dimen=2, initialize=index, ordered=True), rule=energy_limit_rule)
