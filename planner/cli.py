@@ -343,8 +343,11 @@ def _no_solution(run: Run, as_json: bool) -> None:
     if status == "infeasible":
         err.print("[bold red]infeasible[/]: no plan meets every constraint.")
         if run.diagnosis is not None and len(run.diagnosis):
-            err.print("With strict_targets, these targets cannot be met (shortfall if they were relaxed):")
-            err.print(run.diagnosis.to_string(index=False), markup=False)
+            err.print("With strict_targets, these targets cannot be met, whatever the cost (the least "
+                      "shortfall each can have):")
+            err.print(run.diagnosis.drop(columns="binds").to_string(index=False), markup=False)
+            for r in run.diagnosis.itertuples():
+                err.print(f"  {r.scope} {r.year}: {r.binds}", markup=False, highlight=False)
         elif run.diagnosis is not None:
             err.print("The targets alone are not the cause: check requires/excludes and limits.")
     else:

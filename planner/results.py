@@ -168,16 +168,20 @@ def imports_table(m, data: ModelData, result: SolveResult) -> pd.DataFrame:
                              if data.can_operate(p, y))
             e_short = _v(m.energy_shortfall[t, y]) if e_target is not None else np.nan
             c_short = _v(m.capacity_shortfall[t, y]) if c_target is not None else np.nan
-            e_price = c_price = np.nan
-            if e_target is not None and result.duals:
-                e_price = result.duals.get(m.energy_target[t, y], 0.0) * 1000.0 / data.weight[y]
-            if c_target is not None and result.duals:
-                c_price = sum(result.duals.get(m.capacity_target[t, y, s], 0.0) for s in data.peak_slices) \
-                    * 1000.0 / data.weight[y]
+            per_year = 1000.0 / data.weight[y]  # MUSD per GWh (or MW) of NPV -> USD/MWh (USD/kW) of the year
+
+            def value(kind: str, component: str, target) -> float:
+                v = result.target_values.get((kind, (t, y), component)) if target is not None else None
+                return np.nan if v is None else v * per_year
+
+            e_price, e_long = value("short", "energy_target", e_target), value("long", "energy_target", e_target)
+            c_price, c_long = value("short", "capacity_target", c_target), value("long", "capacity_target", c_target)
             rows.append(dict(scope=t, year=y, energy_gwh=energy, target_energy_gwh=e_target,
                              energy_shortfall_gwh=e_short, firm_mw=firm, target_capacity_mw=c_target,
                              capacity_shortfall_mw=c_short, marginal_cost_usd_per_mwh=e_price,
+                             long_run_marginal_cost_usd_per_mwh=e_long,
                              marginal_capacity_cost_usd_per_kw_year=c_price,
+                             long_run_marginal_capacity_cost_usd_per_kw_year=c_long,
                              peak_import_mw=max(per_slice.values(), default=np.nan),
                              import_limit_mw=data.max_import_mw_by_scope.get(t, data.max_import_mw.get(t)),
                              contracted_mw=contracted if (t in data.contracted_mw_of or k_target is not None) else np.nan,
@@ -186,7 +190,8 @@ def imports_table(m, data: ModelData, result: SolveResult) -> pd.DataFrame:
                              else np.nan))
     columns = ["scope", "year", "energy_gwh", "target_energy_gwh", "energy_shortfall_gwh", "firm_mw",
                "target_capacity_mw", "capacity_shortfall_mw", "marginal_cost_usd_per_mwh",
-               "marginal_capacity_cost_usd_per_kw_year", "peak_import_mw", "import_limit_mw",
+               "long_run_marginal_cost_usd_per_mwh", "marginal_capacity_cost_usd_per_kw_year",
+               "long_run_marginal_capacity_cost_usd_per_kw_year", "peak_import_mw", "import_limit_mw",
                "contracted_mw", "target_contracted_mw", "contracted_shortfall_mw"]
     return pd.DataFrame(rows, columns=columns).sort_values(["scope", "year"]).reset_index(drop=True)
 
@@ -219,12 +224,25 @@ def links_table(m, data: ModelData) -> pd.DataFrame:
 
 
 def prices_table(m, data: ModelData, result: SolveResult) -> pd.DataFrame:
-    """Node balance duals in USD/MWh of the year: dual x 1e6 / (hours[s] x W_y)."""
+    """Short-run node prices in USD/MWh of the year: the node balance dual (every build decision
+    fixed) x 1e6 / (hours[s] x W_y); blank at a node and year where nothing is online (no plant
+    and no link at it): no energy can flow there, so no price is defined."""
+    live = set()
+    node_of = data.projects["node"].to_dict()
+    for p in data.projects.index:
+        for y in data.years:
+            if _operating(m, data, p, y) > TOL:
+                live.add((node_of[p], y))
+    for lk, r in data.links.iterrows():
+        for y in data.years:
+            if _online(m, data, lk, y) > TOL:
+                live.update({(r.from_node, y), (r.to_node, y)})
     rows = []
     if result.duals:
         for (n, y, s) in m.node_balance:
             dual = result.duals.get(m.node_balance[n, y, s], 0.0)
-            rows.append((n, y, s, dual * 1e6 / (data.hours[s] * data.weight[y])))
+            price = dual * 1e6 / (data.hours[s] * data.weight[y]) if (n, y) in live else np.nan
+            rows.append((n, y, s, price))
     frame = pd.DataFrame(rows, columns=["node", "year", "slice", "price_usd_per_mwh"])
     return _sort(frame, ["node", "year", "slice"], data)
 

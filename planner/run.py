@@ -154,16 +154,104 @@ def _message(result: SolveResult) -> str:
     return "; ".join([f"HiGHS: {result.message}" if result.message else "", *result.warnings]).strip("; ")
 
 
+SHORTFALLS = {"energy_shortfall": "energy_shortfall_gwh", "capacity_shortfall": "capacity_shortfall_mw",
+              "contracted_shortfall": "contracted_shortfall_mw"}
+
+
 def diagnose_targets(data: ModelData, settings: SolverSettings) -> pd.DataFrame:
-    """Re-solve with priced shortfall to show which strict targets cannot be met, and by how much."""
+    """Which strict targets cannot be met, by how much at least, and what stops them.
+
+    The targets are relaxed and the total shortfall minimised, with no cost at all (so no penalty,
+    however high, decides what is "unmeetable"); each target still short is then minimised alone,
+    since targets may compete for a shared limit. What binds is read from the duals of the
+    shortfall-minimising LP (integer choices fixed) and the plan, in scenario terms: full links,
+    node and scope import limits, build-rate and budget limits, candidates outside their build
+    window in that year, and candidates the tariff ceiling excludes.
+    """
+    import pyomo.environ as pyo
+
     relaxed = dataclasses.replace(data, strict_targets=False)
     model = build_model(relaxed)
-    result = solve_model(model, dataclasses.replace(settings, log=None), want_duals=False)
+    model.total_cost.deactivate()
+    shortfalls = [getattr(model, name)[key] for name in SHORTFALLS for key in getattr(model, name)]
+    model.least_shortfall = pyo.Objective(expr=sum(shortfalls))
+    quiet = dataclasses.replace(settings, log=None)
+    result = solve_model(model, quiet, want_duals=True)
+    columns = ["scope", "year", "target_energy_gwh", "energy_shortfall_gwh", "target_capacity_mw",
+               "capacity_shortfall_mw", "target_contracted_mw", "contracted_shortfall_mw", "binds"]
     if result.status not in ("optimal", "feasible"):
-        return pd.DataFrame(columns=["scope", "year", "energy_shortfall_gwh", "capacity_shortfall_mw"])
-    imports = result_tables(model, relaxed, result)["imports"]
-    contracted = ["target_contracted_mw", "contracted_shortfall_mw"] if relaxed.contracted_targets else []
-    short = imports[(imports.energy_shortfall_gwh.fillna(0) > 1e-6) | (imports.capacity_shortfall_mw.fillna(0) > 1e-6)
-                    | (imports.contracted_shortfall_mw.fillna(0) > 1e-6)]
-    return short[["scope", "year", "target_energy_gwh", "energy_shortfall_gwh", "target_capacity_mw",
-                  "capacity_shortfall_mw", *contracted]].reset_index(drop=True)
+        return pd.DataFrame(columns=columns)
+    short = {(t, y): {} for name in SHORTFALLS for (t, y) in getattr(model, name)
+             if (getattr(model, name)[t, y].value or 0.0) > 1e-6}
+    binds = _binding(model, relaxed, result)
+    for name in SHORTFALLS:  # confirm each alone: the least shortfall it can have, whatever the others
+        for (t, y), var in getattr(model, name).items():
+            if (t, y) not in short or (var.value or 0.0) <= 1e-6:
+                continue
+            model.least_shortfall.deactivate()
+            model.alone = pyo.Objective(expr=var)
+            alone = solve_model(model, quiet, want_duals=False)
+            model.del_component(model.alone)
+            model.least_shortfall.activate()
+            if alone.status in ("optimal", "feasible"):
+                short[(t, y)][SHORTFALLS[name]] = alone.objective_musd  # the objective is the shortfall
+    rows = []
+    for (t, y), found in sorted(short.items()):
+        found = {k: v for k, v in found.items() if v > 1e-6}
+        if not found:
+            continue
+        rows.append({"scope": t, "year": y, "target_energy_gwh": relaxed.energy_targets.get((t, y)),
+                     "energy_shortfall_gwh": found.get("energy_shortfall_gwh"),
+                     "target_capacity_mw": relaxed.capacity_targets.get((t, y)),
+                     "capacity_shortfall_mw": found.get("capacity_shortfall_mw"),
+                     "target_contracted_mw": relaxed.contracted_targets.get((t, y)),
+                     "contracted_shortfall_mw": found.get("contracted_shortfall_mw"),
+                     "binds": "; ".join(binds.get(y, [])) or "nothing else can be built or run in time"})
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.dropna(axis=1, how="all")
+
+
+def _binding(model, data: ModelData, result: SolveResult) -> dict[int, list[str]]:
+    """Per modelled year, what keeps the shortfall from falling, in scenario terms."""
+    out: dict[int, list[str]] = {}
+
+    def add(y: int, text: str) -> None:
+        if text not in out.setdefault(y, []):
+            out[y].append(text)
+
+    duals = result.long_run_duals or result.duals
+    full: dict[tuple[str, int], list[str]] = {}
+    for con, dual in duals.items():
+        if abs(dual) <= 1e-9:
+            continue
+        name, index = con.parent_component().local_name, con.index()
+        if name == "link_capacity":
+            full.setdefault((index[0], index[1]), []).append(index[2])
+        elif name == "scope_import_limit":
+            add(index[1], f"limits.max_import_mw_by_scope.{index[0]} ({data.max_import_mw_by_scope[index[0]]:g} MW)")
+        elif name == "max_new_capacity":
+            add(index if isinstance(index, int) else index[0],
+                f"limits.max_new_capacity_mw_per_year ({data.max_new_capacity_mw_per_year:g} MW)")
+        elif name == "capex_budget":
+            add(index if isinstance(index, int) else index[0],
+                f"limits.capex_budget_musd_per_year ({data.capex_budget_musd_per_year:g} MUSD)")
+    for (lk, y), slices in sorted(full.items()):
+        add(y, f"link {lk} full ({', '.join(dict.fromkeys(slices))})")
+    for (n, y, s), var in model.imports.items():
+        bound = data.max_import_mw.get(n)
+        if bound is not None and (var.value or 0.0) >= bound - 1e-6:
+            add(y, f"nodes.{n}.max_import_mw ({bound:g} MW)")
+    windows: dict[int, list[str]] = {}
+    for a, r in data.assets.iterrows():
+        if r.status != "candidate" or r.excluded:
+            continue
+        for y in data.years:
+            if not data.can_be_online(a, y):
+                windows.setdefault(y, []).append(a)
+    for y, assets in windows.items():
+        shown = ", ".join(assets[:6]) + (f" and {len(assets) - 6} more" if len(assets) > 6 else "")
+        add(y, f"build windows: {shown} cannot be online yet")
+    if data.excluded_by_tariff:
+        for y in data.years:
+            add(y, f"tariff ceiling excludes {', '.join(data.excluded_by_tariff)}")
+    return out

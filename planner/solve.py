@@ -30,6 +30,11 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 from . import interrupt
 
 INF = highspy.kHighsInf
+#: the columns that are build decisions: fixed at their solution values for short-run prices
+DECISIONS = ("build", "block_on", "units")
+#: target rows whose right-hand values are reported (imports.csv), and the step they are raised by
+#: (GWh, MW): small against any target, large against HiGHS's tolerances
+TARGETS = {"energy_target": 1.0, "capacity_target": 1.0, "contracted_capacity_target": 1.0}
 COST_BAND = (1e-4, 1e6)  # HiGHS warns of "excessively small/large costs" outside this range
 
 
@@ -49,7 +54,13 @@ class SolveResult:
     warnings: list = field(default_factory=list)  # HiGHS warnings and planner's own numerical notes
     coefficient_ranges: dict = field(default_factory=dict)
     objective_scale: float = 1.0
-    duals: dict = field(default_factory=dict)  # ConstraintData -> dual (d objective / d rhs, MUSD per unit)
+    #: short-run row duals (every build decision fixed): ConstraintData -> d objective / d rhs, MUSD per unit
+    duals: dict = field(default_factory=dict)
+    #: long-run row duals (integer choices fixed, continuous builds free; an LP's own duals)
+    long_run_duals: dict = field(default_factory=dict)
+    #: right-hand values of the targets: (kind, (target, year), component) -> MUSD per unit more of it,
+    #: kind "short" or "long", component energy_target | capacity_target | contracted_capacity_target
+    target_values: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -273,9 +284,12 @@ def solve_model(m: pyo.ConcreteModel, settings: SolverSettings, want_duals: bool
         is_mip = bool(compiled.integer.any())
         result.mip_gap = float(info.mip_gap) if is_mip else 0.0
         if want_duals:
-            if is_mip:
-                h = _fixed_lp(compiled, x, settings)
-            result.duals = _row_duals(h, compiled, scale)
+            long_run = _fixed_lp(compiled, x, settings, compiled.integer) if is_mip else h
+            result.long_run_duals = _row_duals(long_run, compiled, scale)
+            result.target_values.update(_right_hand_values(long_run, compiled, "long"))
+            short_run = _fixed_lp(compiled, x, settings, compiled.integer | _decisions(compiled))
+            result.duals = _row_duals(short_run, compiled, scale)
+            result.target_values.update(_right_hand_values(short_run, compiled, "short"))
     result.warnings = _unique(log.warnings + _range_notes(compiled.ranges, scale))
     result.solve_seconds = time.perf_counter() - t1
     return result
@@ -298,22 +312,62 @@ def _range_notes(ranges: dict, scale: float) -> list[str]:
     return []
 
 
-def _fixed_lp(compiled: _Compiled, x: np.ndarray, settings: SolverSettings) -> highspy.Highs:
-    """The LP with every integer column fixed at its (rounded) solution value, solved (same
-    matrix as the MIP: its log, and so its warnings, would only repeat the MIP's)."""
-    lp = compiled.lp
-    fixed = np.round(x[compiled.integer])
-    lp.col_lower_ = np.where(compiled.integer, 0.0, compiled.col_lower)
-    lp.col_upper_ = compiled.col_upper.copy()
-    lower, upper = np.array(lp.col_lower_), np.array(lp.col_upper_)
-    lower[compiled.integer] = fixed
-    upper[compiled.integer] = fixed
+def _decisions(compiled: _Compiled) -> np.ndarray:
+    """Mask of the build-decision columns (DECISIONS)."""
+    return np.fromiter((v.parent_component().local_name in DECISIONS for v in compiled.columns), bool,
+                       len(compiled.columns))
+
+
+def _fixed_lp(compiled: _Compiled, x: np.ndarray, settings: SolverSettings, fix: np.ndarray) -> highspy.Highs:
+    """The LP with the columns of ``fix`` fixed at their solution values (integers rounded),
+    solved (same matrix as the MIP: its log, and so its warnings, would only repeat the MIP's).
+
+    fix = the integer columns: long-run prices (continuous builds stay free); fix = every build
+    decision: short-run prices (the plan's capacity is given)."""
+    lp = compiled.lp  # its bounds are set in full here, so it can serve each fixed LP in turn
+    values = np.where(compiled.integer, np.round(x), x)
+    lower, upper = compiled.col_lower.copy(), compiled.col_upper.copy()
+    lower[fix] = np.clip(values[fix], compiled.col_lower[fix], compiled.col_upper[fix])
+    upper[fix] = lower[fix]
     lp.col_lower_, lp.col_upper_ = lower, upper
     lp.integrality_ = []
     h = _highs(dataclasses.replace(settings, log=None))
     h.passModel(lp)
     _run(h)
     return h
+
+
+def _right_hand_values(h: highspy.Highs, compiled: _Compiled, kind: str) -> dict:
+    """The cost of one more unit of each target: re-solve with its rows' right-hand side raised by
+    TARGETS' step (warm-started from the solved LP), (objective change) / step, in MUSD per unit.
+
+    A target met exactly by what was built for it sits at a kink of the LP, where a raw dual may
+    be anything between the two sides' slopes; the right-hand value is the cost of more. NaN when
+    the raised target cannot be met (a strict target at its limit). A capacity target's rows (one
+    per peak slice, sharing one shortfall) are raised together."""
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return {}
+    groups: dict[tuple, list[int]] = {}
+    for i, (con, _sense) in enumerate(compiled.rows):
+        name = con.parent_component().local_name
+        if name in TARGETS:
+            index = con.index()
+            groups.setdefault((kind, tuple(index[:2]), name), []).append(i)
+    if not groups:
+        return {}
+    base = h.getInfo().objective_function_value
+    out = {}
+    for key, rows in groups.items():
+        step = TARGETS[key[2]]
+        idx = np.asarray(rows, dtype=np.int32)
+        lower, upper = compiled.row_lower[idx], compiled.row_upper[idx]
+        h.changeRowsBounds(len(idx), idx, lower + step, upper)
+        _run(h)
+        ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        out[key] = (h.getInfo().objective_function_value - base) / step / compiled.scale if ok else float("nan")
+        h.changeRowsBounds(len(idx), idx, lower, upper)
+    _run(h)  # back to the solved LP
+    return out
 
 
 def _row_duals(h: highspy.Highs, compiled: _Compiled, scale: float = 1.0) -> dict:

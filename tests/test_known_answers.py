@@ -70,8 +70,9 @@ def test_losses_raise_generation_and_price(solve):
 def test_capacity_target_binds_in_the_dry_season_peak(solve):
     # Hydro 1000 MW gives 900 MW wet but only 300 MW dry. Firm target 500 MW in every peak slice:
     # 200 MW more are needed in the dry peak. An up_to zone at 1000 USD/kW, lifetime 10 costs
-    # 100 USD/kW-yr (< 300 penalty): build exactly 200 MW, 20 MUSD; marginal capacity cost
-    # 100 USD/kW-year.
+    # 100 USD/kW-yr (< 300 penalty): build exactly 200 MW, 20 MUSD. One more MW: in the long run
+    # 100 USD/kW-year (more of the zone); in the short run, with the zone as built, only the
+    # 300 USD/kW-year penalty can give it.
     slices = [{"id": "wet", "hours": 4380, "season": "wet", "peak": True},
               {"id": "dry", "hours": 4380, "season": "dry", "peak": True}]
     run = solve(tiny(time={"slices": slices},
@@ -86,7 +87,8 @@ def test_capacity_target_binds_in_the_dry_season_peak(solve):
     row = imports(run)
     assert row.capacity_shortfall_mw == pytest.approx(0, abs=1e-6)
     assert row.firm_mw == pytest.approx(500, rel=REL)
-    assert row.marginal_capacity_cost_usd_per_kw_year == pytest.approx(100, rel=REL)
+    assert row.long_run_marginal_capacity_cost_usd_per_kw_year == pytest.approx(100, rel=REL)
+    assert row.marginal_capacity_cost_usd_per_kw_year == pytest.approx(300, rel=REL)
 
 
 def _alternatives(**extra_a):
@@ -308,5 +310,67 @@ def test_lp_method_gives_the_same_optimum(solve, method):
                      projects=[project("cand", 100, "candidate", capex_usd_per_kw=1000)],
                      targets=[{"scope": "VN", "year": 2025, "energy_gwh": 438}]))
     assert run.summary["objective_musd"] == pytest.approx(5.0, rel=REL)
-    # one more GWh needs 1/876 of the candidate: 10 MUSD / 876 GWh = 11.416 USD/MWh
-    assert imports(run).marginal_cost_usd_per_mwh == pytest.approx(10_000 / 876, rel=1e-6)
+    # long run: one more GWh needs 1/876 of the candidate: 10 MUSD / 876 GWh = 11.416 USD/MWh;
+    # short run (the half-built candidate as built, running flat out): only the 500 USD/MWh penalty
+    assert imports(run).long_run_marginal_cost_usd_per_mwh == pytest.approx(10_000 / 876, rel=1e-6)
+    assert imports(run).marginal_cost_usd_per_mwh == pytest.approx(500, rel=1e-6)
+
+
+def _partly_built_zone(years=(2025,)):
+    # Target 1000 GWh a year. Existing "dear": 100 MW at 80 USD/MWh. Candidate zone (up_to 1000 MW,
+    # availability 1): 10 USD/MWh + capex 500 USD/kW over 10 years at 0 % = 50 USD/kW-yr, i.e.
+    # 10 + 50 / 8.76 = 15.71 USD/MWh in the long run < 80: the zone is built to 1000 / 8.76 = 114.2 MW
+    # and dear stays off. One more MWh: long run 15.71 (more zone); short run, the zone as built
+    # running flat out, 80 (dear).
+    return tiny(horizon={"base_year": 2025, "years": list(years), "discount_rate": 0.0},
+                projects=[project("dear", 100, energy_cost_usd_per_mwh=80),
+                          project("zone", 1000, "candidate", sizing="up_to", capex_usd_per_kw=500,
+                                  energy_cost_usd_per_mwh=10, earliest_year=years[0], latest_year=years[0])],
+                targets=[{"scope": "VN", "year": years[0], "energy_gwh": 1000}])
+
+
+def test_short_and_long_run_prices_when_a_zone_is_partly_built(solve):
+    run = solve(_partly_built_zone())
+    assert built(run) == {("zone", 2025): pytest.approx(1000 / 8.76, rel=REL)}
+    row = imports(run)
+    assert row.long_run_marginal_cost_usd_per_mwh == pytest.approx(10 + 50 / 8.76, rel=1e-6)
+    assert row.marginal_cost_usd_per_mwh == pytest.approx(80, rel=1e-6)
+    # the node balance sits at the same kink: its dual is somewhere between the two sides
+    prices = run.tables["prices"].set_index("node").price_usd_per_mwh
+    assert 10 - 1e-6 <= prices["LA"] <= 80 + 1e-6
+
+
+def test_node_prices_are_the_short_run_cost_of_the_plant_at_the_margin(solve):
+    # The zone may add at most 100 MW (876 GWh); dear (80 USD/MWh) makes the other 124 GWh and is
+    # at the margin: 80 USD/MWh at both ends of the lossless line, in the short and the long run.
+    data = _partly_built_zone()
+    data["projects"][1]["capacity_mw"] = 100
+    run = solve(data)
+    prices = run.tables["prices"].set_index("node").price_usd_per_mwh
+    assert prices["LA"] == pytest.approx(80, rel=1e-6) and prices["VN"] == pytest.approx(80, rel=1e-6)
+    row = imports(run)
+    assert row.marginal_cost_usd_per_mwh == pytest.approx(80, rel=1e-6)
+    assert row.long_run_marginal_cost_usd_per_mwh == pytest.approx(80, rel=1e-6)
+
+
+def test_same_fleet_and_targets_give_the_same_short_run_prices(solve):
+    # the zone comes in 2025 only; 2030 has the same fleet and target: the same prices
+    run = solve(_partly_built_zone(years=(2025, 2030)))
+    t = run.tables["imports"].query("scope == 'VN'").set_index("year")
+    assert t.at[2025, "marginal_cost_usd_per_mwh"] == pytest.approx(t.at[2030, "marginal_cost_usd_per_mwh"], rel=1e-6)
+    p = run.tables["prices"].pivot_table(index="node", columns="year", values="price_usd_per_mwh")
+    assert p[2025].to_numpy() == pytest.approx(p[2030].to_numpy(), rel=1e-6)
+
+
+def test_no_price_where_nothing_is_online(solve):
+    # LA2 has only a candidate plant and a candidate line, neither built: its price is blank
+    data = _partly_built_zone()
+    data["projects"][1]["capacity_mw"] = 100
+    data["nodes"] = data["nodes"] + [{"id": "LA2", "country": "LA"}]
+    data["projects"] = data["projects"] + [project("far", 100, "candidate", node="LA2", capex_usd_per_kw=9000)]
+    data["links"] = data["links"] + [{"id": "far_line", "from": "LA2", "to": "VN", "capacity_mw": 100,
+                                      "status": "candidate", "capex_musd": 500}]
+    run = solve(data)
+    prices = run.tables["prices"].set_index("node").price_usd_per_mwh
+    assert prices["LA2"] != prices["LA2"]  # NaN: blank in the CSV
+    assert prices["VN"] == pytest.approx(80, rel=1e-6)

@@ -34,12 +34,16 @@ TABLE_HELP = {
                 "energy limit, only the water it had and did not use).",
     "flows": "Flow per link, year, slice and direction (MW) and its share of the online capacity.",
     "imports": "Imports per scope (each target scope and each importing node) and year, against the "
-               "targets; marginal costs are the duals of the targets in USD of that year; peak_import_mw is the "
+               "targets. Marginal costs are the cost of one MORE MWh (or kW-year) of the target, in USD of that "
+               "year: short-run (marginal_cost_usd_per_mwh, marginal_capacity_cost_usd_per_kw_year: every build "
+               "fixed as planned) and long-run (long_run_...: the up_to zones may grow); a value equal to a "
+               "shortfall penalty means the target is short at the margin. peak_import_mw is the "
                "largest slice, import_limit_mw the scope's limit where one is given; contracted_mw is the MW of "
                "export plant under contract to the scope (capacity x capacity credit), against target_contracted_mw.",
     "links": "The border gates: energy delivered and lost per link and year, peak flow, utilisation "
              "(energy sent / (online MW x hours of the year)).",
-    "prices": "Node prices: the dual of the node balance, USD/MWh in money of that year.",
+    "prices": "Short-run node prices: the dual of the node balance with every build fixed as planned, USD/MWh "
+              "in money of that year; blank where nothing is online at the node that year.",
     "storage": "Storage (batteries, pumped hydro) per project, year and slice: charge and discharge (MW) "
                "and the state of charge at the end of the slice (MWh); each period's slices form a cycle.",
     "aggregation": "Hourly profiles aggregated to representative periods: per profile, the RMSE and MAE "
