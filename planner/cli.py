@@ -26,10 +26,34 @@ if TYPE_CHECKING:  # the libraries behind the commands are imported by each comm
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER = 0, 2, 3, 4
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Plan Lao export power projects and Laos -> Vietnam links at least cost.")
 err = Console(stderr=True, soft_wrap=True)  # messages are never cut into lines
 out = Console()
+
+
+def _version(value: bool) -> None:
+    """``planner --version``: planner's version, and the solver's and modelling layer's (read from
+    the installed packages' metadata, so nothing heavy is imported)."""
+    if not value:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
+    def v(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
+
+    print(f"planner {v('planner')} (HiGHS via highspy {v('highspy')}, Pyomo {v('pyomo')}, Python "
+          f"{sys.version.split()[0]})")
+    raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Show planner's version and exit")) -> None:
+    """Plan Lao export power projects and Laos -> Vietnam links at least cost."""
 
 
 def _fail(message: str, code: int) -> None:
@@ -50,8 +74,8 @@ def _bad_input(exc: ScenarioError, as_json: bool) -> None:
 
 @app.command()
 def validate(
-    scenario: Path = typer.Argument(..., help="Scenario YAML file"),
-    set_: Optional[List[str]] = typer.Option(None, "--set", help="Override a field: path=value (repeatable)"),
+    scenario: Path = typer.Argument(..., metavar="SCENARIO", help="Scenario YAML file"),
+    set_: Optional[List[str]] = typer.Option(None, "--set", metavar="PATH=VALUE", help="Override a field: path=value (repeatable)"),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON report"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success"),
 ) -> None:
@@ -83,9 +107,9 @@ def validate(
 
 @app.command()
 def solve(
-    scenario: Path = typer.Argument(..., help="Scenario YAML file"),
-    out_dir: Optional[Path] = typer.Option(None, "--out", help="Results folder (default results/<name>)"),
-    set_: Optional[List[str]] = typer.Option(None, "--set", help="Override a field: path=value (repeatable)"),
+    scenario: Path = typer.Argument(..., metavar="SCENARIO", help="Scenario YAML file"),
+    out_dir: Optional[Path] = typer.Option(None, "--out", metavar="DIR", help="Results folder (default results/<name>)"),
+    set_: Optional[List[str]] = typer.Option(None, "--set", metavar="PATH=VALUE", help="Override a field: path=value (repeatable)"),
     force: bool = typer.Option(False, "--force", help="Replace an existing results folder"),
     as_json: bool = typer.Option(False, "--json", help="Print summary.json to stdout"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or tables"),
@@ -94,9 +118,9 @@ def solve(
     flip_tariffs: Optional[bool] = typer.Option(None, "--flip-tariffs/--no-flip-tariffs",
                                                 help="Search each candidate's flip tariff by re-solving "
                                                      "(default: options.flip_tariffs)"),
-    workers: int = typer.Option(min(2, os.cpu_count() or 1), "--workers", min=1,
+    workers: int = typer.Option(min(2, os.cpu_count() or 1), "--workers", min=1, metavar="N",
                                 help="Local processes for the flip-tariff search"),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler for the flip-tariff search"),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help="Dask scheduler for the flip-tariff search"),
 ) -> None:
     """Solve a scenario and write its result tables."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -157,8 +181,8 @@ def solve(
 
 @app.command()
 def compare(
-    result_dirs: List[Path] = typer.Argument(..., help="Result folders written by planner solve (the first is the reference)"),
-    out_file: Path = typer.Option(Path("comparison.xlsx"), "--out", help="Workbook to write; its CSVs go to a folder of the same name"),
+    result_dirs: List[Path] = typer.Argument(..., metavar="RESULT_DIR...", help="Result folders written by planner solve (the first is the reference)"),
+    out_file: Path = typer.Option(Path("comparison.xlsx"), "--out", metavar="FILE.xlsx", help="Workbook to write; its CSVs go to a folder of the same name"),
     force: bool = typer.Option(False, "--force", help="Replace an existing workbook and CSV folder"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success"),
     as_json: bool = typer.Option(False, "--json", help="Print the summary sheet as JSON"),
@@ -185,6 +209,7 @@ def compare(
         for col in summary.columns:
             table.add_column(str(col), justify="left" if col == "metric" else "right", no_wrap=col == "metric")
         shown = ["status", "objective_musd", *[m for m in summary.metric if m.endswith("(discounted)")],
+                 "importer_cost_musd (what the importer pays, NPV)", "rent_musd (payments - resource cost, NPV)",
                  "new_project_mw", "new_link_mw"]
         for _, row in summary[summary.metric.isin(shown)].iterrows():
             table.add_row(*[_fmt(v) for v in row])
@@ -194,12 +219,12 @@ def compare(
 
 @app.command()
 def sweep(
-    scenarios: List[Path] = typer.Argument(..., help="Scenario or variant files, or one sweep YAML (a top-level 'sweep' key)"),
-    grid: Optional[List[str]] = typer.Option(None, "--grid", help="path=v1,v2,... : one run per value, crossed with the other --grid (repeatable)"),
-    set_: Optional[List[str]] = typer.Option(None, "--set", help="Override a field in every run: path=value (repeatable)"),
-    out_dir: Path = typer.Option(..., "--out", help="Folder for all runs, index.csv and comparison.xlsx"),
-    workers: int = typer.Option(min(2, os.cpu_count() or 1), "--workers", min=1, help="Local worker processes"),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:8786) instead of local processes"),
+    scenarios: List[Path] = typer.Argument(..., metavar="SCENARIO...", help="Scenario or variant files, or one sweep YAML (a top-level 'sweep' key)"),
+    grid: Optional[List[str]] = typer.Option(None, "--grid", metavar="PATH=V1,V2", help="path=v1,v2,... : one run per value, crossed with the other --grid (repeatable)"),
+    set_: Optional[List[str]] = typer.Option(None, "--set", metavar="PATH=VALUE", help="Override a field in every run: path=value (repeatable)"),
+    out_dir: Path = typer.Option(..., "--out", metavar="DIR", help="Folder for all runs, index.csv and comparison.xlsx"),
+    workers: int = typer.Option(min(2, os.cpu_count() or 1), "--workers", min=1, metavar="N", help="Local worker processes"),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help="Dask scheduler address (tcp://host:8786) instead of local processes"),
     force: bool = typer.Option(False, "--force", help="Replace an existing sweep folder"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or table"),
     as_json: bool = typer.Option(False, "--json", help="Print the index as JSON"),
@@ -281,8 +306,8 @@ def sweep(
 
 @app.command()
 def report(
-    result_dir: Path = typer.Argument(..., help="A result folder written by planner solve"),
-    out_html: Optional[Path] = typer.Option(None, "--out", help="HTML page to write (default DIR/report.html)"),
+    result_dir: Path = typer.Argument(..., metavar="RESULT_DIR", help="A result folder written by planner solve"),
+    out_html: Optional[Path] = typer.Option(None, "--out", metavar="FILE.html", help="HTML page to write (default DIR/report.html)"),
     force: bool = typer.Option(False, "--force", help="Replace a report planner wrote earlier"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success"),
 ) -> None:

@@ -17,7 +17,7 @@ import pandas as pd
 import yaml
 
 RESULT_TABLES = ("builds", "capacity", "imports", "links", "costs")
-COST_COMPONENTS = ("capex", "fixed_om", "energy", "co2", "penalty")
+COST_COMPONENTS = ("capex", "fixed_om", "energy", "payments", "links", "co2", "penalty", "import_value")
 BY_YEAR_QUANTITIES = ("energy_gwh", "target_energy_gwh", "energy_shortfall_gwh", "firm_mw", "target_capacity_mw",
                       "capacity_shortfall_mw", "marginal_cost_usd_per_mwh", "marginal_capacity_cost_usd_per_kw_year")
 LINK_QUANTITIES = ("delivered_gwh", "losses_gwh", "peak_flow_mw", "utilisation")
@@ -138,7 +138,11 @@ def summary_table(folders: list[ResultFolder]) -> pd.DataFrame:
             "status": s.get("status"),
             "build_mode": s.get("build_mode"),
             "objective_musd": s.get("objective_musd"),
-            **{f"{c}_musd (discounted)": float(costs.get(c, 0.0)) for c in COST_COMPONENTS},
+            "perspective": s.get("perspective", "system"),
+            **{f"{c}_musd (discounted)": float(costs[c]) for c in COST_COMPONENTS if c in costs},
+            "system_cost_musd (resource cost, NPV)": s.get("system_cost_musd"),
+            "importer_cost_musd (what the importer pays, NPV)": s.get("importer_cost_musd"),
+            "rent_musd (payments - resource cost, NPV)": s.get("rent_musd"),
             "energy_shortfall_gwh (all scopes and years)": s.get("energy_shortfall_gwh"),
             "capacity_shortfall_mw (all scopes and years)": s.get("capacity_shortfall_mw"),
             "new_project_mw": float(new[new.kind == "project"].capacity_mw.sum()),

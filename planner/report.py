@@ -118,6 +118,36 @@ def cost_data(result: ResultFolder) -> pd.DataFrame:
     return frame.rename(columns=lambda c: f"{c}_musd").reset_index()
 
 
+def annual_cost_data(result: ResultFolder) -> pd.DataFrame:
+    """Undiscounted MUSD of one calendar year, by modelled year (rows) and component (columns),
+    with the calendar years each modelled year stands for (``represents``)."""
+    costs = result.tables["costs"]
+    if "in_objective" in costs:
+        costs = costs[costs.in_objective.astype(str).str.lower() == "true"]
+    frame = costs.pivot_table(index="year", columns="component", values="undiscounted_musd", aggfunc="sum",
+                              fill_value=0.0)
+    frame = frame.reindex(columns=[c for c in COST_COLOURS if c in frame.columns])
+    frame.columns.name = None
+    frame = frame.rename(columns=lambda c: f"{c}_musd").reset_index()
+    if "represents_years" in costs:
+        span = costs.drop_duplicates("year").set_index("year").represents_years.astype(str)
+        frame.insert(1, "represents", frame.year.map(span))
+    return frame
+
+
+def plot_annual_costs(frame: pd.DataFrame) -> plt.Figure:
+    fig, ax = plt.subplots(figsize=(8, 4))
+    data = frame.drop(columns=["represents"], errors="ignore")
+    _stacked(ax, data, COST_COLOURS, "_musd")
+    values = data.drop(columns="year")
+    top, bottom = values.clip(lower=0).sum(axis=1).max(), values.clip(upper=0).sum(axis=1).min()
+    ax.set_ylim(min(0.0, bottom * 1.08), max(top * 1.08, 1e-9))
+    if "represents" in frame:
+        ax.set_xticks(range(len(frame)), [f"{y}\n({r})" if str(r) != str(y) else str(y)
+                                          for y, r in zip(frame.year, frame.represents)], fontsize=8)
+    return _finish(fig, ax, "MUSD in one calendar year (undiscounted)", "Annual cost in each modelled year")
+
+
 def tariffs_data(result: ResultFolder) -> pd.DataFrame:
     """Per candidate and committed project (tariffs.csv): break-even tariff, ceiling, offer, flip
     tariff (USD/MWh) and whether the plan builds it; empty for a folder without tariffs.csv."""
@@ -222,8 +252,13 @@ def plots(result: ResultFolder) -> list[Plot]:
          peak_imports_data, plot_peak_imports),
         ("link_utilisation", "Link utilisation", "Energy sent over each link / (online MW x hours of the year).",
          link_utilisation_data, plot_link_utilisation),
-        ("costs", "Cost breakdown", "Each modelled year's share of the net present cost, by component; "
-                                    "the bars add up to the objective.", cost_data, plot_costs),
+        ("annual_costs", "Annual cost", "What one calendar year costs in each modelled year, by component "
+                                        "(undiscounted); under each year, the calendar years it stands for.",
+         annual_cost_data, plot_annual_costs),
+        ("costs", "Cost breakdown", "Each modelled year's share of the net present cost, by component: "
+                                    "discounted, and counting every calendar year the modelled year stands for "
+                                    "(so a last year standing for several years has a tall bar); the bars add up "
+                                    "to the objective.", cost_data, plot_costs),
         ("tariffs", "Tariffs", "Each candidate's and committed plant's break-even tariff at the border "
                                "(capex at the developer's cost of capital over the PPA term, O&M, its connection), "
                                "its ceiling, and the flip tariff: the tariff at which the importer's plan "

@@ -102,14 +102,15 @@ def read_sweep_file(path: Path) -> tuple[list[Path], dict[str, list[str]], list[
 
 
 def plan_runs(scenarios: list[Path], grid: dict[str, list[str]], sets: list[str] = ()) -> list[RunSpec]:
-    """Every scenario file times every combination of grid values; ids are the scenario file's stem,
-    with a running number when there is a grid."""
+    """Every scenario file times every combination of grid values; ids are the scenario file's stem
+    and the swept values (``base-co2_price_usd_per_t=10``: the last part of each swept path), made
+    safe; a running number only where that is too long or not unique."""
     combos = [dict(zip(grid, values)) for values in itertools.product(*grid.values())] if grid else [{}]
     specs, seen = [], set()
     for path in scenarios:
         for i, combo in enumerate(combos, start=1):
             stem = _safe_stem(path.stem)
-            run_id = f"{stem}-{i:03d}" if grid else stem
+            run_id = _run_id(stem, combo, i)
             while run_id in seen:
                 run_id += "_"
             seen.add(run_id)
@@ -139,6 +140,19 @@ def _safe_stem(stem: str) -> str:
 
     text = re.sub(r"_+", "_", "".join(c if c.isalnum() or c in "_.-" else "_" for c in stem)).strip("_.-")[:80]
     return text if text and is_safe_id(text) else "run"
+
+
+def _run_id(stem: str, combo: dict[str, str], number: int) -> str:
+    """stem-key=value-key=value (keys: the last part of each path); stem-NNN when that is not a
+    safe id of at most 100 characters."""
+    from .scenario.schema import MAX_ID_LENGTH, is_safe_id
+
+    if not combo:
+        return stem
+    parts = [stem] + [f"{k.split('.')[-1]}={v}" for k, v in combo.items()]
+    text = re.sub(r"[^\w.-]", "_", "-".join(parts))  # '=' and the like are not id characters
+    text = re.sub(r"_+", "_", text)
+    return text if len(text) <= MAX_ID_LENGTH and is_safe_id(text) else f"{stem}-{number:03d}"
 
 
 def solve_job(loaded: LoadedScenario) -> dict:

@@ -160,8 +160,9 @@ def test_sweep_file_and_variant_files(tmp_path):
     assert proc.returncode == 0, proc.stderr
     index = pd.read_csv(tmp_path / "s" / "index.csv").set_index("run_id")
     # cheap: annuity 5 MUSD integer, 2.5 continuous
-    assert index.objective_musd.round(6).to_dict() == {"base-001": 10.0, "base-002": 5.0,
-                                                        "cheap-001": 5.0, "cheap-002": 2.5}
+    # runs are named by their swept values
+    assert index.objective_musd.round(6).to_dict() == {"base-build_integer": 10.0, "base-build_continuous": 5.0,
+                                                        "cheap-build_integer": 5.0, "cheap-build_continuous": 2.5}
     plain = planner("sweep", base, tmp_path / "cheap.yaml", "--out", tmp_path / "v", "--quiet", "--workers", 1)
     assert plain.returncode == 0, plain.stderr
     assert list(pd.read_csv(tmp_path / "v" / "index.csv").run_id) == ["base", "cheap"]

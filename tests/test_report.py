@@ -95,7 +95,7 @@ def test_page_renders_in_a_headless_browser(tiny_report):
     assert "src='data:image/png;base64," in text and "http" not in text.split("<body>")[1].split("results in")[0]
     dom = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000",
                           "--dump-dom", page.resolve().as_uri()], capture_output=True, text=True, timeout=120)
-    assert 'id="rendered" data-images="6"' in dom.stdout, dom.stderr[-2000:]
+    assert 'id="rendered" data-images="7"' in dom.stdout, dom.stderr[-2000:]
     shot = tiny_report / "shot.png"
     subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1000,1600",
                     f"--screenshot={shot}", page.resolve().as_uri()], capture_output=True, timeout=120)

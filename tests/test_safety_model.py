@@ -225,13 +225,13 @@ def test_objective_scale_is_a_power_of_two_that_brings_costs_into_highs_range():
 
 
 def test_far_future_prices_are_unscaled(solve):
-    # Continuous build: the marginal cost of the target is the candidate's cost per MWh of the year:
+    # Continuous build: the long-run marginal cost of the target is the candidate's cost per MWh of the year:
     # annuity 400 x CRF / 3504 GWh, in USD/MWh (x 1000) -- the objective scale must not leak into it.
     data = _far_future()
     data["options"]["build"] = "continuous"
     run = solve(data)
     row = run.tables["imports"].query("scope == 'VN' and year == 2100").iloc[0]
-    assert row.marginal_cost_usd_per_mwh == pytest.approx(400 * crf(0.3, 10) / 3504 * 1000, rel=1e-6)
+    assert row.long_run_marginal_cost_usd_per_mwh == pytest.approx(400 * crf(0.3, 10) / 3504 * 1000, rel=1e-6)
     assert built(run) == {("cand", 2100): pytest.approx(400 * 3000 / 3504, rel=1e-6)}
     costs = run.tables["costs"].query("in_objective")
     assert costs.discounted_musd.sum() == pytest.approx(run.summary["objective_musd"], rel=1e-9)

@@ -219,7 +219,10 @@ def test_sweep_run_ids_are_safe(tmp_path):
     from planner.sweep import plan_runs
 
     specs = plan_runs([tmp_path / "=cmd|' x.yaml"], {"options.build": ["integer", "continuous"]})
-    assert [s.run_id for s in specs] == ["cmd_x-001", "cmd_x-002"]
+    assert [s.run_id for s in specs] == ["cmd_x-build_integer", "cmd_x-build_continuous"]
+    # swept values made safe, or a number when they cannot make a safe, short id
+    odd = plan_runs([tmp_path / "b.yaml"], {"a.x": ["=1+2|' y", "v" * 120]})
+    assert [s.run_id for s in odd] == ["b-x_1_2_y", "b-002"]
     assert plan_runs([tmp_path / "..yaml"], {})[0].run_id == "run"
 
 

@@ -15,6 +15,7 @@ import os
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .safety import (OutputExistsError, OutputRefused, check_companion, check_target, locked, replace_folder,
@@ -91,6 +92,35 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def tidy_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Float columns without solver noise: a value within 1e-9 of its column's largest magnitude of
+    zero is 0 (so 5.68e-14 next to thousands reads 0), and -0 is 0. Values are otherwise kept, so
+    written tables close as the solution does (SPEC §6: to 1e-6)."""
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]):
+            values = out[col].to_numpy(dtype=float, copy=True)
+            finite = np.abs(values[np.isfinite(values)])
+            if finite.size:
+                values[np.abs(values) <= 1e-9 * finite.max()] = 0.0
+            out[col] = values + 0.0  # -0.0 + 0.0 is 0.0
+    return out
+
+
+def number_format(column: str) -> str | None:
+    """The workbook's number format for a column, from the unit in its name."""
+    name = column.lower()
+    if name in ("year", "build_year") or name.endswith("_years") and "ppa" in name:
+        return "0"
+    if "usd_per" in name or "_musd" in name:
+        return "#,##0.00"
+    if name.endswith(("_mw", "_gwh", "_mwh")):
+        return "#,##0.0"
+    if name in ("utilisation",) or name.endswith(("_share", "_fraction")):
+        return "0.0%"
+    return None
+
+
 def _json_safe(value):
     if isinstance(value, float) and not math.isfinite(value):
         return None
@@ -108,7 +138,7 @@ def _has_break(value) -> bool:
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """A table as CSV: formula-like text neutralised; a cell holding a line break, a carriage
     return or a tab is quoted (then every text cell is, which any CSV reader takes the same)."""
-    shown = neutralise(frame)
+    shown = neutralise(tidy_numbers(frame))
     special = any(_has_break(c) for c in shown.columns) or any(
         shown[col].map(_has_break).any() for col in shown.columns
         if shown[col].dtype == object or pd.api.types.is_string_dtype(shown[col]))
@@ -130,8 +160,19 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: Path, readme: list[tup
     with pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
         book = writer.book
         plain, number = book.add_format({"num_format": "0"}), book.add_format({"num_format": "#,##0.0##"})
+        formats: dict[str, object] = {}
+
+        def unit_format(col: str):
+            code = number_format(str(col))
+            if code is None:
+                return None
+            if code not in formats:
+                formats[code] = book.add_format({"num_format": code})
+            return formats[code]
+
         sheets = {"README": pd.DataFrame(readme, columns=["item", "description"]), **tables}
         for name, frame in sheets.items():
+            frame = tidy_numbers(frame)
             shown = frame.head(XLSX_MAX_ROWS) if len(frame) > XLSX_MAX_ROWS else frame
             shown.to_excel(writer, sheet_name=name[:31], index=False)
             ws = writer.sheets[name[:31]]
@@ -139,10 +180,19 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: Path, readme: list[tup
             ws.freeze_panes(1, keys or 0)
             head = shown.head(200)
             for j, col in enumerate(shown.columns):
-                width = max([len(str(col))] + [len(str(v)) for v in head[col] if v is not None])
+                if pd.api.types.is_numeric_dtype(shown[col]):  # shown formatted: about 12 characters
+                    width = max(len(str(col)), 12)
+                else:
+                    width = max([len(str(col))] + [len(str(v)) for v in head[col] if v is not None])
+                    if j >= (keys or 1):  # a long text (a checksum, a note) does not widen its column past 30
+                        width = min(width, 30)
                 fmt = None
-                if keys is not None and pd.api.types.is_numeric_dtype(shown[col]):
-                    fmt = plain if col in ("year", "build_year") or shown[col].dtype.name == "Int64" else number
+                if pd.api.types.is_numeric_dtype(shown[col]) and not pd.api.types.is_bool_dtype(shown[col]):
+                    fmt = unit_format(col)
+                    if fmt is None and shown[col].dtype.name in ("Int64", "int64"):
+                        fmt = plain
+                    elif fmt is None and (keys is not None or pd.api.types.is_float_dtype(shown[col])):
+                        fmt = number
                 ws.set_column(j, j, min(max(width + 2, 10), 80), fmt)
 
 
