@@ -209,7 +209,7 @@ def compare(
         for col in summary.columns:
             table.add_column(str(col), justify="left" if col == "metric" else "right", no_wrap=col == "metric")
         shown = ["status", "objective_musd", *[m for m in summary.metric if m.endswith("(discounted)")],
-                 "importer_cost_musd (what the importer pays, NPV)", "rent_musd (payments - resource cost, NPV)",
+                 "importer_cost_musd (NPV)", "rent_musd (NPV)",
                  "new_project_mw", "new_link_mw"]
         for _, row in summary[summary.metric.isin(shown)].iterrows():
             table.add_row(*[_fmt(v) for v in row])
@@ -351,6 +351,8 @@ def _plain(exc: BaseException) -> str:
 
 def _fmt(value) -> str:
     if isinstance(value, float):
+        if value != value:  # NaN: the metric does not apply to this run
+            return ""
         return f"{0.0 if abs(value) < 0.05 else value:,.1f}"
     return "" if value is None else str(value)
 
@@ -405,7 +407,7 @@ def _print_run(run: Run, target: Path) -> None:
     table = Table(title="Imports against targets")
     contracted = "target_contracted_mw" in scoped and scoped.target_contracted_mw.notna().any()
     for col in ("scope", "year", "energy GWh", "target GWh", "short GWh", "firm MW", "target MW", "short MW",
-                *(("contr. MW", "target", "short") if contracted else ()), "USD/MWh"):
+                *(("contr. MW", "target", "short") if contracted else ()), "USD/MWh SR", "LR"):
         table.add_column(col, justify="left" if col == "scope" else "right")
 
     def f(x, fmt="{:,.0f}"):
@@ -416,10 +418,15 @@ def _print_run(run: Run, target: Path) -> None:
                       f(r.firm_mw), f(r.target_capacity_mw), f(r.capacity_shortfall_mw),
                       *((f(r.contracted_mw), f(r.target_contracted_mw), f(r.contracted_shortfall_mw))
                         if contracted else ()),
-                      f(r.marginal_cost_usd_per_mwh, "{:,.1f}"))
+                      f(r.marginal_cost_usd_per_mwh, "{:,.1f}"), f(r.long_run_marginal_cost_usd_per_mwh, "{:,.1f}"))
     out.print(table)
+    out.print("USD/MWh: the cost of one more MWh of the energy target, short run (SR: the fleet as planned) "
+              "and long run (LR: its zones may grow)", highlight=False)
     if s["excluded_by_tariff"]:
         out.print(f"excluded by the tariff ceiling: {', '.join(s['excluded_by_tariff'])}")
+    if "importer_cost_musd" in s:
+        out.print(f"the importer pays {s['importer_cost_musd']:,.1f} MUSD (NPV) for this plan; rent over its resource "
+                  f"cost {s['rent_musd']:,.1f} MUSD (tariffs.csv, payments.csv)", highlight=False)
     out.print(f"results written to [bold]{target}[/]")
 
 
