@@ -18,19 +18,10 @@ import pyomo.environ as pyo
 from .data import ModelData
 from .formulation.objective import VIEWS
 
+from .solution import online
+from .solution import value as _v
+
 TOL = 1e-9
-
-
-def _v(var) -> float:
-    value = var.value
-    return 0.0 if value is None else float(value)
-
-
-def online(m, data: ModelData, asset: str, year: int) -> float:
-    """Online fraction of an asset in the solved plan."""
-    if (asset, year) in m.online_index:
-        return _v(m.online[asset, year])
-    return data.fixed_online.get((asset, year), 0.0)
 
 
 def project_energy_gwh(m, data: ModelData) -> dict[tuple[str, int], float]:

@@ -10,31 +10,13 @@ import numpy as np
 import pandas as pd
 
 from .data import ModelData
-from . import payers
+from . import payers, solution
 from .solve import SolveResult
 
 TOL = 1e-9
 
 
-def _v(var) -> float:
-    value = var.value
-    return 0.0 if value is None else float(value)
-
-
-def _online(m, data: ModelData, a: str, y: int) -> float:
-    if (a, y) in m.online_index:
-        return _v(m.online[a, y])
-    return data.fixed_online.get((a, y), 0.0)
-
-
-def _operating(m, data: ModelData, a: str, y: int) -> float:
-    """What the asset may run in y: its online fraction, or less for an existing/committed asset
-    whose requirement does not run (``formulation.investment.operating_fraction``)."""
-    if (a, y) in m.operating_index:
-        return _v(m.operating[a, y])
-    if (a, y) in data.fixed_operating:
-        return data.fixed_operating[(a, y)]
-    return _online(m, data, a, y)
+_v, _online, _operating = solution.value, solution.online, solution.operating
 
 
 def builds_table(m, data: ModelData) -> pd.DataFrame:

@@ -65,3 +65,12 @@ def planner(*args, cwd=None, timeout=600):
     """The CLI in a subprocess, as a user runs it."""
     return subprocess.run([sys.executable, "-m", "planner.cli", *map(str, args)], capture_output=True, text=True,
                           cwd=cwd, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def example_run(tmp_path_factory):
+    """The shipped example solved once per test module, through the CLI: its result folder."""
+    out = tmp_path_factory.mktemp("example") / "example"
+    proc = planner("solve", EXAMPLE, "--out", out, "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    return out

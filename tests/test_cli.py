@@ -29,12 +29,6 @@ CONTRACT = {
 }
 
 
-@pytest.fixture(scope="module")
-def example_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("cli") / "example"
-    proc = planner("solve", EXAMPLE, "--out", out, "--quiet")
-    assert proc.returncode == 0, proc.stderr
-    return out
 
 
 def test_solve_writes_every_contract_table(example_run):

@@ -8,17 +8,7 @@ import openpyxl
 import pandas as pd
 
 from planner.io.writers import number_format, tidy_numbers
-import pytest
-
-from tests.conftest import EXAMPLE, planner
-
-
-@pytest.fixture(scope="module")
-def example_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("readable") / "example"
-    proc = planner("solve", EXAMPLE, "--out", out, "--quiet")
-    assert proc.returncode == 0, proc.stderr
-    return out
+from tests.conftest import planner
 
 
 def test_noise_and_negative_zero_are_cleaned():

@@ -84,6 +84,13 @@ class Strict(BaseModel):
         return value
 
 
+def rate_not_percent(v: float) -> float:
+    """A rate of 1 or more is a percentage typed as a number (8 for 8 %)."""
+    if v >= 1:
+        raise ValueError(f"{v} looks like a percentage; give the rate as a fraction (0.08 for 8 %)")
+    return v
+
+
 class YearRange(Strict):
     """Modelled years as a range: ``{start: 2026, end: 2035, step: 1}``."""
 
@@ -109,9 +116,7 @@ class Horizon(Strict):
     @field_validator("discount_rate")
     @classmethod
     def _not_percent(cls, v: float) -> float:
-        if v >= 1:
-            raise ValueError(f"{v} looks like a percentage; give the rate as a fraction (0.08 for 8 %)")
-        return v
+        return rate_not_percent(v)
 
     @field_validator("years")
     @classmethod
@@ -248,9 +253,7 @@ class Options(Strict):
     @field_validator("developer_wacc")
     @classmethod
     def _wacc_not_percent(cls, v: float) -> float:
-        if v >= 1:
-            raise ValueError(f"{v} looks like a percentage; give the rate as a fraction (0.10 for 10 %)")
-        return v
+        return rate_not_percent(v)
 
 
 class Node(Strict):
