@@ -6,6 +6,7 @@ Exit status: 0 solved, 2 bad input, 3 infeasible (e.g. strict targets that canno
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import sys
@@ -115,6 +116,8 @@ def solve(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or tables"),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the HiGHS log"),
     no_xlsx: bool = typer.Option(False, "--no-xlsx", help="Skip results.xlsx (faster on large runs)"),
+    parquet: bool = typer.Option(False, "--parquet", help="Also write every table as Parquet (needs pyarrow: "
+                                                          "pip install 'planner[parquet]')"),
     flip_tariffs: Optional[bool] = typer.Option(None, "--flip-tariffs/--no-flip-tariffs",
                                                 help="Search each candidate's flip tariff by re-solving "
                                                      "(default: options.flip_tariffs)"),
@@ -134,6 +137,8 @@ def solve(
     except ScenarioError as exc:
         _bad_input(exc, as_json)
         return
+    if parquet and importlib.util.find_spec("pyarrow") is None:
+        _fail("[red]--parquet needs pyarrow[/]: pip install 'planner[parquet]' (or pyarrow)", EXIT_BAD_INPUT)
     target = out_dir or Path("results") / loaded.scenario.name
     try:
         check_target(target, force, loaded.files)  # before solving: a bad --out costs no solve
@@ -168,7 +173,7 @@ def solve(
         return
     try:
         write_results(target, run.tables, run.summary, loaded.resolved_yaml(), force=force, workbook=not no_xlsx,
-                      protected=loaded.files)
+                      protected=loaded.files, parquet=parquet)
     except OutputRefused as exc:
         _fail(f"[red]cannot write the results:[/] {_plain(exc)}", EXIT_BAD_INPUT)
     except OSError as exc:

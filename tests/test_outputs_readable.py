@@ -4,6 +4,7 @@ flags, a --version."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import openpyxl
 import pandas as pd
 
@@ -52,3 +53,31 @@ def test_help_shows_flags_as_flags_and_there_is_a_version():
         assert "<bool>" not in text and "--quiet" in text, command
     version = planner("--version")
     assert version.returncode == 0 and version.stdout.startswith("planner ") and "highspy" in version.stdout
+
+
+def test_a_long_per_slice_table_is_summarised_in_the_workbook(monkeypatch, tmp_path):
+    from planner.io import writers
+
+    dispatch = pd.DataFrame({"project": ["a", "a", "b", "b"], "year": [2030] * 4, "slice": ["day", "night"] * 2,
+                             "generation_mw": [100.0, 50.0, 10.0, 30.0], "energy_gwh": [438.0, 219.0, 43.8, 131.4]})
+    summary = writers.summarise_per_slice(dispatch).set_index("project")
+    assert summary.at["a", "energy_gwh"] == 657.0 and summary.at["b", "energy_gwh"] == pytest.approx(175.2)
+    assert summary.at["a", "generation_mw"] == 75.0 and summary.at["a", "generation_mw_max"] == 100.0
+    monkeypatch.setattr(writers, "WORKBOOK_FULL_ROWS", 3)
+    writers.fill_results(tmp_path, {"dispatch": dispatch}, {"scenario": "t"}, "name: t\n", workbook=True,
+                         parquet=True)
+    book = openpyxl.load_workbook(tmp_path / "results.xlsx")
+    assert book["dispatch"].max_row == 3  # header + 2 projects
+    notes = " ".join(str(c.value) for row in book["README"].iter_rows() for c in row)
+    assert "SUMMARISED" in notes and "4 rows, is dispatch.csv and dispatch.parquet" in notes
+    assert len(pd.read_csv(tmp_path / "dispatch.csv")) == 4  # the CSV is whole
+    assert pd.read_parquet(tmp_path / "dispatch.parquet").equals(dispatch)
+
+
+def test_parquet_from_the_command_line(example_run, tmp_path):
+    done = planner("solve", example_run / "scenario.yaml", "--out", tmp_path / "pq", "--quiet", "--parquet")
+    assert done.returncode == 0, done.stderr
+    csv_flows = pd.read_csv(tmp_path / "pq" / "flows.csv")
+    pq_flows = pd.read_parquet(tmp_path / "pq" / "flows.parquet")
+    assert list(pq_flows.columns) == list(csv_flows.columns) and len(pq_flows) == len(csv_flows)
+    assert np.allclose(pq_flows.flow_mw, csv_flows.flow_mw, rtol=1e-9)

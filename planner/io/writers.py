@@ -25,6 +25,8 @@ __all__ = ["OutputExistsError", "OutputRefused", "write_results", "write_compari
            "write_csv", "write_workbook", "neutralise"]
 
 XLSX_MAX_ROWS = 1_048_575
+#: a per-slice table longer than this is summarised per year in the workbook (the CSV is whole)
+WORKBOOK_FULL_ROWS = 100_000
 
 TABLE_HELP = {
     "builds": "What is built and when: existing and committed assets, and each build of a candidate "
@@ -105,6 +107,23 @@ def tidy_numbers(frame: pd.DataFrame) -> pd.DataFrame:
                 values[np.abs(values) <= 1e-9 * finite.max()] = 0.0
             out[col] = values + 0.0  # -0.0 + 0.0 is 0.0
     return out
+
+
+def summarise_per_slice(frame: pd.DataFrame) -> pd.DataFrame:
+    """A per-slice table summed up per year, for the workbook: the slice column dropped, rows
+    grouped by the other key columns; energies (_gwh) summed, powers (_mw) and prices averaged over
+    the slices (with the largest MW as ``<column>_max``), other numbers averaged."""
+    keys = [c for c in frame.columns if c != "slice" and not pd.api.types.is_float_dtype(frame[c])]
+    values = [c for c in frame.columns if c not in keys and c != "slice"]
+    agg: dict[str, tuple[str, str]] = {}
+    for c in values:
+        if c.endswith("_gwh"):
+            agg[c] = (c, "sum")
+        else:
+            agg[f"mean_{c}" if not c.endswith("_mw") else c] = (c, "mean")
+            if c.endswith("_mw"):
+                agg[f"{c}_max"] = (c, "max")
+    return frame.groupby(keys, sort=False, dropna=False).agg(**agg).reset_index()
 
 
 def number_format(column: str) -> str | None:
@@ -197,7 +216,8 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: Path, readme: list[tup
 
 
 def write_results(out_dir: Path, tables: dict[str, pd.DataFrame], summary: dict, resolved_yaml: str,
-                  force: bool = False, workbook: bool = True, protected=(), command: str = "planner solve") -> Path:
+                  force: bool = False, workbook: bool = True, protected=(), command: str = "planner solve",
+                  parquet: bool = False) -> Path:
     """Write every table, the workbook, summary.json and scenario.yaml into ``out_dir`` atomically.
 
     The folder is checked (safety.check_target), locked, filled in a hidden temporary folder with
@@ -209,7 +229,7 @@ def write_results(out_dir: Path, tables: dict[str, pd.DataFrame], summary: dict,
         check_target(out_dir, force, protected)  # a run that finished while this one waited
         tmp = temporary_folder(out_dir)
         try:
-            fill_results(tmp, tables, summary, resolved_yaml, workbook)
+            fill_results(tmp, tables, summary, resolved_yaml, workbook, parquet)
             write_manifest(tmp, command)
             replace_folder(tmp, out_dir)
         except BaseException:
@@ -219,18 +239,33 @@ def write_results(out_dir: Path, tables: dict[str, pd.DataFrame], summary: dict,
 
 
 def fill_results(folder: Path, tables: dict[str, pd.DataFrame], summary: dict, resolved_yaml: str,
-                 workbook: bool = True) -> None:
-    """The files of one result folder, written into ``folder`` (which exists)."""
+                 workbook: bool = True, parquet: bool = False) -> None:
+    """The files of one result folder, written into ``folder`` (which exists): every table as CSV
+    (and Parquet with ``parquet``), summary.json, scenario.yaml and results.xlsx, where a per-slice
+    table longer than WORKBOOK_FULL_ROWS is summarised per year so the workbook opens well."""
     for name, frame in tables.items():
         write_csv(frame, folder / f"{name}.csv")
     (folder / "summary.json").write_text(json.dumps(_json_safe(summary), indent=2, sort_keys=False) + "\n")
     (folder / "scenario.yaml").write_text(resolved_yaml, encoding="utf-8")
+    if parquet:
+        for name, frame in tables.items():
+            frame.to_parquet(folder / f"{name}.parquet", index=False)
     if workbook:
         readme = [("scenario", str(summary.get("scenario", ""))), ("status", str(summary.get("status", ""))),
                   ("objective_musd", str(summary.get("objective_musd", "")))]
-        readme += [(f"{name} sheet", TABLE_HELP.get(name, "")) for name in tables]
+        sheets = {}
+        for name, frame in tables.items():
+            help_text = TABLE_HELP.get(name, "")
+            if len(frame) > WORKBOOK_FULL_ROWS and "slice" in frame.columns:
+                sheets[name] = summarise_per_slice(frame)
+                help_text += (f" SUMMARISED here per year (energies summed, MW averaged over the slices, with their "
+                              f"largest as _max): the full table, {len(frame):,} rows, is {name}.csv"
+                              f"{f' and {name}.parquet' if parquet else ''}.")
+            else:
+                sheets[name] = frame
+            readme.append((f"{name} sheet", help_text))
         readme += [("units", "Units are in every column name: _mw, _gwh, _musd (USD million), _usd_per_mwh.")]
-        write_workbook(tables, folder / "results.xlsx", readme)
+        write_workbook(sheets, folder / "results.xlsx", readme)
 
 
 def write_comparison(tables: dict[str, pd.DataFrame], xlsx_path: Path, readme: list[tuple[str, str]],
