@@ -4,6 +4,7 @@
     python benchmarks/run.py --sizes small   # one size
     python benchmarks/run.py --sizes medium --methods simplex ipm ipm-nocross pdlp   # HiGHS methods side by side
     python benchmarks/run.py --sizes large xxlarge --no-solve   # build and hand-off only
+    python benchmarks/run.py --sizes large --no-solve --baseline /path/to/other/checkout   # side by side
 
 Each size runs in its own process so that its peak memory (max RSS) is its own.
 """
@@ -111,28 +112,36 @@ def main() -> None:
                              "ipm-nocross: crossover off), each run side by side")
     parser.add_argument("--method", choices=METHODS, help=argparse.SUPPRESS)
     parser.add_argument("--no-solve", action="store_true", help="measure the build and the hand-off only")
+    parser.add_argument("--baseline", type=Path, help="another checkout of planner, run the same way beside this one")
+    parser.add_argument("--checkout", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--one", choices=list(SIZES), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
+        if args.checkout:
+            sys.path.insert(0, str(args.checkout.resolve()))
         print(json.dumps(one(args.one, args.method or "choose", solve=not args.no_solve)))
         return
     rows = []
+    checkouts = [("this", None)] + ([("baseline", args.baseline)] if args.baseline else [])
     for size in args.sizes:
         for method in args.methods:
-            proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--one", size, "--method", method,
-                                   *(["--no-solve"] if args.no_solve else [])], capture_output=True, text=True)
-            if proc.returncode != 0:
-                print(proc.stderr, file=sys.stderr)
-                continue
-            rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
-            print(f"done {size} {method}", file=sys.stderr)
-    header = f"{'size':8} {'mode':10} {'method':11} {'columns':>9} {'rows':>9} {'data s':>7} {'build s':>8} " \
+            for label, checkout in checkouts:
+                proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--one", size, "--method", method,
+                                       *(["--no-solve"] if args.no_solve else []),
+                                       *(["--checkout", str(checkout)] if checkout else [])],
+                                      capture_output=True, text=True)
+                if proc.returncode != 0:
+                    print(proc.stderr, file=sys.stderr)
+                    continue
+                rows.append({**json.loads(proc.stdout.strip().splitlines()[-1]), "checkout": label})
+                print(f"done {size} {method} {label}", file=sys.stderr)
+    header = f"{'checkout':9} {'size':8} {'mode':10} {'method':11} {'columns':>9} {'rows':>9} {'data s':>7} {'build s':>8} " \
              f"{'handoff s':>9} {'solve s':>8} {'peak MB':>8} {'objective':>14} status"
     print(header)
     print("-" * len(header))
     for r in rows:
         obj = f"{r['objective']:>14,.4f}" if r.get("objective") is not None else f"{'':>14}"
-        print(f"{r['size']:8} {r['build']:10} {r['method']:11} {r['columns']:>9,} {r['rows']:>9,} {r['data_s']:>7.2f} "
+        print(f"{r['checkout']:9} {r['size']:8} {r['build']:10} {r['method']:11} {r['columns']:>9,} {r['rows']:>9,} {r['data_s']:>7.2f} "
               f"{r['build_s']:>8.2f} {r['handoff_s']:>9.2f} {r['solve_s']:>8.2f} {r['peak_mb']:>8.0f} {obj} {r['status']}")
 
 

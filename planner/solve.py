@@ -344,7 +344,12 @@ def _right_hand_values(h: highspy.Highs, compiled: _Compiled, kind: str) -> dict
     A target met exactly by what was built for it sits at a kink of the LP, where a raw dual may
     be anything between the two sides' slopes; the right-hand value is the cost of more. NaN when
     the raised target cannot be met (a strict target at its limit). A capacity target's rows (one
-    per peak slice, sharing one shortfall) are raised together."""
+    per peak slice, sharing one shortfall) are raised together.
+
+    Re-solves use the dual simplex from the solved basis (an interior point method would start
+    over). HiGHS's ranging is no shortcut here: at the degenerate vertex a target sits at, it
+    reports the basis's range, not the cost of more (a supply at its bound gives a zero dual and
+    an infinite range where one more unit costs the penalty)."""
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return {}
     groups: dict[tuple, list[int]] = {}
@@ -356,6 +361,7 @@ def _right_hand_values(h: highspy.Highs, compiled: _Compiled, kind: str) -> dict
     if not groups:
         return {}
     base = h.getInfo().objective_function_value
+    h.setOptionValue("solver", "simplex")
     out = {}
     for key, rows in groups.items():
         step = TARGETS[key[2]]
