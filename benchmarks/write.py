@@ -45,7 +45,11 @@ def main() -> None:
     parser.add_argument("--size", default="medium", choices=list(SIZES))
     parser.add_argument("--baseline", type=Path, help="another checkout whose planner/io/writers.py to compare")
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--copies", type=int, default=1,
+                        help="write each table this many times over (years shifted by 100 each copy), to reach "
+                             "hourly-scale row counts without an hourly-scale solve")
     args = parser.parse_args()
+    import pandas as pd
     import yaml
 
     from planner.io import writers
@@ -57,7 +61,8 @@ def main() -> None:
         data["options"]["solver"]["method"] = "ipm"  # the large sizes solve in minutes, not hours
         path.write_text(yaml.safe_dump(data))
         run = run_scenario(path)
-        tables = run.tables
+        tables = {k: pd.concat([t.assign(year=t.year + 100 * c) if "year" in t else t for c in range(args.copies)],
+                               ignore_index=True) for k, t in run.tables.items()}
         rows = sum(len(t) for t in tables.values())
         largest = max(tables, key=lambda k: len(tables[k]))
         out = Path(tmp)
