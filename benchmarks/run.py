@@ -23,6 +23,7 @@ import numpy as np
 
 METHODS = ["choose", "simplex", "ipm", "ipm-nocross", "pdlp"]
 SIZES = {  # name: (projects, modelled years, slices per year, build mode)
+    "bench60": (60, 8, 48, "continuous"),  # about issue 10's 60-project whole-process case
     "small": (40, 5, 12, "integer"),
     "medium": (150, 10, 48, "continuous"),
     "large": (300, 20, 96, "continuous"),

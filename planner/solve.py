@@ -35,6 +35,9 @@ DECISIONS = ("build", "block_on", "units")
 #: target rows whose right-hand values are reported (imports.csv), and the step they are raised by
 #: (GWh, MW): small against any target, large against HiGHS's tolerances
 TARGETS = {"energy_target": 1.0, "capacity_target": 1.0, "contracted_capacity_target": 1.0}
+#: the shortfall variable of each target family
+SHORTFALL_OF = {"energy_target": "energy_shortfall", "capacity_target": "capacity_shortfall",
+                "contracted_capacity_target": "contracted_shortfall"}
 COST_BAND = (1e-4, 1e6)  # HiGHS warns of "excessively small/large costs" outside this range
 
 
@@ -346,8 +349,10 @@ def _right_hand_values(h: highspy.Highs, compiled: _Compiled, kind: str) -> dict
     the raised target cannot be met (a strict target at its limit). A capacity target's rows (one
     per peak slice, sharing one shortfall) are raised together.
 
-    Re-solves use the dual simplex from the solved basis (an interior point method would start
-    over). HiGHS's ranging is no shortcut here: at the degenerate vertex a target sits at, it
+    Two cases need no re-solve: a target met with room to spare (slack of at least the step: the
+    value is 0), and a target already short (its shortfall variable is positive, so one more unit
+    is one more unit short: the value is the sum of its rows' duals, the penalty). Re-solves use the
+    dual simplex from the solved basis (an interior point method would start over). HiGHS's ranging is no shortcut here: at the degenerate vertex a target sits at, it
     reports the basis's range, not the cost of more (a supply at its bound gives a zero dual and
     an infinite range where one more unit costs the penalty)."""
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
@@ -361,10 +366,25 @@ def _right_hand_values(h: highspy.Highs, compiled: _Compiled, kind: str) -> dict
     if not groups:
         return {}
     base = h.getInfo().objective_function_value
+    solution = h.getSolution()
+    activity, row_dual, x = (np.asarray(solution.row_value), np.asarray(solution.row_dual),
+                             np.asarray(solution.col_value))
+    short_col = {}
+    for j, var in enumerate(compiled.columns):
+        name = var.parent_component().local_name
+        if name in SHORTFALL_OF.values():
+            short_col[(name, tuple(var.index()))] = j
     h.setOptionValue("solver", "simplex")
     out = {}
     for key, rows in groups.items():
         step = TARGETS[key[2]]
+        if (activity[rows] - compiled.row_lower[rows] >= step * (1 + 1e-9)).all():
+            out[key] = 0.0  # room to spare: one more unit costs nothing
+            continue
+        j = short_col.get((SHORTFALL_OF[key[2]], key[1]))
+        if j is not None and x[j] > 1e-6:
+            out[key] = float(row_dual[rows].sum()) / compiled.scale  # already short: the penalty
+            continue
         idx = np.asarray(rows, dtype=np.int32)
         lower, upper = compiled.row_lower[idx], compiled.row_upper[idx]
         h.changeRowsBounds(len(idx), idx, lower + step, upper)

@@ -428,6 +428,8 @@ def test_relations_bind_every_asset_on_generated_scenarios(solve, data):
         return
     assert run.summary["status"] == "optimal"
     online = {(r.asset, int(r.year)) for r in run.tables["capacity"].itertuples() if r.online_mw > 1e-6}
+    fraction = {(r.asset, int(r.year)): r.online_mw / run.data.assets.at[r.asset, "capacity_mw"]
+                for r in run.tables["capacity"].itertuples()}
     d, f = run.tables["dispatch"], run.tables["flows"]
     running = {(r.project, int(r.year)) for r in d.itertuples() if r.generation_mw > 1e-6}
     running |= {(r.link, int(r.year)) for r in f.itertuples() if r.flow_mw > 1e-6}
@@ -441,4 +443,7 @@ def test_relations_bind_every_asset_on_generated_scenarios(solve, data):
                     if b in running and relations[b].get("status") != "candidate":
                         assert all((c, y) in online for c in relations[b].get("requires", [])), (a, b, y)
             for b in spec.get("excludes", []):
-                assert not ((a, y) in online and (b, y) in online), (a, b, y)
+                if data["options"]["build"] == "integer":
+                    assert not ((a, y) in online and (b, y) in online), (a, b, y)
+                else:  # continuous builds: the online fractions of alternatives sum to at most 1 (SPEC §3.1)
+                    assert fraction.get((a, y), 0.0) + fraction.get((b, y), 0.0) <= 1 + 1e-6, (a, b, y)
