@@ -29,6 +29,22 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from . import interrupt
 
+
+def _skip_pyomo_scipy_extras() -> None:
+    """Pyomo resolves its deferred ``scipy`` import (which the standard-form compiler uses for
+    scipy.sparse) with a callback that also imports scipy.stats, .integrate and .spatial: 0.5 s of
+    every solve, for modules planner never uses (scipy loads them lazily if anything asks). The
+    callback is dropped before the first resolution; if Pyomo changes this internal, nothing
+    happens and the import just costs its time."""
+    from pyomo.common import dependencies
+
+    indicator = getattr(dependencies, "scipy_available", None)
+    if indicator is not None and getattr(indicator, "_module", "resolved") is None and hasattr(indicator, "_callback"):
+        indicator._callback = None
+
+
+_skip_pyomo_scipy_extras()
+
 INF = highspy.kHighsInf
 #: the columns that are build decisions: fixed at their solution values for short-run prices
 DECISIONS = ("build", "block_on", "units")
