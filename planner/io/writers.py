@@ -174,10 +174,13 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: Path, readme: list[tup
     columns) those columns are frozen too and numbers are formatted for reading (thousands
     separators, years plain).
     """
+    import xlsxwriter  # only when a workbook is written
+
     options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
                "nan_inf_to_errors": True}
-    with pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
-        book = writer.book
+    book = xlsxwriter.Workbook(str(path), options)
+    try:
+        header = book.add_format({"bold": True, "border": 1, "align": "center", "valign": "top"})
         plain, number = book.add_format({"num_format": "0"}), book.add_format({"num_format": "#,##0.0##"})
         formats: dict[str, object] = {}
 
@@ -193,12 +196,13 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: Path, readme: list[tup
         for name, frame in sheets.items():
             frame = tidy_numbers(frame)
             shown = frame.head(XLSX_MAX_ROWS) if len(frame) > XLSX_MAX_ROWS else frame
-            shown.to_excel(writer, sheet_name=name[:31], index=False)
-            ws = writer.sheets[name[:31]]
+            ws = book.add_worksheet(name[:31])
+            ws.write_row(0, 0, [str(c) for c in shown.columns], header)
             keys = (key_columns or {}).get(name)
             ws.freeze_panes(1, keys or 0)
             head = shown.head(200)
             for j, col in enumerate(shown.columns):
+                _write_column(ws, j, shown[col])
                 if pd.api.types.is_numeric_dtype(shown[col]):  # shown formatted: about 12 characters
                     width = max(len(str(col)), 12)
                 else:
@@ -213,6 +217,33 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: Path, readme: list[tup
                     elif fmt is None and (keys is not None or pd.api.types.is_float_dtype(shown[col])):
                         fmt = number
                 ws.set_column(j, j, min(max(width + 2, 10), 80), fmt)
+    finally:
+        book.close()
+
+
+def _write_column(ws, j: int, column: pd.Series) -> None:
+    """One column's cells from row 1 down, each by its type: numbers as numbers (a blank for a
+    missing one), booleans as booleans, anything else as text (never a formula or a link).
+
+    Cells are written one by one with XlsxWriter's typed writers: pandas' ``to_excel`` formats each
+    cell through its own layer first, which took half the time of a workbook."""
+    if pd.api.types.is_bool_dtype(column) and not column.isna().any():
+        for i, v in enumerate(column.tolist(), start=1):
+            ws.write_boolean(i, j, v)
+    elif pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        for i, v in enumerate(column.to_numpy(dtype=float, na_value=np.nan).tolist(), start=1):
+            if v == v:  # NaN: left blank
+                ws.write_number(i, j, v)
+    else:
+        for i, v in enumerate(column.tolist(), start=1):
+            if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+                continue
+            if isinstance(v, (bool, np.bool_)):
+                ws.write_boolean(i, j, bool(v))
+            elif isinstance(v, (int, float, np.integer, np.floating)):
+                ws.write_number(i, j, float(v))
+            else:
+                ws.write_string(i, j, str(v))
 
 
 def write_results(out_dir: Path, tables: dict[str, pd.DataFrame], summary: dict, resolved_yaml: str,
