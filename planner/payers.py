@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from .data import ModelData
 from .formulation.objective import VIEWS

@@ -118,7 +118,7 @@ def _least_resource_cost(model, data: ModelData, result: SolveResult, settings: 
     cost at its optimum and minimise the resource cost (VIEWS['system']), so nothing is built that
     the importer's plan does not need. The values are the second stage's, the duals the first's
     (the importer's prices); the objective stays the importer's cost."""
-    import pyomo.environ as pyo
+    import pyomo.core as pyo
 
     from .formulation.objective import VIEWS
 
@@ -168,7 +168,7 @@ def diagnose_targets(data: ModelData, settings: SolverSettings) -> pd.DataFrame:
     node and scope import limits, build-rate and budget limits, candidates outside their build
     window in that year, and candidates the tariff ceiling excludes.
     """
-    import pyomo.environ as pyo
+    import pyomo.core as pyo
 
     relaxed = dataclasses.replace(data, strict_targets=False)
     model = build_model(relaxed)

@@ -24,7 +24,7 @@ from typing import Callable
 
 import highspy
 import numpy as np
-import pyomo.environ as pyo
+import pyomo.core as pyo  # the modelling components only: pyomo.environ would load every solver plugin (0.4 s)
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from . import interrupt
@@ -306,7 +306,7 @@ def solve_model(m: pyo.ConcreteModel, settings: SolverSettings, want_duals: bool
             long_run = _fixed_lp(compiled, x, settings, compiled.integer) if is_mip else h
             result.long_run_duals = _row_duals(long_run, compiled, scale)
             result.target_values.update(_right_hand_values(long_run, compiled, "long"))
-            short_run = _fixed_lp(compiled, x, settings, compiled.integer | _decisions(compiled))
+            short_run = _fix_columns(long_run, compiled, x, compiled.integer | _decisions(compiled))
             result.duals = _row_duals(short_run, compiled, scale)
             result.target_values.update(_right_hand_values(short_run, compiled, "short"))
     result.warnings = _unique(log.warnings + _range_notes(compiled.ranges, scale))
@@ -341,8 +341,8 @@ def _fixed_lp(compiled: _Compiled, x: np.ndarray, settings: SolverSettings, fix:
     """The LP with the columns of ``fix`` fixed at their solution values (integers rounded),
     solved (same matrix as the MIP: its log, and so its warnings, would only repeat the MIP's).
 
-    fix = the integer columns: long-run prices (continuous builds stay free); fix = every build
-    decision: short-run prices (the plan's capacity is given)."""
+    fix = the integer columns: long-run prices of a MIP (continuous builds stay free); short-run
+    prices then fix every build decision too (``_fix_columns``)."""
     lp = compiled.lp  # its bounds are set in full here, so it can serve each fixed LP in turn
     values = np.where(compiled.integer, np.round(x), x)
     lower, upper = compiled.col_lower.copy(), compiled.col_upper.copy()
@@ -354,6 +354,26 @@ def _fixed_lp(compiled: _Compiled, x: np.ndarray, settings: SolverSettings, fix:
     h.passModel(lp)
     _run(h)
     return h
+
+
+def _fix_columns(h: highspy.Highs, compiled: _Compiled, x: np.ndarray, fix: np.ndarray) -> highspy.Highs:
+    """``h``'s LP with the columns of ``fix`` also fixed at their solution values, re-solved by the
+    dual simplex from its basis (short-run prices after long-run ones: at the long-run optimum the
+    basis stays optimal, so this takes a few iterations where a new LP took the whole solve)."""
+    values = np.where(compiled.integer, np.round(x), x)
+    idx = np.flatnonzero(fix).astype(np.int32)
+    at = np.clip(values[idx], compiled.col_lower[idx], compiled.col_upper[idx])
+    _quiet_simplex(h)
+    h.changeColsBounds(len(idx), idx, at, at)
+    _run(h)
+    return h
+
+
+def _quiet_simplex(h: highspy.Highs) -> None:
+    """Re-solves of a solved LP: the simplex from its basis (an interior point method would start
+    over), their log not shown (it would only repeat the first solve's)."""
+    h.setOptionValue("solver", "simplex")
+    h.setOptionValue("output_flag", False)
 
 
 def _right_hand_values(h: highspy.Highs, compiled: _Compiled, kind: str) -> dict:
@@ -390,7 +410,7 @@ def _right_hand_values(h: highspy.Highs, compiled: _Compiled, kind: str) -> dict
         name = var.parent_component().local_name
         if name in SHORTFALL_OF.values():
             short_col[(name, tuple(var.index()))] = j
-    h.setOptionValue("solver", "simplex")
+    _quiet_simplex(h)
     out = {}
     for key, rows in groups.items():
         step = TARGETS[key[2]]
@@ -408,8 +428,7 @@ def _right_hand_values(h: highspy.Highs, compiled: _Compiled, kind: str) -> dict
         ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
         out[key] = (h.getInfo().objective_function_value - base) / step / compiled.scale if ok else float("nan")
         h.changeRowsBounds(len(idx), idx, lower, upper)
-    _run(h)  # back to the solved LP
-    return out
+    return out  # h holds the LP as it was, its basis from the last re-solve
 
 
 def _row_duals(h: highspy.Highs, compiled: _Compiled, scale: float = 1.0) -> dict:

@@ -7,7 +7,7 @@ to each other.
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+import pyomo.core as pyo  # the modelling components only: pyomo.environ would load every solver plugin (0.4 s)
 
 from ..data import ModelData
 from . import blocks, investment, limits, network, objective, operation, storage, targets

@@ -10,7 +10,7 @@ window, ``build[a,y]`` (its fraction of capacity_mw added in y) is tied to an in
 from __future__ import annotations
 
 import pandas as pd
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from ..data import ModelData
 

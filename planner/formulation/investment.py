@@ -14,7 +14,7 @@ candidate's build, ``operating[a,y]`` in [0, 1] is a variable bounded by ``add_r
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from ..data import ModelData
 

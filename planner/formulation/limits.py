@@ -5,7 +5,7 @@ The CO2 price is a cost term and lives in objective.py.
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from ..data import ModelData
 

@@ -7,7 +7,7 @@ link also has a ``reverse`` direction. Losses are charged at the receiving end.
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from ..data import ModelData
 from .investment import operating_fraction

@@ -13,7 +13,7 @@ energy (a credit) are in both.
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from ..data import ModelData
 from .investment import online_fraction

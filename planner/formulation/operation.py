@@ -6,7 +6,7 @@ slice s is above zero, so the model carries no variables for plants that cannot 
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from ..data import ModelData
 from .investment import operating_fraction

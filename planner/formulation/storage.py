@@ -12,7 +12,7 @@ moved across it).
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from ..data import ModelData
 from .investment import operating_fraction

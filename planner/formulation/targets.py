@@ -8,7 +8,7 @@ peak slices) per target scope and year make every target reachable at a penalty.
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from ..data import ModelData
 from .investment import operating_fraction
