@@ -28,6 +28,7 @@ import pyomo.core as pyo  # the modelling components only: pyomo.environ would l
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from . import interrupt
+from .gcpause import paused_gc
 
 
 def _skip_pyomo_scipy_extras() -> None:
@@ -109,21 +110,25 @@ def check_highs_options(options: dict) -> list[tuple[str, str]]:
 class _Compiled:
     """The model in matrix form, and the highspy model built from it."""
 
+    @paused_gc
     def __init__(self, m: pyo.ConcreteModel):
         info = LinearStandardFormCompiler().write(m, mixed_form=True)
         self.columns = info.columns
-        self.rows = info.rows
+        # the row's constraint only (its sense is in the bounds): the compiler's row records, made
+        # among its temporaries, would pin their memory (200 MB at the 'large' size)
+        self.rows = [r[0] for r in info.rows]
         a = info.A.tocsc()
         rhs = np.asarray(info.rhs, dtype=float)
         sense = np.fromiter((r[1] for r in info.rows), dtype=np.int8, count=len(info.rows))
+        n = len(self.columns)
+        cost = info.c.toarray().ravel() if info.c.shape[0] else np.zeros(n)
+        offset = float(info.c_offset[0]) if len(info.c_offset) else 0.0
+        del info
         self.row_lower = np.where(sense == 1, -INF, rhs)
         self.row_upper = np.where(sense == -1, INF, rhs)
-        n = len(self.columns)
         self.col_lower = np.fromiter((-INF if v.lb is None else v.lb for v in self.columns), float, n)
         self.col_upper = np.fromiter((INF if v.ub is None else v.ub for v in self.columns), float, n)
         self.integer = np.fromiter((v.is_integer() for v in self.columns), bool, n)
-        cost = info.c.toarray().ravel() if info.c.shape[0] else np.zeros(n)
-        offset = float(info.c_offset[0]) if len(info.c_offset) else 0.0
         self.scale = objective_scale(cost)
         self.ranges = coefficient_ranges(a.data, cost, self.col_lower, self.col_upper, self.row_lower,
                                          self.row_upper, self.scale)
@@ -306,7 +311,7 @@ def solve_model(m: pyo.ConcreteModel, settings: SolverSettings, want_duals: bool
             long_run = _fixed_lp(compiled, x, settings, compiled.integer) if is_mip else h
             result.long_run_duals = _row_duals(long_run, compiled, scale)
             result.target_values.update(_right_hand_values(long_run, compiled, "long"))
-            short_run = _fix_columns(long_run, compiled, x, compiled.integer | _decisions(compiled))
+            short_run = _fixed_lp(compiled, x, settings, compiled.integer | _decisions(compiled))
             result.duals = _row_duals(short_run, compiled, scale)
             result.target_values.update(_right_hand_values(short_run, compiled, "short"))
     result.warnings = _unique(log.warnings + _range_notes(compiled.ranges, scale))
@@ -341,8 +346,11 @@ def _fixed_lp(compiled: _Compiled, x: np.ndarray, settings: SolverSettings, fix:
     """The LP with the columns of ``fix`` fixed at their solution values (integers rounded),
     solved (same matrix as the MIP: its log, and so its warnings, would only repeat the MIP's).
 
-    fix = the integer columns: long-run prices of a MIP (continuous builds stay free); short-run
-    prices then fix every build decision too (``_fix_columns``)."""
+    fix = the integer columns: long-run prices (continuous builds stay free); fix = every build
+    decision: short-run prices (the plan's capacity is given). A new LP each, solved from scratch:
+    re-solving the long-run LP from its basis with the builds fixed is quicker, but at the
+    degenerate vertex it lands on, a year's node prices can differ from another year's with the
+    same fleet (tests/test_known_answers.py), where a fresh solve gives each year the same."""
     lp = compiled.lp  # its bounds are set in full here, so it can serve each fixed LP in turn
     values = np.where(compiled.integer, np.round(x), x)
     lower, upper = compiled.col_lower.copy(), compiled.col_upper.copy()
@@ -352,19 +360,6 @@ def _fixed_lp(compiled: _Compiled, x: np.ndarray, settings: SolverSettings, fix:
     lp.integrality_ = []
     h = _highs(dataclasses.replace(settings, log=None))
     h.passModel(lp)
-    _run(h)
-    return h
-
-
-def _fix_columns(h: highspy.Highs, compiled: _Compiled, x: np.ndarray, fix: np.ndarray) -> highspy.Highs:
-    """``h``'s LP with the columns of ``fix`` also fixed at their solution values, re-solved by the
-    dual simplex from its basis (short-run prices after long-run ones: at the long-run optimum the
-    basis stays optimal, so this takes a few iterations where a new LP took the whole solve)."""
-    values = np.where(compiled.integer, np.round(x), x)
-    idx = np.flatnonzero(fix).astype(np.int32)
-    at = np.clip(values[idx], compiled.col_lower[idx], compiled.col_upper[idx])
-    _quiet_simplex(h)
-    h.changeColsBounds(len(idx), idx, at, at)
     _run(h)
     return h
 
@@ -394,7 +389,7 @@ def _right_hand_values(h: highspy.Highs, compiled: _Compiled, kind: str) -> dict
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return {}
     groups: dict[tuple, list[int]] = {}
-    for i, (con, _sense) in enumerate(compiled.rows):
+    for i, con in enumerate(compiled.rows):
         name = con.parent_component().local_name
         if name in TARGETS:
             index = con.index()
@@ -436,7 +431,7 @@ def _row_duals(h: highspy.Highs, compiled: _Compiled, scale: float = 1.0) -> dic
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return {}
     duals: dict = {}
-    for (con, _sense), d in zip(compiled.rows, h.getSolution().row_dual):
+    for con, d in zip(compiled.rows, h.getSolution().row_dual):
         duals[con] = duals.get(con, 0.0) + float(d) / scale
     return duals
 

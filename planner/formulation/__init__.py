@@ -10,6 +10,7 @@ from __future__ import annotations
 import pyomo.core as pyo  # the modelling components only: pyomo.environ would load every solver plugin (0.4 s)
 
 from ..data import ModelData
+from ..gcpause import paused_gc
 from . import blocks, investment, limits, network, objective, operation, storage, targets
 
 FAMILIES = (
@@ -51,8 +52,9 @@ FAMILIES = (
 )
 
 
+@paused_gc
 def build_model(data: ModelData) -> pyo.ConcreteModel:
-    """Build the Pyomo model of one scenario."""
+    """Build the Pyomo model of one scenario (the garbage collector paused: gcpause.py)."""
     m = pyo.ConcreteModel(name=data.name)
     for add in FAMILIES:
         add(m, data)
