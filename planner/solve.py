@@ -126,8 +126,9 @@ class _Compiled:
         del info
         self.row_lower = np.where(sense == 1, -INF, rhs)
         self.row_upper = np.where(sense == -1, INF, rhs)
-        self.col_lower = np.fromiter((-INF if v.lb is None else v.lb for v in self.columns), float, n)
-        self.col_upper = np.fromiter((INF if v.ub is None else v.ub for v in self.columns), float, n)
+        bounds = np.array([v.bounds for v in self.columns], dtype=float).reshape(n, 2)  # None -> nan
+        self.col_lower = np.where(np.isnan(bounds[:, 0]), -INF, bounds[:, 0])
+        self.col_upper = np.where(np.isnan(bounds[:, 1]), INF, bounds[:, 1])
         self.integer = np.fromiter((v.is_integer() for v in self.columns), bool, n)
         self.scale = objective_scale(cost)
         self.ranges = coefficient_ranges(a.data, cost, self.col_lower, self.col_upper, self.row_lower,
