@@ -267,7 +267,7 @@ def sweep(
         if as_json:
             print(json.dumps({"status": "bad_input", "problems": problems}, indent=2))
         else:
-            err.print(f"[bold red]every run has bad input; nothing was solved or written:[/]")
+            err.print("[bold red]every run has bad input; nothing was solved or written:[/]")
             for problem in problems:
                 err.print(f"  - {problem}", markup=False, highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT)

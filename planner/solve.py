@@ -25,26 +25,11 @@ from typing import Callable
 import highspy
 import numpy as np
 import pyomo.core as pyo  # the modelling components only: pyomo.environ would load every solver plugin (0.4 s)
-from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from . import interrupt
 from .gcpause import paused_gc
+from .matrix import compile_model
 
-
-def _skip_pyomo_scipy_extras() -> None:
-    """Pyomo resolves its deferred ``scipy`` import (which the standard-form compiler uses for
-    scipy.sparse) with a callback that also imports scipy.stats, .integrate and .spatial: 0.5 s of
-    every solve, for modules planner never uses (scipy loads them lazily if anything asks). The
-    callback is dropped before the first resolution; if Pyomo changes this internal, nothing
-    happens and the import just costs its time."""
-    from pyomo.common import dependencies
-
-    indicator = getattr(dependencies, "scipy_available", None)
-    if indicator is not None and getattr(indicator, "_module", "resolved") is None and hasattr(indicator, "_callback"):
-        indicator._callback = None
-
-
-_skip_pyomo_scipy_extras()
 
 INF = highspy.kHighsInf
 #: the columns that are build decisions: fixed at their solution values for short-run prices
@@ -112,18 +97,11 @@ class _Compiled:
 
     @paused_gc
     def __init__(self, m: pyo.ConcreteModel):
-        info = LinearStandardFormCompiler().write(m, mixed_form=True)
-        self.columns = info.columns
-        # the row's constraint only (its sense is in the bounds): the compiler's row records, made
-        # among its temporaries, would pin their memory (200 MB at the 'large' size)
-        self.rows = [r[0] for r in info.rows]
-        a = info.A.tocsc()
-        rhs = np.asarray(info.rhs, dtype=float)
-        sense = np.fromiter((r[1] for r in info.rows), dtype=np.int8, count=len(info.rows))
+        matrix = compile_model(m)
+        self.columns, self.rows = matrix.columns, matrix.rows
+        a, rhs, sense, cost, offset = matrix.A, matrix.rhs, matrix.sense, matrix.c, matrix.offset
         n = len(self.columns)
-        cost = info.c.toarray().ravel() if info.c.shape[0] else np.zeros(n)
-        offset = float(info.c_offset[0]) if len(info.c_offset) else 0.0
-        del info
+        del matrix
         self.row_lower = np.where(sense == 1, -INF, rhs)
         self.row_upper = np.where(sense == -1, INF, rhs)
         bounds = np.array([v.bounds for v in self.columns], dtype=float).reshape(n, 2)  # None -> nan
