@@ -9,7 +9,6 @@ window, ``build[a,y]`` (its fraction of capacity_mw added in y) is tied to an in
 
 from __future__ import annotations
 
-import pandas as pd
 import pyomo.core as pyo
 
 from ..data import ModelData
@@ -17,7 +16,8 @@ from ..data import ModelData
 
 def _index(data: ModelData, column: str) -> list[tuple[str, int]]:
     """(a, y) in build_years for the assets that give ``column``."""
-    return [(a, y) for a, y in data.build_years if pd.notna(data.assets.at[a, column])]
+    given = data.assets[column].notna().to_dict()  # a dict: no pandas lookup per (a, y)
+    return [(a, y) for a, y in data.build_years if given[a]]
 
 
 def add_block_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
