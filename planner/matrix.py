@@ -7,7 +7,9 @@ size of benchmarks/run.py that held about 1 GB above the model itself, the peak 
 ``compile_model`` walks the same expressions with the same visitor (``LinearRepnVisitor``) in the
 same order, but copies each row's coefficients into flat arrays as it goes, and numbers columns in
 one dictionary. Rows, columns and coefficients are those of Pyomo's compiler, in its order
-(tests/test_matrix.py compares the two), so HiGHS sees the same LP.
+(tests/test_matrix.py compares the two), so HiGHS sees the same LP. Rows are named by their
+constraint's (component name, index), not held as Pyomo objects, so that the constraints can be
+released once compiled (solve.solve_model's ``release``).
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ class Matrix:
     A: object  # scipy.sparse.csc_matrix
     rhs: np.ndarray
     sense: np.ndarray  # int8: EQ, LE or GE
-    rows: list  # the ConstraintData of each row (a ranged constraint gives two rows)
+    rows: list  # each row's constraint as (component name, index): a ranged constraint gives two rows
     columns: list  # the VarData of each column
     c: np.ndarray
     offset: float
@@ -103,7 +105,11 @@ def compile_model(m: pyo.ConcreteModel) -> Matrix:
 
     index, data, start = array("i"), array("d"), array("q", [0])
     rhs, sense, rows = array("d"), array("b"), []
+    last = name = None
     for con in m.component_data_objects(pyo.Constraint, active=True, sort=SORTER):
+        component = con.parent_component()
+        if component is not last:
+            last, name = component, component.local_name
         lb, body, ub = con.to_bounded_expression()
         if lb is not None:
             lb = pyo.value(lb)
@@ -131,7 +137,7 @@ def compile_model(m: pyo.ConcreteModel) -> Matrix:
             start.append(len(data))
             rhs.append(bound - constant)
             sense.append(s)
-            rows.append(con)
+            rows.append((name, con.index()))
 
     n = len(recorder.columns)
     a = sparse.csr_matrix((np.frombuffer(data, dtype=np.float64), np.frombuffer(index, dtype=np.int32),

@@ -221,8 +221,10 @@ def prices_table(m, data: ModelData, result: SolveResult) -> pd.DataFrame:
                 live.update({(r.from_node, y), (r.to_node, y)})
     rows = []
     if result.duals:
-        for (n, y, s) in m.node_balance:
-            dual = result.duals.get(m.node_balance[n, y, s], 0.0)
+        for (name, index), dual in result.duals.items():  # in the rows' order
+            if name != "node_balance":
+                continue
+            n, y, s = index
             price = dual * 1e6 / (data.hours[s] * data.weight[y]) if (n, y) in live else np.nan
             rows.append((n, y, s, price))
     frame = pd.DataFrame(rows, columns=["node", "year", "slice", "price_usd_per_mwh"])

@@ -66,7 +66,8 @@ def run_loaded(loaded: LoadedScenario, log=None, stage=None, flip: bool | None =
         raise ScenarioError([Problem(str(loaded.path), f"options.solver.highs_options.{name}", why)
                              for name, why in bad])
     stage("solving with HiGHS")
-    result = solve_model(model, settings)
+    second_stage = data.perspective == "importer"  # solves this model again
+    result = solve_model(model, settings, release=not second_stage)
     if data.perspective == "importer" and result.status in ("optimal", "feasible"):
         stage("among the importer's least-cost plans, the one of least resource cost")
         _least_resource_cost(model, data, result, settings)
@@ -221,10 +222,9 @@ def _binding(model, data: ModelData, result: SolveResult) -> dict[int, list[str]
 
     duals = result.long_run_duals or result.duals
     full: dict[tuple[str, int], list[str]] = {}
-    for con, dual in duals.items():
+    for (name, index), dual in duals.items():
         if abs(dual) <= 1e-9:
             continue
-        name, index = con.parent_component().local_name, con.index()
         if name == "link_capacity":
             full.setdefault((index[0], index[1]), []).append(index[2])
         elif name == "scope_import_limit":

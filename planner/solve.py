@@ -40,7 +40,12 @@ TARGETS = {"energy_target": 1.0, "capacity_target": 1.0, "contracted_capacity_ta
 #: the shortfall variable of each target family
 SHORTFALL_OF = {"energy_target": "energy_shortfall", "capacity_target": "capacity_shortfall",
                 "contracted_capacity_target": "contracted_shortfall"}
-COST_BAND = (1e-4, 1e6)  # HiGHS warns of "excessively small/large costs" outside this range
+COST_BAND = (1e-4, 1e6)
+#: HiGHS options planner sets unless the scenario sets them. simplex_scale_strategy 4 (scale each row and
+#: column by its largest value) in place of HiGHS's equilibration: the same iterations in about half
+#: the time on planner's LPs (benchmarks/run.py's bench60 LP 4.1-5.3 s -> 2.0-3.2 s, medium 27.2 -> 13.2 s;
+#: the base case 0.47 -> 0.44 s), measured side by side on 2 cores.
+PLANNER_DEFAULTS = {"simplex_scale_strategy": 4}  # HiGHS warns of "excessively small/large costs" outside this range
 
 
 @dataclass
@@ -59,7 +64,8 @@ class SolveResult:
     warnings: list = field(default_factory=list)  # HiGHS warnings and planner's own numerical notes
     coefficient_ranges: dict = field(default_factory=dict)
     objective_scale: float = 1.0
-    #: short-run row duals (every build decision fixed): ConstraintData -> d objective / d rhs, MUSD per unit
+    #: short-run row duals (every build decision fixed): (constraint name, index) -> d objective / d rhs,
+    #: MUSD per unit
     duals: dict = field(default_factory=dict)
     #: long-run row duals (integer choices fixed, continuous builds free; an LP's own duals)
     long_run_duals: dict = field(default_factory=dict)
@@ -215,7 +221,7 @@ def _stop_when_interrupted(event) -> None:
 
 def _highs(settings: SolverSettings, lp: bool = True, log: _Log | None = None) -> highspy.Highs:
     h = _new_highs()
-    for name, value in settings.options.items():
+    for name, value in {**PLANNER_DEFAULTS, **settings.options}.items():
         if name == "solver" and not lp:
             continue  # the LP algorithm: a MIP uses its own
         h.setOptionValue(name, value)
@@ -253,14 +259,21 @@ def _status(h: highspy.Highs, has_solution: bool) -> str:
     return "error"
 
 
-def solve_model(m: pyo.ConcreteModel, settings: SolverSettings, want_duals: bool = True) -> SolveResult:
+def solve_model(m: pyo.ConcreteModel, settings: SolverSettings, want_duals: bool = True,
+                release: bool = False) -> SolveResult:
     """Compile, solve, load values into the model's variables, and (optionally) compute duals.
 
     Objective and duals are returned in the model's units (MUSD): HiGHS's values divided by
     ``objective_scale``. Raises ``interrupt.Interrupted`` on Ctrl-C.
+
+    ``release``: once compiled, the model's constraints are deleted (``release_constraints``), so
+    that HiGHS solves beside the variables, sets and cost expressions only (what the result tables
+    read), not beside every row's expression: for a run that will not solve this model again.
     """
     t0 = time.perf_counter()
     compiled = _Compiled(m)
+    if release:
+        release_constraints(m)
     handoff = time.perf_counter() - t0
     scale = compiled.scale
     result = SolveResult(status="error", handoff_seconds=handoff, n_variables=len(compiled.columns),
@@ -296,6 +309,16 @@ def solve_model(m: pyo.ConcreteModel, settings: SolverSettings, want_duals: bool
     result.warnings = _unique(log.warnings + _range_notes(compiled.ranges, scale))
     result.solve_seconds = time.perf_counter() - t1
     return result
+
+
+@paused_gc
+def release_constraints(m: pyo.ConcreteModel) -> None:
+    """Delete every constraint of a compiled model: about half of a built model's memory (the
+    'large' size of benchmarks/run.py: 186 of 373 MB), which HiGHS then has for itself. The rows
+    are named in the compiled matrix and the duals keyed by those names, so nothing after the
+    solve needs them; the model cannot be solved again."""
+    for component in list(m.component_objects(pyo.Constraint)):
+        m.del_component(component)
 
 
 def _unique(items: list[str]) -> list[str]:
@@ -368,10 +391,8 @@ def _right_hand_values(h: highspy.Highs, compiled: _Compiled, kind: str) -> dict
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return {}
     groups: dict[tuple, list[int]] = {}
-    for i, con in enumerate(compiled.rows):
-        name = con.parent_component().local_name
+    for i, (name, index) in enumerate(compiled.rows):
         if name in TARGETS:
-            index = con.index()
             groups.setdefault((kind, tuple(index[:2]), name), []).append(i)
     if not groups:
         return {}
@@ -410,8 +431,8 @@ def _row_duals(h: highspy.Highs, compiled: _Compiled, scale: float = 1.0) -> dic
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return {}
     duals: dict = {}
-    for con, d in zip(compiled.rows, h.getSolution().row_dual):
-        duals[con] = duals.get(con, 0.0) + float(d) / scale
+    for key, d in zip(compiled.rows, h.getSolution().row_dual):
+        duals[key] = duals.get(key, 0.0) + float(d) / scale
     return duals
 
 

@@ -37,7 +37,7 @@ def test_same_matrix_as_pyomos_compiler(tmp_path, case):
     ours = compile_model(m)
     theirs = LinearStandardFormCompiler().write(m, mixed_form=True)
     assert [v.name for v in ours.columns] == [v.name for v in theirs.columns]
-    assert [c.name for c in ours.rows] == [r.constraint.name for r in theirs.rows]
+    assert ours.rows == [(r.constraint.parent_component().local_name, r.constraint.index()) for r in theirs.rows]
     assert ours.sense.tolist() == [r.bound_type for r in theirs.rows]
     assert np.array_equal(ours.rhs, np.asarray(theirs.rhs, dtype=float))
     a, b = ours.A.tocsc(), theirs.A.tocsc()
