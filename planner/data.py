@@ -301,8 +301,9 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
 
     gen_index = [(p, y, s) for p in projects.index for y in years if can_operate(p, y)
                  for s in slices if availability[(p, s)] > 0]
+    both_ways = links["bidirectional"].astype(bool).to_dict()  # a dict: no pandas lookup per row
     flow_index = [(lk, y, s, d) for lk in links.index for y in years if can_operate(lk, y)
-                  for s in slices for d in DIRECTIONS if d == "forward" or links.at[lk, "bidirectional"]]
+                  for s in slices for d in DIRECTIONS if d == "forward" or both_ways[lk]]
     import_index = [(n, y, s) for n in importing_nodes for y in years for s in slices]
     if capacity_targets and not any(s.peak for s in scenario.time.slices):
         problems.add(file, "time.slices", "capacity targets are given but no slice is flagged peak: true")
