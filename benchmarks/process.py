@@ -1,0 +1,99 @@
+"""Benchmark: the whole `planner solve` process on a generated scenario, this checkout against
+another (a baseline), side by side, and where the time goes.
+
+    python benchmarks/process.py                                   # bench60, best of 3
+    python benchmarks/process.py --sizes bench60 medium --baseline /path/to/other/checkout
+    python benchmarks/process.py --no-xlsx                         # without the workbook
+
+Each run is a process of its own (`python -m planner.cli solve SCENARIO --out DIR --quiet`, the
+checkout first on PYTHONPATH), alternating this checkout and the baseline so a busy spell hits both
+alike; the best wall clock of --repeat is shown with its own split, read from the run's
+summary.json: build (the Pyomo model), hand-off (compile to matrices), solve (HiGHS, prices
+included), and the rest (imports, reading the scenario, result tables, writing files). Also
+`planner --help`. PyPSA on the same scenarios: benchmarks/peers.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from run import SIZES, scenario  # noqa: E402
+
+
+def timed(cmd: list[str], checkout: Path) -> dict:
+    """Wall clock and peak RSS (os.wait4) of one child process run with ``checkout`` first on the path."""
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    with tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, cwd=tempfile.gettempdir(), stdout=subprocess.DEVNULL,
+                                stderr=err)  # not the current folder: it would come first on the path
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t0
+        err.seek(0)
+        text = err.read().decode(errors="replace")
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise RuntimeError(f"{' '.join(cmd)} exited {code}:\n{text[-2000:]}")
+    return {"s": seconds, "peak_mb": usage.ru_maxrss / 1024}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", nargs="*", default=["bench60"], choices=list(SIZES))
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--baseline", type=Path, help="another checkout of planner, run the same way")
+    parser.add_argument("--no-xlsx", action="store_true", help="pass --no-xlsx to planner solve")
+    args = parser.parse_args()
+    checkouts = [("this", HERE.parent)] + ([("baseline", args.baseline.resolve())] if args.baseline else [])
+    work = Path(tempfile.mkdtemp(prefix="planner-process-"))
+    rows = []
+    try:
+        for label, checkout in checkouts:
+            runs = [timed([sys.executable, "-m", "planner.cli", "--help"], checkout) for _ in range(args.repeat)]
+            rows.append({"checkout": label, "what": "planner --help", **min(runs, key=lambda r: r["s"])})
+        for size in args.sizes:
+            path = work / size / "scenario.yaml"
+            path.parent.mkdir(parents=True)
+            path.write_text(json.dumps(scenario(*SIZES[size])))  # JSON is YAML
+            runs: dict[str, list] = {label: [] for label, _ in checkouts}
+            for i in range(args.repeat):
+                for label, checkout in checkouts:
+                    out = work / size / f"{label}-{i}"
+                    r = timed([sys.executable, "-m", "planner.cli", "solve", str(path), "--out", str(out), "--quiet",
+                               *(["--no-xlsx"] if args.no_xlsx else [])], checkout)
+                    summary = json.loads((out / "summary.json").read_text())
+                    r.update(build=summary["build_seconds"], handoff=summary["handoff_seconds"],
+                             solve=summary["solve_seconds"], objective=summary["objective_musd"],
+                             size=f"{summary['n_variables']:,} x {summary['n_constraints']:,}")
+                    runs[label].append(r)
+                    shutil.rmtree(out)
+                print(f"done {size} {i + 1}/{args.repeat}", file=sys.stderr)
+            for label, _ in checkouts:
+                rows.append({"checkout": label, "what": f"solve {size}", **min(runs[label], key=lambda r: r["s"])})
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print("| checkout | what | whole s | build s | hand-off s | solve s | rest s | peak MB | columns x rows | objective |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---|---:|")
+    for r in rows:
+        if "build" in r:
+            rest = r["s"] - r["build"] - r["handoff"] - r["solve"]
+            print(f"| {r['checkout']} | {r['what']} | {r['s']:.2f} | {r['build']:.2f} | {r['handoff']:.2f} | "
+                  f"{r['solve']:.2f} | {rest:.2f} | {r['peak_mb']:,.0f} | {r['size']} | {r['objective']:,.4f} |")
+        else:
+            print(f"| {r['checkout']} | {r['what']} | {r['s']:.2f} | | | | | {r['peak_mb']:,.0f} | | |")
+    print(f"\nbest of {args.repeat}; {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at the end")
+
+
+if __name__ == "__main__":
+    main()
