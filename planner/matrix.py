@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyomo.core as pyo
+from pyomo.common.numeric_types import native_types
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.repn.linear import LinearRepnVisitor
 from pyomo.repn.util import FileDeterminism, FileDeterminism_to_SortComponents
@@ -106,38 +107,43 @@ def compile_model(m: pyo.ConcreteModel) -> Matrix:
     index, data, start = array("i"), array("d"), array("q", [0])
     rhs, sense, rows = array("d"), array("b"), []
     last = name = None
+    column_of = numbers.__getitem__
     for con in m.component_data_objects(pyo.Constraint, active=True, sort=SORTER):
         component = con.parent_component()
         if component is not last:
             last, name = component, component.local_name
         lb, body, ub = con.to_bounded_expression()
-        if lb is not None:
+        if lb is not None and lb.__class__ not in native_types:
             lb = pyo.value(lb)
-        if ub is not None:
+        if ub is not None and ub.__class__ not in native_types:
             ub = pyo.value(ub)
         if lb is None and ub is None:
             continue
         repn = visitor.walk_expression(body)
         if repn.nonlinear is not None:
             raise ValueError(f"constraint {con.name} is not linear")
-        constant = repn.constant
-        if not repn.linear:
+        constant, linear = repn.constant, repn.linear
+        if not linear:
             if (lb is None or lb <= constant) and (ub is None or ub >= constant):
                 continue
             raise InfeasibleConstraintException(f"model contains a trivially infeasible constraint, '{con.name}'")
-        if lb == ub:
-            bounds = ((EQ, ub),)
-        else:
-            bounds = tuple((s, b) for s, b in ((LE, ub), (GE, lb)) if b is not None)
-        cols = [numbers[v] for v in repn.linear]
-        values = list(repn.linear.values())
-        for s, bound in bounds:
+        key = (name, con.index())
+        if lb == ub or lb is None or ub is None:  # one row (the common case): copied straight in
+            index.extend(map(column_of, linear))
+            data.extend(linear.values())
+            start.append(len(data))
+            sense.append(EQ if lb == ub else (LE if lb is None else GE))
+            rhs.append((ub if lb is None or lb == ub else lb) - constant)
+            rows.append(key)
+            continue
+        cols, values = list(map(column_of, linear)), list(linear.values())
+        for s, bound in ((LE, ub), (GE, lb)):  # a ranged constraint: an upper and a lower row
             index.extend(cols)
             data.extend(values)
             start.append(len(data))
             rhs.append(bound - constant)
             sense.append(s)
-            rows.append((name, con.index()))
+            rows.append(key)
 
     n = len(recorder.columns)
     a = sparse.csr_matrix((np.frombuffer(data, dtype=np.float64), np.frombuffer(index, dtype=np.int32),
