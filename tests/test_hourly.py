@@ -123,3 +123,91 @@ def test_without_tsam_says_what_to_install(tmp_path, monkeypatch):
     with pytest.raises(ScenarioError) as info:
         load_scenario(write(data, tmp_path))
     assert "pip install 'planner[hourly]'" in str(info.value)
+
+
+def test_full_year_keeps_every_hour(tmp_path, solve):
+    """representative_days: all -- every day its own period of 24 slices of 1 h, each slice the
+    hour itself: no clustering, an aggregation error of exactly 0, and a 100 MW solar plant makes
+    by hand 100 MW x (sum of the 8,760 hourly availabilities) / 1000 GWh."""
+    frame = year()
+    data = hourly_scenario(tmp_path, frame, representative_days="all")
+    data["targets"] = [{"scope": "VN", "year": 2025, "energy_gwh": 1}]
+    s = load_scenario(write(data, tmp_path)).scenario
+    slices = s.time.slices
+    assert len(slices) == 8760 and all(x.hours == 1.0 for x in slices)
+    assert len({x.period for x in slices}) == 365
+    assert slices[0].id == "dry_d0101_h00" and slices[0].period == "dry_d0101"
+    solar = s.time.profile_availability["solar"]
+    may_first_noon = 120 * 24 + 12  # 2025-05-01 12:00, row 2893 of the file
+    assert solar["wet_d0501_h12"] == frame.solar[may_first_noon]
+    for row in s.time.aggregation_error:
+        assert row["rmse"] == 0 and row["mae"] == 0 and row["rmse_duration_curve"] == 0
+        assert row["mean_hourly"] == row["mean_aggregated"]
+    load = frame.load.to_numpy()
+    assert sum(x.peak for x in slices) == int((load >= np.quantile(load, 0.9)).sum())  # the top 10 % of hours
+    # K at least the days of each season is the same full year
+    same = load_scenario(write(hourly_scenario(tmp_path, frame, representative_days=366), tmp_path)).scenario
+    assert [x.id for x in same.time.slices] == [x.id for x in slices]
+    run = solve(data)
+    assert run.tables["aggregation"].rmse.abs().max() == 0
+    assert run.tables["dispatch"].energy_gwh.sum() == pytest.approx(100 * frame.solar.sum() / 1000, rel=1e-6)
+
+
+def test_full_year_in_weeks(tmp_path):
+    # leap year, weeks: wet May-Oct 2024 is 184 days = 26 weeks + a short week of 2 days; dry 182 days = 26 weeks
+    data = hourly_scenario(tmp_path, year(8784), representative_weeks="all")
+    s = load_scenario(write(data, tmp_path)).scenario
+    assert len(s.time.slices) == 8784 and sum(x.hours for x in s.time.slices) == 8784
+    periods: dict = {}
+    for x in s.time.slices:
+        periods.setdefault(x.period, []).append(x)
+    assert len(periods) == 27 + 26
+    assert sorted(len(v) for v in periods.values())[0] == 48
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("al", "'al'"), (0, "got 0"), (400, "got 400"), (12.5, "got 12.5"), (True, "got True"),
+])
+def test_bad_representative_days(tmp_path, value, expected):
+    data = hourly_scenario(tmp_path, year(), representative_days=value)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write(data, tmp_path))
+    text = str(info.value)
+    assert "time.representative_days" in text and "or 'all'" in text and expected in text and "hourly.csv" in text
+
+
+def test_bad_representative_days_exit_2(tmp_path):
+    from tests.conftest import planner
+
+    data = hourly_scenario(tmp_path, year(), representative_days="every")
+    proc = planner("validate", write(data, tmp_path))
+    assert proc.returncode == 2 and "representative_days" in proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_variant_puts_an_hourly_year_on_a_parent_with_slices(tmp_path):
+    """A variant that names an hourly file replaces its parent's hand-written slices; a variant of
+    that one that changes only representative_days re-aggregates the same file (read beside the
+    file that names it)."""
+    parent = tiny(projects=[project("sun", 100, technology="solar")],
+                  technologies={"solar": {"lifetime_years": 25}, "hydro": {"lifetime_years": 50}},
+                  time={"slices": [{"id": "day", "hours": 4380, "season": "s"},
+                                   {"id": "night", "hours": 4380, "season": "s", "peak": True}]})
+    write(parent, tmp_path, "parent.yaml")
+    (tmp_path / "hourly").mkdir()
+    year().to_csv(tmp_path / "hourly" / "year.csv", index=False)
+    write({"name": "days4", "extends": "../parent.yaml",
+           "time": {"hourly_file": "year.csv", "representative_days": 4}}, tmp_path / "hourly", "days4.yaml")
+    write({"name": "full", "extends": "days4.yaml", "time": {"representative_days": "all"}},
+          tmp_path / "hourly", "full.yaml")
+    s = load_scenario(tmp_path / "hourly" / "days4.yaml").scenario
+    assert len(s.time.slices) == 4 * 24 and not {"day", "night"} & {x.id for x in s.time.slices}
+    full = load_scenario(tmp_path / "hourly" / "full.yaml")
+    assert len(full.scenario.time.slices) == 8760
+    two = load_scenario(tmp_path / "hourly" / "days4.yaml", ["time.representative_days=2"]).scenario
+    assert len(two.time.slices) == 2 * 24
+    # the resolved scenario (written beside results) lists its slices: read again, not re-aggregated
+    days4 = load_scenario(tmp_path / "hourly" / "days4.yaml")
+    (tmp_path / "resolved.yaml").write_text(days4.resolved_yaml())
+    again = load_scenario(tmp_path / "resolved.yaml").scenario
+    assert again.time.slices == days4.scenario.time.slices

@@ -18,6 +18,12 @@ turns it into K representative periods with tsam:
   the top ``peak_load_share`` of the year's load, or, without a load column, ``peak_hours``;
 - the aggregation error of every profile (RMSE and MAE against the hourly data, and RMSE of the
   duration curves) is returned as rows of ``time.aggregation_error``.
+
+The full year: ``representative_days: all`` (or ``representative_weeks: all``), or a K at least as
+large as a season's number of periods, keeps every period of the season as it is, without tsam:
+each day (week) is a period of its own, weight 1 (its hours stand for themselves), named by the
+calendar date of its first day, ``<season>_d<MMDD>_h<HH>`` (weeks ``<season>_w<MMDD>_h<HHH>``;
+a season's last week may be short), and the aggregation error is exactly 0.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ DEFAULT_SEASONS = {"wet": [5, 6, 7, 8, 9, 10], "dry": [11, 12, 1, 2, 3, 4]}
 DEFAULT_PEAK_HOURS = [18, 19, 20, 21]  # hour of day (0-23) of Vietnam's evening peak
 DEFAULT_PEAK_LOAD_SHARE = 0.10
 TIME_COLUMNS = ("hour", "time")
+ALL = "all"  # representative_days: all -- every day of the year is its own period
 LOAD_COLUMN = "load"
 
 
@@ -47,9 +54,12 @@ def aggregate_hourly(frame: pd.DataFrame, time: dict, file: str, problems: Probl
         return None
     count = days if days is not None else weeks
     length = 24 if weeks is None else 168
-    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 366:
+    most = 366 if weeks is None else 53
+    whole_year = count == ALL
+    if not whole_year and (not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= most):
         problems.add(file, "time.representative_days" if weeks is None else "time.representative_weeks",
-                     f"expected a whole number of periods from 1 to 366, got {count!r}")
+                     f"expected a whole number of periods from 1 to {most}, or '{ALL}' (every "
+                     f"{'day' if weeks is None else 'week'} of the year kept), got {count!r}")
         return None
     series = _numbers(frame, file, problems)
     if series is None:
@@ -63,7 +73,8 @@ def aggregate_hourly(frame: pd.DataFrame, time: dict, file: str, problems: Probl
     profiles = series.drop(columns=[LOAD_COLUMN], errors="ignore")
     season_of_hour = np.array([seasons[m] for m in series.index.month])
     order = list(dict.fromkeys(seasons[m] for m in range(1, 13)))
-    share = _share(count, [int((season_of_hour == s).sum()) for s in order], length)
+    season_hours = [int((season_of_hour == s).sum()) for s in order]
+    share = list(season_hours) if whole_year else _share(count, season_hours, length)
     slices: list[dict] = []
     availability: dict[str, dict[str, float]] = {c: {} for c in profiles.columns}
     reconstructed = pd.DataFrame(index=series.index, columns=series.columns, dtype=float)
@@ -71,6 +82,10 @@ def aggregate_hourly(frame: pd.DataFrame, time: dict, file: str, problems: Probl
         mask = season_of_hour == season
         part = series[mask]
         n_periods = len(part) // length
+        if k >= n_periods:  # every period of the season kept as it is: nothing to cluster
+            _whole_season(part, season, length, peak[mask], profiles.columns, slices, availability)
+            reconstructed.loc[mask, :] = part.to_numpy()
+            continue
         used = part.iloc[:n_periods * length]
         scale = len(part) / (n_periods * length)  # hours of the season left over: spread over its periods
         result = _tsam(used, min(k, n_periods), length)
@@ -90,6 +105,23 @@ def aggregate_hourly(frame: pd.DataFrame, time: dict, file: str, problems: Probl
         leftover = rebuilt[-length:][:len(part) - len(used)]  # hours past the last whole period
         reconstructed.loc[mask, :] = np.vstack([rebuilt, leftover])
     return slices, availability, _errors(series, reconstructed)
+
+
+def _whole_season(part: pd.DataFrame, season: str, length: int, peak: np.ndarray, columns, slices: list,
+                  availability: dict) -> None:
+    """Every period of a season kept as it is: consecutive runs of ``length`` hours (the last one
+    shorter when the season's hours are not a whole number of periods), each hour a slice of 1 h."""
+    values = part[list(columns)].to_numpy(dtype=float)
+    stamps = part.index
+    kind, width = ("d", 2) if length == 24 else ("w", 3)
+    for start in range(0, len(part), length):
+        period = f"{season}_{kind}{stamps[start].month:02d}{stamps[start].day:02d}"
+        for t in range(min(length, len(part) - start)):
+            i = start + t
+            sid = f"{period}_h{t:0{width}d}"
+            slices.append({"id": sid, "hours": 1.0, "season": season, "peak": bool(peak[i]), "period": period})
+            for j, col in enumerate(columns):
+                availability[col][sid] = float(values[i, j])
 
 
 def _numbers(frame: pd.DataFrame, file: str, problems: Problems) -> pd.DataFrame | None:

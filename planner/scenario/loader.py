@@ -102,7 +102,8 @@ def _read_hourly(time: dict, base_dir: Path, file: Path, locs: Locations, proble
         return
     if time.get("representative_days") is None and time.get("representative_weeks") is None:
         problems.add(shown(file), "time.hourly_file", "give time.representative_days (or representative_weeks) "
-                                                      "to aggregate the hours to", line)
+                                                      "to aggregate the hours to, or representative_days: all "
+                                                      "to keep every day", line)
         return
     table = real_path(base_dir / spec) if "\x00" not in spec else base_dir / spec
     frame = read_frame(table, 0, problems, shown(file), "time.hourly_file", line, what="hourly file", written=spec)
@@ -125,10 +126,14 @@ def _read_hourly(time: dict, base_dir: Path, file: Path, locs: Locations, proble
 
 
 def _load_layer(path: Path, problems: Problems, chain: tuple[Path, ...],
-                named_by: tuple[str, str, str] | None = None) -> tuple[dict, Locations]:
+                named_by: tuple[str, str, str] | None = None,
+                hourly_at: list | None = None) -> tuple[dict, Locations]:
     """Read one file and, recursively, its parents; return merged raw data and locations.
 
     ``named_by`` is (child file, line, the path as written) when this file is named in ``extends``.
+    ``hourly_at`` collects (folder, file, lists slices itself) of each file that names a
+    ``time.hourly_file``, child first: the hours are aggregated once the chain is merged
+    (load_scenario), so a variant may change representative_days of a parent's hourly file.
     """
     if named_by is None:
         data, locs = read_yaml(path, problems)
@@ -147,8 +152,8 @@ def _load_layer(path: Path, problems: Problems, chain: tuple[Path, ...],
             locs.update(table_locs)
     if isinstance(data.get("time"), dict) and data["time"].get("profile_file") and not data["time"].get("slices"):
         _read_profile(data["time"], base_dir, path, locs, problems)
-    if isinstance(data.get("time"), dict) and data["time"].get("hourly_file") and not data["time"].get("slices"):
-        _read_hourly(data["time"], base_dir, path, locs, problems)
+    if isinstance(data.get("time"), dict) and data["time"].get("hourly_file") is not None and hourly_at is not None:
+        hourly_at.append((base_dir, path, bool(data["time"].get("slices"))))
     for list_path in ENTITY_LISTS:
         items = data
         for p in list_path:
@@ -179,7 +184,7 @@ def _load_layer(path: Path, problems: Problems, chain: tuple[Path, ...],
         cycle = " -> ".join(shown(p.name) for p in chain + (here, parent_path))
         problems.add(file, "extends", f"cyclic extends: {cycle}", line)
         return data, locs
-    parent, parent_locs = _load_layer(parent_path, problems, chain + (here,), (file, line, parent_ref))
+    parent, parent_locs = _load_layer(parent_path, problems, chain + (here,), (file, line, parent_ref), hourly_at)
     if not parent:
         return data, locs
     merged = merge(parent, {k: v for k, v in data.items() if k != "extends"}, locs, problems)
@@ -303,12 +308,22 @@ def load_scenario(path: str | Path, sets: list[str] | tuple[str, ...] = ()) -> L
     """Load, merge and validate a scenario file; raise ScenarioError listing every problem."""
     path = Path(path)
     problems = Problems()
-    data, locs = _load_layer(path, problems, ())
+    hourly_at: list = []
+    data, locs = _load_layer(path, problems, (), hourly_at=hourly_at)
     problems.raise_if_any()  # a file that cannot be read, or a broken table: fix those first
     for assignment in sets:
         data = apply_set(data, assignment, problems)
         parts = tuple(assignment.split("=", 1)[0].split("."))
         locs[parts] = ("command line", f"--set {assignment}")
+    time = data.get("time")
+    if isinstance(time, dict) and time.get("hourly_file") is not None:
+        # the file that names the hourly file (the child-most) is where it is read from; its
+        # slices (the hourly file's, aggregated) replace any a parent gives by hand. A file that
+        # lists slices beside its hourly_file (a resolved scenario.yaml) is already aggregated.
+        folder, named_in, aggregated = hourly_at[0] if hourly_at else (path.parent, path, False)
+        if not aggregated:
+            _read_hourly(time, folder, named_in, locs, problems)
+            problems.raise_if_any()
     where = _locate(locs, shown(path))
     cross_checks(data, where, problems)
     scenario = None

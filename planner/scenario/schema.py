@@ -169,8 +169,10 @@ class Time(Strict):
     profile_file: Optional[str] = None
     #: one year of hourly profiles, aggregated to representative days or weeks (hourly.py)
     hourly_file: Optional[str] = None
-    representative_days: Optional[int] = Field(default=None, ge=1, le=366)
-    representative_weeks: Optional[int] = Field(default=None, ge=1, le=53)
+    #: K representative days (1-366), or "all": every day of the year is a period of its own
+    #: (the full year, no clustering); a K at least a season's days keeps that season whole too
+    representative_days: Optional[Union[int, str]] = None
+    representative_weeks: Optional[Union[int, str]] = None
     #: month numbers of each season (hourly_file only); default wet May-October, dry November-April
     seasons: Optional[dict[Id, list[Annotated[int, Field(ge=1, le=12)]]]] = None
     #: peak slices: the top share of the hourly load, or these hours of the day without a load column
@@ -181,6 +183,15 @@ class Time(Strict):
     profile_availability: dict[str, dict[str, float]] = Field(default_factory=dict)
     #: the error of the aggregation of hourly profiles, one row per profile (filled by the loader)
     aggregation_error: list[dict[str, Union[str, float]]] = Field(default_factory=list)
+
+    @field_validator("representative_days", "representative_weeks", mode="before")
+    @classmethod
+    def _periods(cls, v: Any, info: ValidationInfo) -> Any:
+        most = 366 if info.field_name == "representative_days" else 53
+        if v is None or v == "all" or (isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= most):
+            return v
+        raise ValueError(f"expected a whole number of periods from 1 to {most}, or 'all' (the whole year), "
+                         f"got {v!r}")
 
     @model_validator(mode="after")
     def _hours_make_a_year(self):

@@ -1,0 +1,215 @@
+"""The base case on an hourly year: 12 representative days against the full 8,760 hours (issue 10).
+
+    python benchmarks/hourly.py                      # 12 days (as shipped and as an LP), then the full year
+    python benchmarks/hourly.py --skip-full          # only the 12-day runs
+    python benchmarks/hourly.py --full-from DIR      # compare with a full-year run already in DIR
+
+Each run is ``planner solve`` in a subprocess of its own (``--no-xlsx``), timed from start to exit,
+its peak memory the subprocess's maximum resident set (``wait4``). Runs:
+
+- ``12d integer``: scenarios/hourly/hourly_12d.yaml as shipped (the base case's integer builds);
+- ``12d LP``: the same with ``options.build=continuous``, HiGHS interior point without crossover:
+  the settings of the full year, so that the two are compared like for like;
+- ``full LP``: scenarios/hourly/hourly_full.yaml (every day its own period, 8,760 slices a year).
+
+Printed: slices per year, LP columns and rows (summary.json), wall time, peak MB, objective; the
+comparison of the full year with the 12-day LP (new-build MW per technology online in 2030 and
+2035, energy imported by Vietnam each year, objective difference); and the aggregation error of
+the 12-day run (its results' aggregation.csv). The profiles are ILLUSTRATIVE (see
+scenarios/hourly/README.md), so the differences measure the aggregation, not the real system.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+HOURLY = ROOT / "scenarios" / "hourly"
+LP = ["options.build=continuous", "options.solver.method=ipm", "options.solver.crossover=false"]
+YEARS = (2030, 2035)
+
+
+def primal_only(scenario: Path, out: Path, sets: list[str]) -> None:
+    """In this process: planner's own steps (load, data, model, HiGHS, tables) without the marginal
+    values, and the tables written as CSV with a summary.json. ``planner solve`` always prices the
+    plan: a second LP with every build fixed (short-run duals) and re-solves for the targets'
+    values; on the full hourly year each of those is another solve of the 2-million-row LP."""
+    from planner.data import build_model_data
+    from planner.formulation import build_model
+    from planner.results import result_tables
+    from planner.scenario import load_scenario
+    from planner.solve import SolverSettings, solve_model
+
+    t0 = time.perf_counter()
+    loaded = load_scenario(scenario, tuple(sets))
+    data = build_model_data(loaded.scenario, str(scenario))
+    t1 = time.perf_counter()
+    model = build_model(data)
+    t2 = time.perf_counter()
+    solver = loaded.scenario.options.solver
+    log = (lambda line: print(line, end="" if line.endswith("\n") else "\n", flush=True))
+    settings = SolverSettings(solver.time_limit_s, solver.mip_gap, solver.threads, log, solver.method,
+                              solver.highs())
+    result = solve_model(model, settings, want_duals=False)
+    t3 = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    summary = {"scenario": loaded.scenario.name, "status": result.status, "objective_musd": result.objective_musd,
+               "load_and_data_seconds": round(t1 - t0, 2), "build_seconds": round(t2 - t1, 2),
+               "handoff_seconds": round(result.handoff_seconds, 2), "solve_seconds": round(result.solve_seconds, 2),
+               "n_variables": result.n_variables, "n_constraints": result.n_constraints,
+               "note": "benchmarks/hourly.py --no-duals: the plan without marginal values"}
+    if result.status in ("optimal", "feasible"):
+        tables = result_tables(model, data, result)
+        if loaded.scenario.time.aggregation_error:
+            tables["aggregation"] = pd.DataFrame(loaded.scenario.time.aggregation_error)
+        for name, frame in tables.items():
+            frame.to_csv(out / f"{name}.csv", index=False)
+    summary["tables_seconds"] = round(time.perf_counter() - t3, 2)
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+
+
+def run(name: str, scenario: Path, sets: list[str], out: Path, time_limit: float | None,
+        no_duals: bool = False) -> dict:
+    """``planner solve`` in its own process (or, with ``no_duals``, this script's ``--child``):
+    wall seconds, peak MB, exit status."""
+    sets = list(sets) + ([f"options.solver.time_limit_s={time_limit:g}"] if time_limit else [])
+    if no_duals:
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(scenario), str(out)]
+    else:
+        cmd = [sys.executable, "-m", "planner.cli", "solve", str(scenario), "--out", str(out), "--force", "--quiet",
+               "--no-xlsx"]
+    for s in sets:
+        cmd += ["--set", s]
+    print(f"[{time.strftime('%H:%M:%S')}] {name}: {' '.join(cmd[2:])}", flush=True)
+    t0 = time.perf_counter()
+    log = out.with_name(out.name + ".log")
+    with open(log, "w") as sink:  # the child's output (HiGHS's log with --no-duals): to follow a long run
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    stdout, stderr = log.read_text(), ""
+    code = os.waitstatus_to_exitcode(status)
+    stats = {"name": name, "wall_s": wall, "peak_mb": usage.ru_maxrss / 1024, "exit": code, "command": cmd[2:]}
+    if out.is_dir():
+        (out / "bench.json").write_text(json.dumps(stats, indent=2))
+    if code != 0:
+        print(f"  exit {code}: {(stderr or stdout).strip()[-2000:]}", flush=True)
+    return stats
+
+
+def results(name: str, out: Path, stats: dict | None) -> dict:
+    """What the table needs from a result folder."""
+    if stats is None and (out / "bench.json").is_file():
+        stats = json.loads((out / "bench.json").read_text())
+    row = {"name": name, "out": out, "wall_s": (stats or {}).get("wall_s"), "peak_mb": (stats or {}).get("peak_mb")}
+    if not (out / "summary.json").is_file():
+        return row
+    summary = json.loads((out / "summary.json").read_text())
+    row.update(status=summary["status"], objective=summary.get("objective_musd"), columns=summary.get("n_variables"),
+               rows=summary.get("n_constraints"), build_s=summary.get("build_seconds"),
+               handoff_s=summary.get("handoff_seconds"), solve_s=summary.get("solve_seconds"))
+    prices = pd.read_csv(out / "prices.csv", usecols=["year", "slice"])
+    row["slices"] = prices.groupby("year")["slice"].nunique().max()
+    builds = pd.read_csv(out / "builds.csv")
+    capacity = pd.read_csv(out / "capacity.csv")
+    new = builds[(builds.status == "candidate")][["asset", "kind", "technology"]].drop_duplicates("asset")
+    new = new.assign(technology=new.technology.where(new.kind == "project", "link"))
+    online = capacity.merge(new, on="asset")
+    row["built"] = online[online.year.isin(YEARS)].groupby(["technology", "year"]).online_mw.sum()
+    imports = pd.read_csv(out / "imports.csv")
+    row["imported"] = imports[imports.scope == "VN"].set_index("year").energy_gwh
+    if (out / "aggregation.csv").is_file():
+        row["aggregation"] = pd.read_csv(out / "aggregation.csv")
+    return row
+
+
+def fmt(value, spec: str = ",.1f") -> str:
+    return "" if value is None or (isinstance(value, float) and value != value) else format(value, spec)
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--skip-full", action="store_true", help="do not run the full year")
+    ap.add_argument("--skip-integer", action="store_true", help="do not run the 12 days with integer builds")
+    ap.add_argument("--full-from", type=Path, help="a finished full-year result folder to compare with instead "
+                                                    "of running it (wall time and memory from its bench.json)")
+    ap.add_argument("--full-time-limit", type=float, default=None, help="HiGHS time limit of the full year, s")
+    ap.add_argument("--out", type=Path, default=None, help="folder for the result folders (default: a temp dir)")
+    ap.add_argument("--no-duals", action="store_true",
+                    help="solve the full year without marginal values (planner's library in a child process "
+                         "of this script, want_duals=False) instead of planner solve")
+    ap.add_argument("--child", nargs=2, type=Path, metavar=("SCENARIO", "OUT"), help=argparse.SUPPRESS)
+    ap.add_argument("--set", action="append", default=[], help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        primal_only(args.child[0], args.child[1], args.set)
+        return
+    base = args.out or Path(tempfile.mkdtemp(prefix="planner-hourly-"))
+    base.mkdir(parents=True, exist_ok=True)
+    plan = []
+    if not args.skip_integer:
+        plan.append(("12d integer", HOURLY / "hourly_12d.yaml", [], base / "hourly_12d"))
+    plan.append(("12d LP", HOURLY / "hourly_12d.yaml", LP, base / "hourly_12d_lp"))
+    if not args.skip_full and args.full_from is None:
+        plan.append(("full LP", HOURLY / "hourly_full.yaml", [], base / "hourly_full"))
+    rows = []
+    for name, scenario, sets, out in plan:
+        full = name == "full LP"
+        stats = run(name, scenario, sets, out, args.full_time_limit if full else None, full and args.no_duals)
+        rows.append(results(name, out, stats))
+    if args.full_from is not None:
+        rows.append(results("full LP", args.full_from, None))
+
+    print(f"\nMachine: {os.cpu_count()} cores; results in {base}\n")
+    print(table(["run", "status", "slices/year", "LP columns", "LP rows", "build s", "hand-off s", "solve s",
+                 "wall s", "peak MB", "objective MUSD"],
+                [[r["name"], r.get("status", "no result"), fmt(r.get("slices"), ","), fmt(r.get("columns"), ","),
+                  fmt(r.get("rows"), ","), fmt(r.get("build_s")), fmt(r.get("handoff_s")), fmt(r.get("solve_s")),
+                  fmt(r.get("wall_s")), fmt(r.get("peak_mb"), ",.0f"), fmt(r.get("objective"), ",.2f")]
+                 for r in rows]))
+
+    by = {r["name"]: r for r in rows}
+    ref, full = by.get("12d LP"), by.get("full LP")
+    if ref and full and "built" in ref and "built" in full:
+        print("\nFull year against 12 representative days (both continuous builds, IPM):\n")
+        techs = sorted(set(ref["built"].index.get_level_values(0)) | set(full["built"].index.get_level_values(0)))
+        lines = []
+        for tech in techs:
+            cells = [tech]
+            for y in YEARS:
+                a = float(ref["built"].get((tech, y), 0.0))
+                b = float(full["built"].get((tech, y), 0.0))
+                cells += [fmt(a, ",.0f"), fmt(b, ",.0f")]
+            lines.append(cells)
+        print(table(["new build online, MW"] + [f"{y} {k}" for y in YEARS for k in ("12d", "full")], lines))
+        years = sorted(set(ref["imported"].index) | set(full["imported"].index))
+        print()
+        print(table(["year", "imported GWh 12d", "imported GWh full", "difference %"],
+                    [[str(y), fmt(ref["imported"].get(y), ",.0f"), fmt(full["imported"].get(y), ",.0f"),
+                      fmt(100 * (full["imported"].get(y) / ref["imported"].get(y) - 1), "+.2f")] for y in years]))
+        print(f"\nObjective: 12d {ref['objective']:,.2f} MUSD, full {full['objective']:,.2f} MUSD: "
+              f"full - 12d = {100 * (full['objective'] / ref['objective'] - 1):+.2f} %")
+    agg = next((r["aggregation"] for r in rows if r["name"].startswith("12d") and "aggregation" in r), None)
+    if agg is not None:
+        print("\nAggregation error of the 12 representative days (aggregation.csv):\n")
+        print(table(list(agg.columns), [[str(v) if isinstance(v, str) else fmt(v, ".4f") for v in rec]
+                                        for rec in agg.itertuples(index=False)]))
+
+
+if __name__ == "__main__":
+    main()
