@@ -59,7 +59,7 @@ def primal_only(scenario: Path, out: Path, sets: list[str]) -> None:
     log = (lambda line: print(line, end="" if line.endswith("\n") else "\n", flush=True))
     settings = SolverSettings(solver.time_limit_s, solver.mip_gap, solver.threads, log, solver.method,
                               solver.highs())
-    result = solve_model(model, settings, want_duals=False)
+    result = solve_model(model, settings, want_duals=False, release=True)  # constraints freed once compiled
     t3 = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     summary = {"scenario": loaded.scenario.name, "status": result.status, "objective_musd": result.objective_musd,
