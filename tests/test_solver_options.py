@@ -31,6 +31,23 @@ def test_every_method_finds_the_optimum(solve, solver, rel):
     assert run.tables["imports"].query("scope == 'VN'").iloc[0].marginal_cost_usd_per_mwh == pytest.approx(60, rel=1e-3)
 
 
+def test_marginal_values_off_leaves_the_prices_blank_and_the_plan_the_same(solve):
+    run = solve(_lp(marginal_values=False))
+    assert run.summary["objective_musd"] == pytest.approx(51.24, rel=REL)
+    vn = run.tables["imports"].query("scope == 'VN'").iloc[0]
+    assert vn.energy_gwh == pytest.approx(1000, rel=REL)
+    assert vn[["marginal_cost_usd_per_mwh", "long_run_marginal_cost_usd_per_mwh"]].isna().all()
+    assert run.tables["prices"].empty
+
+
+def test_planner_scales_the_simplex_unless_told_otherwise():
+    from planner.solve import SolverSettings, _highs
+
+    assert _highs(SolverSettings()).getOptionValue("simplex_scale_strategy")[1] == 4
+    told = SolverSettings(options={"simplex_scale_strategy": 1})
+    assert _highs(told).getOptionValue("simplex_scale_strategy")[1] == 1
+
+
 @pytest.mark.parametrize("options, says", [
     ({"no_such_option": 1}, "no such option"),
     ({"presolve": "maybe"}, "refuses the value"),

@@ -223,6 +223,9 @@ class Solver(Strict):
     ipm_optimality_tolerance: Optional[float] = Field(default=None, ge=1e-12, le=1e-2)
     #: any other HiGHS option by its HiGHS name (checked against HiGHS before solving)
     highs_options: dict[str, Union[bool, int, float, str]] = Field(default_factory=dict)
+    #: the prices (node prices, the targets' marginal costs: an LP with the builds fixed and a
+    #: re-solve per target): false leaves them blank, for a run so big that only the plan is wanted
+    marginal_values: bool = True
 
     def highs(self) -> dict:
         """Every HiGHS option these settings set, by HiGHS name (besides time limit, gap, threads)."""
