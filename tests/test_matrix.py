@@ -8,6 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+import pyomo.core as pyo
 import pytest
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
@@ -48,3 +50,25 @@ def test_same_matrix_as_pyomos_compiler(tmp_path, case):
     assert np.array_equal(a.data, b.data)
     assert np.array_equal(ours.c, theirs.c.toarray().ravel())
     assert ours.offset == pytest.approx(float(theirs.c_offset[0]))
+
+
+def test_releasing_the_constraints_changes_no_result(tmp_path):
+    """A run whose constraints are deleted once compiled (planner solve) gives the same tables as
+    one that keeps them; the collector is on again after the build."""
+    import gc
+
+    from planner.results import result_tables
+    from planner.solve import SolverSettings, solve_model
+
+    scenario = dict(_models(tmp_path))["base"]
+    data = build_model_data(scenario)
+    tables = []
+    for release in (False, True):
+        m = build_model(data)
+        assert gc.isenabled()
+        result = solve_model(m, SolverSettings(mip_gap=0.0), release=release)
+        assert result.status == "optimal"
+        assert (len(list(m.component_objects(pyo.Constraint))) == 0) == release
+        tables.append(result_tables(m, data, result))
+    for name in tables[0]:
+        pd.testing.assert_frame_equal(tables[0][name], tables[1][name], check_exact=False, rtol=1e-9, atol=1e-9)
