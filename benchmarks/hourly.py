@@ -10,7 +10,8 @@ its peak memory the subprocess's maximum resident set (``wait4``). Runs:
 - ``12d integer``: scenarios/hourly/hourly_12d.yaml as shipped (the base case's integer builds);
 - ``12d LP``: the same with ``options.build=continuous``, HiGHS interior point without crossover:
   the settings of the full year, so that the two are compared like for like;
-- ``full LP``: scenarios/hourly/hourly_full.yaml (every day its own period, 8,760 slices a year).
+- ``full LP``: scenarios/hourly/hourly_full.yaml (every day its own period, 8,760 slices a year;
+  the plan only: its options.solver.marginal_values is false).
 
 Printed: slices per year, LP columns and rows (summary.json), wall time, peak MB, objective; the
 comparison of the full year with the 12-day LP (new-build MW per technology online in 2030 and
@@ -38,61 +39,17 @@ LP = ["options.build=continuous", "options.solver.method=ipm", "options.solver.c
 YEARS = (2030, 2035)
 
 
-def primal_only(scenario: Path, out: Path, sets: list[str]) -> None:
-    """In this process: planner's own steps (load, data, model, HiGHS, tables) without the marginal
-    values, and the tables written as CSV with a summary.json. ``planner solve`` always prices the
-    plan: a second LP with every build fixed (short-run duals) and re-solves for the targets'
-    values; on the full hourly year each of those is another solve of the 2-million-row LP."""
-    from planner.data import build_model_data
-    from planner.formulation import build_model
-    from planner.results import result_tables
-    from planner.scenario import load_scenario
-    from planner.solve import SolverSettings, solve_model
-
-    t0 = time.perf_counter()
-    loaded = load_scenario(scenario, tuple(sets))
-    data = build_model_data(loaded.scenario, str(scenario))
-    t1 = time.perf_counter()
-    model = build_model(data)
-    t2 = time.perf_counter()
-    solver = loaded.scenario.options.solver
-    log = (lambda line: print(line, end="" if line.endswith("\n") else "\n", flush=True))
-    settings = SolverSettings(solver.time_limit_s, solver.mip_gap, solver.threads, log, solver.method,
-                              solver.highs())
-    result = solve_model(model, settings, want_duals=False, release=True)  # constraints freed once compiled
-    t3 = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
-    summary = {"scenario": loaded.scenario.name, "status": result.status, "objective_musd": result.objective_musd,
-               "load_and_data_seconds": round(t1 - t0, 2), "build_seconds": round(t2 - t1, 2),
-               "handoff_seconds": round(result.handoff_seconds, 2), "solve_seconds": round(result.solve_seconds, 2),
-               "n_variables": result.n_variables, "n_constraints": result.n_constraints,
-               "note": "benchmarks/hourly.py --no-duals: the plan without marginal values"}
-    if result.status in ("optimal", "feasible"):
-        tables = result_tables(model, data, result)
-        if loaded.scenario.time.aggregation_error:
-            tables["aggregation"] = pd.DataFrame(loaded.scenario.time.aggregation_error)
-        for name, frame in tables.items():
-            frame.to_csv(out / f"{name}.csv", index=False)
-    summary["tables_seconds"] = round(time.perf_counter() - t3, 2)
-    (out / "summary.json").write_text(json.dumps(summary, indent=2))
-
-
-def run(name: str, scenario: Path, sets: list[str], out: Path, time_limit: float | None,
-        no_duals: bool = False) -> dict:
-    """``planner solve`` in its own process (or, with ``no_duals``, this script's ``--child``):
-    wall seconds, peak MB, exit status."""
+def run(name: str, scenario: Path, sets: list[str], out: Path, time_limit: float | None) -> dict:
+    """``planner solve`` in its own process: wall seconds, peak MB, exit status."""
     sets = list(sets) + ([f"options.solver.time_limit_s={time_limit:g}"] if time_limit else [])
-    if no_duals:
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(scenario), str(out)]
-    else:
-        cmd = [sys.executable, "-m", "planner.cli", "solve", str(scenario), "--out", str(out), "--force", "--quiet",
-               "--no-xlsx"]
+    cmd = [sys.executable, "-m", "planner.cli", "solve", str(scenario), "--out", str(out), "--force", "--quiet",
+           "--no-xlsx"]
     for s in sets:
         cmd += ["--set", s]
     print(f"[{time.strftime('%H:%M:%S')}] {name}: {' '.join(cmd[2:])}", flush=True)
     t0 = time.perf_counter()
     log = out.with_name(out.name + ".log")
-    with open(log, "w") as sink:  # the child's output (HiGHS's log with --no-duals): to follow a long run
+    with open(log, "w") as sink:  # the child's output: to follow a long run
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT, text=True)
         _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
@@ -117,8 +74,8 @@ def results(name: str, out: Path, stats: dict | None) -> dict:
     row.update(status=summary["status"], objective=summary.get("objective_musd"), columns=summary.get("n_variables"),
                rows=summary.get("n_constraints"), build_s=summary.get("build_seconds"),
                handoff_s=summary.get("handoff_seconds"), solve_s=summary.get("solve_seconds"))
-    prices = pd.read_csv(out / "prices.csv", usecols=["year", "slice"])
-    row["slices"] = prices.groupby("year")["slice"].nunique().max()
+    dispatch = pd.read_csv(out / "dispatch.csv", usecols=["year", "slice"])  # prices.csv is empty without prices
+    row["slices"] = dispatch.groupby("year")["slice"].nunique().max()
     builds = pd.read_csv(out / "builds.csv")
     capacity = pd.read_csv(out / "capacity.csv")
     new = builds[(builds.status == "candidate")][["asset", "kind", "technology"]].drop_duplicates("asset")
@@ -150,15 +107,7 @@ def main() -> None:
                                                     "of running it (wall time and memory from its bench.json)")
     ap.add_argument("--full-time-limit", type=float, default=None, help="HiGHS time limit of the full year, s")
     ap.add_argument("--out", type=Path, default=None, help="folder for the result folders (default: a temp dir)")
-    ap.add_argument("--no-duals", action="store_true",
-                    help="solve the full year without marginal values (planner's library in a child process "
-                         "of this script, want_duals=False) instead of planner solve")
-    ap.add_argument("--child", nargs=2, type=Path, metavar=("SCENARIO", "OUT"), help=argparse.SUPPRESS)
-    ap.add_argument("--set", action="append", default=[], help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.child:
-        primal_only(args.child[0], args.child[1], args.set)
-        return
     base = args.out or Path(tempfile.mkdtemp(prefix="planner-hourly-"))
     base.mkdir(parents=True, exist_ok=True)
     plan = []
@@ -170,7 +119,7 @@ def main() -> None:
     rows = []
     for name, scenario, sets, out in plan:
         full = name == "full LP"
-        stats = run(name, scenario, sets, out, args.full_time_limit if full else None, full and args.no_duals)
+        stats = run(name, scenario, sets, out, args.full_time_limit if full else None)
         rows.append(results(name, out, stats))
     if args.full_from is not None:
         rows.append(results("full LP", args.full_from, None))

@@ -68,7 +68,7 @@ def run_loaded(loaded: LoadedScenario, log=None, stage=None, flip: bool | None =
     stage("solving with HiGHS")
     second_stage = data.perspective == "importer"  # solves this model again
     result = solve_model(model, settings, want_duals=solver.marginal_values, release=not second_stage)
-    if data.perspective == "importer" and result.status in ("optimal", "feasible"):
+    if second_stage and result.status in ("optimal", "feasible"):
         stage("among the importer's least-cost plans, the one of least resource cost")
         _least_resource_cost(model, data, result, settings)
     result.build_seconds = build_seconds

@@ -28,7 +28,7 @@ import pyomo.core as pyo  # the modelling components only: pyomo.environ would l
 
 from . import interrupt
 from .gcpause import paused_gc
-from .matrix import compile_model
+from .matrix import GE, LE, compile_model
 
 
 INF = highspy.kHighsInf
@@ -40,12 +40,12 @@ TARGETS = {"energy_target": 1.0, "capacity_target": 1.0, "contracted_capacity_ta
 #: the shortfall variable of each target family
 SHORTFALL_OF = {"energy_target": "energy_shortfall", "capacity_target": "capacity_shortfall",
                 "contracted_capacity_target": "contracted_shortfall"}
-COST_BAND = (1e-4, 1e6)
+COST_BAND = (1e-4, 1e6)  # HiGHS warns of "excessively small/large costs" outside this range
 #: HiGHS options planner sets unless the scenario sets them. simplex_scale_strategy 4 (scale each row and
-#: column by its largest value) in place of HiGHS's equilibration: the same iterations in about half
-#: the time on planner's LPs (benchmarks/run.py's bench60 LP 4.1-5.3 s -> 2.0-3.2 s, medium 27.2 -> 13.2 s;
-#: the base case 0.47 -> 0.44 s), measured side by side on 2 cores.
-PLANNER_DEFAULTS = {"simplex_scale_strategy": 4}  # HiGHS warns of "excessively small/large costs" outside this range
+#: column by its largest value) in place of HiGHS's equilibration: the same iterations in less time on
+#: planner's LPs (`python benchmarks/run.py --sizes medium --methods simplex --baseline <checkout>`:
+#: 18.3 -> 12.2 s of solve, prices included, side by side with a checkout without it).
+PLANNER_DEFAULTS = {"simplex_scale_strategy": 4}
 
 
 @dataclass
@@ -108,8 +108,8 @@ class _Compiled:
         a, rhs, sense, cost, offset = matrix.A, matrix.rhs, matrix.sense, matrix.c, matrix.offset
         n = len(self.columns)
         del matrix
-        self.row_lower = np.where(sense == 1, -INF, rhs)
-        self.row_upper = np.where(sense == -1, INF, rhs)
+        self.row_lower = np.where(sense == LE, -INF, rhs)
+        self.row_upper = np.where(sense == GE, INF, rhs)
         bounds = np.array([v.bounds for v in self.columns], dtype=float).reshape(n, 2)  # None -> nan
         self.col_lower = np.where(np.isnan(bounds[:, 0]), -INF, bounds[:, 0])
         self.col_upper = np.where(np.isnan(bounds[:, 1]), INF, bounds[:, 1])
@@ -311,7 +311,6 @@ def solve_model(m: pyo.ConcreteModel, settings: SolverSettings, want_duals: bool
     return result
 
 
-@paused_gc
 def release_constraints(m: pyo.ConcreteModel) -> None:
     """Delete every constraint of a compiled model: about half of a built model's memory (the
     'large' size of benchmarks/run.py: 186 of 373 MB), which HiGHS then has for itself. The rows
@@ -366,13 +365,6 @@ def _fixed_lp(compiled: _Compiled, x: np.ndarray, settings: SolverSettings, fix:
     return h
 
 
-def _quiet_simplex(h: highspy.Highs) -> None:
-    """Re-solves of a solved LP: the simplex from its basis (an interior point method would start
-    over), their log not shown (it would only repeat the first solve's)."""
-    h.setOptionValue("solver", "simplex")
-    h.setOptionValue("output_flag", False)
-
-
 def _right_hand_values(h: highspy.Highs, compiled: _Compiled, kind: str) -> dict:
     """The cost of one more unit of each target: re-solve with its rows' right-hand side raised by
     TARGETS' step (warm-started from the solved LP), (objective change) / step, in MUSD per unit.
@@ -405,7 +397,8 @@ def _right_hand_values(h: highspy.Highs, compiled: _Compiled, kind: str) -> dict
         name = var.parent_component().local_name
         if name in SHORTFALL_OF.values():
             short_col[(name, tuple(var.index()))] = j
-    _quiet_simplex(h)
+    h.setOptionValue("solver", "simplex")  # from the basis: an interior point method would start over
+    h.setOptionValue("output_flag", False)  # the re-solves' log would only repeat the first solve's
     out = {}
     for key, rows in groups.items():
         step = TARGETS[key[2]]

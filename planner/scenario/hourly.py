@@ -34,12 +34,12 @@ import numpy as np
 import pandas as pd
 
 from .errors import Problems
+from .schema import ALL_PERIODS, period_count_problem
 
 DEFAULT_SEASONS = {"wet": [5, 6, 7, 8, 9, 10], "dry": [11, 12, 1, 2, 3, 4]}
 DEFAULT_PEAK_HOURS = [18, 19, 20, 21]  # hour of day (0-23) of Vietnam's evening peak
 DEFAULT_PEAK_LOAD_SHARE = 0.10
 TIME_COLUMNS = ("hour", "time")
-ALL = "all"  # representative_days: all -- every day of the year is its own period
 LOAD_COLUMN = "load"
 
 
@@ -54,13 +54,11 @@ def aggregate_hourly(frame: pd.DataFrame, time: dict, file: str, problems: Probl
         return None
     count = days if days is not None else weeks
     length = 24 if weeks is None else 168
-    most = 366 if weeks is None else 53
-    whole_year = count == ALL
-    if not whole_year and (not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= most):
-        problems.add(file, "time.representative_days" if weeks is None else "time.representative_weeks",
-                     f"expected a whole number of periods from 1 to {most}, or '{ALL}' (every "
-                     f"{'day' if weeks is None else 'week'} of the year kept), got {count!r}")
+    problem = period_count_problem(count, weeks=weeks is not None)
+    if problem:
+        problems.add(file, "time.representative_days" if weeks is None else "time.representative_weeks", problem)
         return None
+    whole_year = count == ALL_PERIODS
     series = _numbers(frame, file, problems)
     if series is None:
         return None

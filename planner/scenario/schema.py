@@ -162,6 +162,21 @@ class Slice(Strict):
     duration_h: Optional[float] = Field(default=None, gt=0, le=8784)
 
 
+ALL_PERIODS = "all"  # representative_days: all -- every day of the year is a period of its own
+
+
+def period_count_problem(value: Any, weeks: bool) -> str | None:
+    """What is wrong with a representative_days (or _weeks) value, or None: a whole number of
+    periods from 1 to 366 (53 weeks), 'all', or nothing. The loader asks before aggregating
+    (hourly.py), the schema after."""
+    most = 53 if weeks else 366
+    if value is None or value == ALL_PERIODS or (isinstance(value, int) and not isinstance(value, bool)
+                                                 and 1 <= value <= most):
+        return None
+    return (f"expected a whole number of periods from 1 to {most}, or '{ALL_PERIODS}' (every "
+            f"{'week' if weeks else 'day'} of the year kept), got {value!r}")
+
+
 class Time(Strict):
     """Slices of a year: given in the YAML, by a profile file, or aggregated from hourly profiles."""
 
@@ -187,11 +202,10 @@ class Time(Strict):
     @field_validator("representative_days", "representative_weeks", mode="before")
     @classmethod
     def _periods(cls, v: Any, info: ValidationInfo) -> Any:
-        most = 366 if info.field_name == "representative_days" else 53
-        if v is None or v == "all" or (isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= most):
-            return v
-        raise ValueError(f"expected a whole number of periods from 1 to {most}, or 'all' (the whole year), "
-                         f"got {v!r}")
+        problem = period_count_problem(v, weeks=info.field_name == "representative_weeks")
+        if problem:
+            raise ValueError(problem)
+        return v
 
     @model_validator(mode="after")
     def _hours_make_a_year(self):
