@@ -345,11 +345,11 @@ def pypsa_child(scenario_path: Path, out: Path) -> dict:
 # The harness: runs in planner's interpreter.
 # ----------------------------------------------------------------------------------------------
 
-def timed(cmd: list[str], cwd: Path | None = None) -> dict:
+def timed(cmd: list[str], cwd: Path | None = None, env: dict | None = None) -> dict:
     """Run cmd as a child process: wall clock, its own peak RSS (os.wait4), its last stdout line."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=cwd)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=cwd, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)

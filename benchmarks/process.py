@@ -19,33 +19,21 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import peers  # noqa: E402
 from run import SIZES, scenario  # noqa: E402
 
 
 def timed(cmd: list[str], checkout: Path) -> dict:
-    """Wall clock and peak RSS (os.wait4) of one child process run with ``checkout`` first on the path."""
-    env = {**os.environ, "PYTHONPATH": str(checkout)}
-    with tempfile.TemporaryFile() as err:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, env=env, cwd=tempfile.gettempdir(), stdout=subprocess.DEVNULL,
-                                stderr=err)  # not the current folder: it would come first on the path
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - t0
-        err.seek(0)
-        text = err.read().decode(errors="replace")
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        raise RuntimeError(f"{' '.join(cmd)} exited {code}:\n{text[-2000:]}")
-    return {"s": seconds, "peak_mb": usage.ru_maxrss / 1024}
+    """peers.timed with ``checkout`` first on the path, run from the temporary folder (the current
+    folder would come first on the path)."""
+    return peers.timed(cmd, cwd=Path(tempfile.gettempdir()), env={**os.environ, "PYTHONPATH": str(checkout)})
 
 
 def main() -> None:
