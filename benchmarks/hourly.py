@@ -25,13 +25,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import peers  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 HOURLY = ROOT / "scenarios" / "hourly"
@@ -47,19 +49,13 @@ def run(name: str, scenario: Path, sets: list[str], out: Path, time_limit: float
     for s in sets:
         cmd += ["--set", s]
     print(f"[{time.strftime('%H:%M:%S')}] {name}: {' '.join(cmd[2:])}", flush=True)
-    t0 = time.perf_counter()
-    log = out.with_name(out.name + ".log")
-    with open(log, "w") as sink:  # the child's output: to follow a long run
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t0
-    stdout, stderr = log.read_text(), ""
-    code = os.waitstatus_to_exitcode(status)
-    stats = {"name": name, "wall_s": wall, "peak_mb": usage.ru_maxrss / 1024, "exit": code, "command": cmd[2:]}
+    child = peers.timed(cmd, cwd=ROOT, log=out.with_name(out.name + ".log"), check=False)
+    code = child["exit"]
+    stats = {"name": name, "wall_s": child["s"], "peak_mb": child["peak_mb"], "exit": code, "command": cmd[2:]}
     if out.is_dir():
         (out / "bench.json").write_text(json.dumps(stats, indent=2))
     if code != 0:
-        print(f"  exit {code}: {(stderr or stdout).strip()[-2000:]}", flush=True)
+        print(f"  exit {code}: {child['output'].strip()[-2000:]}", flush=True)
     return stats
 
 

@@ -345,20 +345,24 @@ def pypsa_child(scenario_path: Path, out: Path) -> dict:
 # The harness: runs in planner's interpreter.
 # ----------------------------------------------------------------------------------------------
 
-def timed(cmd: list[str], cwd: Path | None = None, env: dict | None = None) -> dict:
-    """Run cmd as a child process: wall clock, its own peak RSS (os.wait4), its last stdout line."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+def timed(cmd: list[str], cwd: Path | None = None, env: dict | None = None, log: Path | None = None,
+          check: bool = True) -> dict:
+    """Run cmd as a child process: wall clock, its own peak RSS (os.wait4), its exit status and its
+    last stdout line. ``log``: the child's stdout and stderr go to that file as it runs (to follow a
+    long run) instead of a temporary file. ``check``: raise when it exits non-zero."""
+    with (open(log, "w+b") if log else tempfile.TemporaryFile()) as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=cwd, env=env)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT if log else err, cwd=cwd, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0), err.seek(0)
         stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}:\n{stderr[-3000:]}")
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}:\n{(stderr or stdout)[-3000:]}")
     lines = stdout.strip().splitlines()
-    return {"s": seconds, "peak_mb": usage.ru_maxrss / 1024, "last": lines[-1] if lines else ""}
+    return {"s": seconds, "peak_mb": usage.ru_maxrss / 1024, "exit": proc.returncode, "last": lines[-1] if lines else "",
+            "output": stdout + stderr}
 
 
 def best(runs: list[dict]) -> dict:
