@@ -116,7 +116,6 @@ class Inputs:
     window: np.ndarray  # [A, Y] bool: candidate a may come online in y
     lifetime: np.ndarray  # years per asset
     fixed_online: np.ndarray  # [A, Y] online fraction of existing/committed assets (0 for candidates)
-    candidate: np.ndarray  # bool per asset
     n_nodes: int
     energy_targets: list = field(default_factory=list)  # (importing-node indices, year index, GWh)
     capacity_targets: list = field(default_factory=list)  # (importing-node indices, year index, MW)
@@ -130,7 +129,8 @@ def _refuse_unsupported(sc) -> None:
     o, lim, t = sc.options, sc.limits, sc.time
     if o.build != "continuous":
         problems.append("options.build (only continuous: an LP)")
-    for name, ok in [("options.perspective", o.perspective == "system"), ("options.strict_targets", not o.strict_targets),
+    for name, ok in [("options.perspective", o.perspective == "system"),
+                     ("options.strict_targets", not o.strict_targets),
                      ("options.import_value_usd_per_mwh", o.import_value_usd_per_mwh is None),
                      ("limits", lim.model_dump(exclude_defaults=True) == {}),
                      ("time (profiles)", not (t.profile_file or t.hourly_file))]:
@@ -174,23 +174,22 @@ def read_inputs(sc) -> Inputs:
     country = [n.country for n in sc.nodes]
     importing = np.array([i for i, c in enumerate(country) if c == sc.options.importing_country], dtype=np.int64)
     projects, links = sc.projects, sc.links
-    techs = [sc.technologies[p.technology] for p in projects]
 
-    def pick(own, tech_value, default=None):
-        return own if own is not None else (tech_value if tech_value is not None else default)
+    def inherited(name: str, default: float = 0.0) -> np.ndarray:
+        """Per project: its own value of a field, else its technology's, else the default."""
+        values = (getattr(p, name) if getattr(p, name) is not None else getattr(sc.technologies[p.technology], name)
+                  for p in projects)
+        return np.array([default if v is None else v for v in values], dtype=float)
 
     cap_p = np.array([p.capacity_mw for p in projects], dtype=float)
-    capex_p = np.array([pick(p.capex_usd_per_kw, t.capex_usd_per_kw, 0.0) for p, t in zip(projects, techs)]) * cap_p / 1000
-    life_p = np.array([pick(p.lifetime_years, t.lifetime_years, PROJECT_LIFETIME_YEARS) for p, t in zip(projects, techs)])
-    life_l = np.array([lk.lifetime_years or LINK_LIFETIME_YEARS for lk in links])
-    life = np.concatenate([life_p, life_l]).astype(np.int64)
+    life = np.concatenate([inherited("lifetime_years", PROJECT_LIFETIME_YEARS),
+                           [lk.lifetime_years or LINK_LIFETIME_YEARS for lk in links]]).astype(np.int64)
     status = [a.status for a in list(projects) + list(links)]
-    existing = np.array([s == "existing" for s in status])
-    capex = np.concatenate([capex_p, [lk.capex_total_musd for lk in links]])
-    annuity = np.where(existing, 0.0, capex * np.array([crf(h.discount_rate, int(n)) for n in life]))
-    fixed_om = np.concatenate([
-        np.array([pick(p.fixed_om_usd_per_kw_year, t.fixed_om_usd_per_kw_year, 0.0) for p, t in zip(projects, techs)])
-        * cap_p / 1000, [lk.fixed_om_musd_per_year for lk in links]])
+    capex = np.concatenate([inherited("capex_usd_per_kw") * cap_p / 1000, [lk.capex_total_musd for lk in links]])
+    annuity = np.where(np.array(status) == "existing", 0.0,  # sunk
+                       capex * np.array([crf(h.discount_rate, int(n)) for n in life]))
+    fixed_om = np.concatenate([inherited("fixed_om_usd_per_kw_year") * cap_p / 1000,
+                               [lk.fixed_om_musd_per_year for lk in links]])
     yr = np.array(years)
     window = np.zeros((len(status), len(years)), dtype=bool)
     fixed_online = np.zeros((len(status), len(years)))
@@ -215,16 +214,16 @@ def read_inputs(sc) -> Inputs:
         node_of_project=np.array([nodes[p.node] for p in projects], dtype=np.int64),
         link_from=np.array([nodes[lk.from_] for lk in links], dtype=np.int64),
         link_to=np.array([nodes[lk.to] for lk in links], dtype=np.int64),
-        kept=np.array([1.0 - lk.loss_fraction for lk in links]), bidirectional=np.array([lk.bidirectional for lk in links]),
+        kept=np.array([1.0 - lk.loss_fraction for lk in links]),
+        bidirectional=np.array([lk.bidirectional for lk in links], dtype=bool),
         importing=importing,
         max_import=np.array([sc.nodes[n].max_import_mw if sc.nodes[n].max_import_mw is not None else np.inf
                              for n in importing], dtype=float),
-        avail=availability(sc, slices),
-        energy_cost=np.array([pick(p.energy_cost_usd_per_mwh, t.energy_cost_usd_per_mwh, 0.0) for p, t in zip(projects, techs)],
-                             dtype=float),
-        max_energy=np.array([np.nan if p.max_energy_gwh_per_year is None else p.max_energy_gwh_per_year for p in projects]),
+        avail=availability(sc, slices), energy_cost=inherited("energy_cost_usd_per_mwh"),
+        max_energy=np.array([np.nan if p.max_energy_gwh_per_year is None else p.max_energy_gwh_per_year
+                             for p in projects]),
         capacity=np.concatenate([cap_p, [lk.capacity_mw for lk in links]]), annuity=annuity, fixed_om=fixed_om,
-        window=window, lifetime=life, fixed_online=fixed_online, candidate=np.array([s == "candidate" for s in status]),
+        window=window, lifetime=life, fixed_online=fixed_online,
         n_nodes=len(nodes), energy_targets=energy_targets, capacity_targets=capacity_targets,
         shortfall_musd_per_gwh=1000.0 * opts.shortfall_penalty_usd_per_mwh / 1e6,
         shortfall_musd_per_mw=1000.0 * opts.capacity_shortfall_penalty_usd_per_kw_year / 1e6)
@@ -263,11 +262,10 @@ class LP:
         self.entries.append((rows, cols, np.broadcast_to(np.asarray(values, dtype=float), rows.shape)))
 
     def set_cost(self, cols: np.ndarray, values) -> None:
-        """Costs of columns of the block that starts at cols[0] (cols: consecutive numbers)."""
-        if len(cols):
-            cost = np.concatenate(self.cost) if len(self.cost) > 1 else self.cost[0]
-            cost[cols] += values
-            self.cost = [cost]
+        """Add values to the costs of columns cols (column numbers, each once)."""
+        if len(self.cost) > 1:  # the blocks made one array, numbered as the columns are
+            self.cost = [np.concatenate(self.cost)]
+        self.cost[0][cols] += values
 
     def highs_lp(self):
         """A highspy.HighsLp holding this LP, its matrix column-wise (CSC)."""
@@ -438,13 +436,13 @@ def add_node_balance(lp: LP, d: Inputs, gen_cols: tuple, flows: tuple, imports: 
 
 # --- 5-6. targets --------------------------------------------------------------------------------
 
-def add_targets(lp: LP, d: Inputs, imports: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def add_targets(lp: LP, d: Inputs, imports: np.ndarray) -> tuple:
     """energy_shortfall[t,y] >= 0 (GWh) and capacity_shortfall[t,y] >= 0 (MW) per target, with
 
         sum_{n in scope t} sum_s hours[s] / 1000 * imports[n,y,s] + energy_shortfall[t,y] >= target_gwh[t,y]
         sum_{n in scope t} imports[n,y,s] + capacity_shortfall[t,y] >= target_mw[t,y]   every peak slice s
 
-    Returns the year index of each energy and each capacity shortfall column (for their costs)."""
+    Returns the energy shortfall columns and their year indices, then the capacity ones (for their costs)."""
     position = {n: i for i, n in enumerate(d.importing)}
     n_s = len(d.hours)
     energy = lp.columns(len(d.energy_targets))
@@ -508,6 +506,7 @@ def build_lp(d: Inputs) -> LP:
 def child(size: str, solve: bool) -> dict:
     """One size in this process: validate, then time the model to a filled HighsLp, then passModel."""
     import highspy
+
     from planner.scenario.schema import Scenario
 
     sc = Scenario.model_validate(scenario(*SIZES[size]))
@@ -518,7 +517,8 @@ def child(size: str, solve: bool) -> dict:
     cost = np.abs(np.asarray(lp.col_cost_))
     cost = cost[cost > 0]
     if cost.min() < COST_BAND[0] or cost.max() > COST_BAND[1]:
-        raise SystemExit(f"costs span [{cost.min():g}, {cost.max():g}] MUSD: planner would scale them (objective_scale)")
+        raise SystemExit(f"costs span [{cost.min():g}, {cost.max():g}] MUSD: planner would scale them "
+                         "(objective_scale); this benchmark compares unscaled ones")
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     t2 = time.perf_counter()
@@ -579,8 +579,8 @@ def main() -> None:
         p, i = r["p"], r["i"]
         print(f"{r['size']:8} {'planner':12} {p['rows']:>9,} {p['columns']:>9,} {'':>10} {p['s']:>12.2f} "
               f"{'':>11} {p['peak_mb']:>8,.0f} {'':>18}")
-        print(f"{'':8} {'independent':12} {i['rows']:>9,} {i['columns']:>9,} {i['nonzeros']:>10,} {i['build_s']:>12.2f} "
-              f"{i['pass_s']:>11.2f} {i['peak_lp_mb']:>8,.0f} {i['peak_mb']:>18,.0f}")
+        print(f"{'':8} {'independent':12} {i['rows']:>9,} {i['columns']:>9,} {i['nonzeros']:>10,} "
+              f"{i['build_s']:>12.2f} {i['pass_s']:>11.2f} {i['peak_lp_mb']:>8,.0f} {i['peak_mb']:>18,.0f}")
         print(f"{'':8} {'ratio p/i':12} {p['rows'] / i['rows']:>9.3f} {p['columns'] / i['columns']:>9.3f} {'':>10} "
               f"{p['s'] / i['build_s']:>11.1f}x {'':>11} {p['peak_mb'] / i['peak_lp_mb']:>7.1f}x {'':>18}")
     if args.solve:
@@ -592,10 +592,11 @@ def main() -> None:
             a, b = r["p_solved"]["objective"], r["i_solved"]["objective"]
             print(f"{r['size']:8} {a:>24.10f} {b:>22.10f} {abs(a - b) / abs(a):>16.2e} "
                   f"{r['p_solved']['status']} / {r['i_solved']['status']}")
-    print(f"\nbest of {args.repeat}; to HighsLp: planner data + build + handoff (run.py --no-solve), independent "
-          f"scenario -> filled HighsLp; peak MB = max RSS of the process (planner's stops at the filled HighsLp; "
-          f"the independent model's 'peak MB' before passModel, 'incl. pass' after it); python "
-          f"{sys.version.split()[0]}, {os.cpu_count()} cores, load average {load_before[0]:.1f} before, "
+    print(f"\nbest of {args.repeat}; to HighsLp: planner data + build + handoff (run.py --no-solve, which does "
+          f"not report nonzeros), independent scenario -> filled HighsLp; peak MB = max RSS of the process "
+          f"(planner's ends at the filled HighsLp; the independent model's 'peak MB' before passModel, "
+          f"'incl. pass' after it); python {sys.version.split()[0]}, {os.cpu_count()} cores, load average "
+          f"{load_before[0]:.1f} before, "
           f"{os.getloadavg()[0]:.1f} after")
 
 
