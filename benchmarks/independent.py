@@ -30,10 +30,7 @@ does it, prices included; independent: HiGHS with its defaults) and the objectiv
 compared. planner divides HiGHS's objective by its ``objective_scale``; these scenarios' costs lie
 inside [1e-4, 1e6] MUSD, so it is 1 and the independent model passes its costs unscaled (checked).
 
-Where the two LPs differ in size (by construction, not in what they mean): planner writes an
-existing link's capacity, flow <= capacity_mw, as a row; the independent model writes it as the
-column's upper bound (as planner does for an existing plant's availability), so it has that many
-fewer rows.
+The two LPs have the same rows and columns (an existing link's capacity is a column bound in both).
 """
 
 from __future__ import annotations

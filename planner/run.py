@@ -235,6 +235,11 @@ def _binding(model, data: ModelData, result: SolveResult) -> dict[int, list[str]
         elif name == "capex_budget":
             add(index if isinstance(index, int) else index[0],
                 f"limits.capex_budget_musd_per_year ({data.capex_budget_musd_per_year:g} MUSD)")
+    for (name, index), reduced in result.long_run_column_duals.items():  # an existing link's bound
+        if name == "flow" and abs(reduced) > 1e-9:
+            var = model.flow[index]
+            if var.ub is not None and (var.value or 0.0) >= var.ub - 1e-6:
+                full.setdefault((index[0], index[1]), []).append(index[2])
     for (lk, y), slices in sorted(full.items()):
         add(y, f"link {lk} full ({', '.join(dict.fromkeys(slices))})")
     for (n, y, s), var in model.imports.items():

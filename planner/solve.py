@@ -69,6 +69,9 @@ class SolveResult:
     duals: dict = field(default_factory=dict)
     #: long-run row duals (integer choices fixed, continuous builds free; an LP's own duals)
     long_run_duals: dict = field(default_factory=dict)
+    #: long-run reduced costs of the columns, where not zero: (variable name, index) -> d objective /
+    #: d bound, MUSD per unit; a row written as a bound (an existing link's capacity) has its dual here
+    long_run_column_duals: dict = field(default_factory=dict)
     #: right-hand values of the targets: (kind, (target, year), component) -> MUSD per unit more of it,
     #: kind "short" or "long", component energy_target | capacity_target | contracted_capacity_target
     target_values: dict = field(default_factory=dict)
@@ -302,6 +305,7 @@ def solve_model(m: pyo.ConcreteModel, settings: SolverSettings, want_duals: bool
         if want_duals:
             long_run = _fixed_lp(compiled, x, settings, compiled.integer) if is_mip else h
             result.long_run_duals = _row_duals(long_run, compiled, scale)
+            result.long_run_column_duals = _column_duals(long_run, compiled, scale)
             result.target_values.update(_right_hand_values(long_run, compiled, "long"))
             short_run = _fixed_lp(compiled, x, settings, compiled.integer | _decisions(compiled))
             result.duals = _row_duals(short_run, compiled, scale)
@@ -427,6 +431,15 @@ def _row_duals(h: highspy.Highs, compiled: _Compiled, scale: float = 1.0) -> dic
     for key, d in zip(compiled.rows, h.getSolution().row_dual):
         duals[key] = duals.get(key, 0.0) + float(d) / scale
     return duals
+
+
+def _column_duals(h: highspy.Highs, compiled: _Compiled, scale: float = 1.0) -> dict:
+    """The columns' reduced costs that are not zero, in the model's units, keyed like the rows."""
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return {}
+    reduced = np.asarray(h.getSolution().col_dual) / scale
+    return {(compiled.columns[j].parent_component().local_name, compiled.columns[j].index()): float(reduced[j])
+            for j in np.flatnonzero(np.abs(reduced) > 1e-12)}
 
 
 def versions() -> dict[str, str]:

@@ -61,12 +61,25 @@ def add_node_balance(m: pyo.ConcreteModel, data: ModelData) -> None:
 
 
 def add_link_capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """flow[l,y,s,d] <= capacity_mw[l] * operating_fraction[l,y]   for (l,y,s,d) in flow_index (each direction)."""
+    """flow[l,y,s,d] <= capacity_mw[l] * operating_fraction[l,y]   for (l,y,s,d) in flow_index (each direction).
+
+    Where the operating fraction is a constant (an existing or committed link whose running is
+    settled by the data) the row is only a bound: it is written as flow's upper bound, not a row
+    (as ``operation.add_availability`` does for plants); its reduced cost is what the row's dual
+    would have been.
+    """
     capacity = data.assets["capacity_mw"].to_dict()
     operating = {(lk, y): operating_fraction(m, data, lk, y) for lk, y, _s, _d in data.flow_index}
+    flow = m.flow
+    rows = []
+    for lk, y, s, d in data.flow_index:
+        term = operating[(lk, y)]
+        if isinstance(term, float):
+            flow[lk, y, s, d].setub(capacity[lk] * term)
+        else:
+            rows.append((lk, y, s, d))
 
     def link_capacity_rule(m, lk, y, s, d):
-        return m.flow[lk, y, s, d] <= capacity[lk] * operating[(lk, y)]
+        return flow[lk, y, s, d] <= capacity[lk] * operating[(lk, y)]
 
-    m.link_capacity = pyo.Constraint(m.flow_index, rule=link_capacity_rule)
-
+    m.link_capacity = pyo.Constraint(pyo.Set(dimen=4, initialize=rows, ordered=True), rule=link_capacity_rule)
