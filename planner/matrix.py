@@ -19,8 +19,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyomo.core as pyo
-from pyomo.common.numeric_types import native_types
 from pyomo.common.errors import InfeasibleConstraintException
+from pyomo.common.numeric_types import native_numeric_types, native_types
+from pyomo.core.base.var import VarData
+from pyomo.core.expr import numeric_expr as nx
+from pyomo.core.expr.relational_expr import EqualityExpression, RangedExpression
 from pyomo.repn.linear import LinearRepnVisitor
 from pyomo.repn.util import FileDeterminism, FileDeterminism_to_SortComponents
 
@@ -55,6 +58,80 @@ class Matrix:
     columns: list  # the VarData of each column
     c: np.ndarray
     offset: float
+
+
+_SUMS = frozenset({nx.SumExpression, nx.LinearExpression, nx._MutableSumExpression, nx._MutableLinearExpression})
+
+
+class _NotPlain(Exception):
+    """An expression the plain walk leaves to Pyomo's visitor."""
+
+
+def _plain_terms(expr, sign: float, linear: dict, recorder: "_ColumnNumbers") -> float:
+    """Add sign x expr's variable terms to ``linear`` (variable id -> coefficient; new variables
+    numbered by ``recorder``) and return sign x its constant, for the shapes planner's families
+    write: sums of numbers, variables, (number x variable) terms and negations. Anything else (a
+    product of sums, a fixed variable, a zero coefficient, a Param) raises _NotPlain, and the
+    constraint is walked by Pyomo's visitor instead. The terms are met in the visitor's order (left
+    to right), so columns are numbered as it numbers them, and each coefficient is the same float."""
+    cls = expr.__class__
+    if cls in native_numeric_types:
+        return sign * expr
+    if cls is nx.MonomialTermExpression:
+        coef, var = expr.args
+        if coef.__class__ not in native_numeric_types or not coef or var.fixed:
+            raise _NotPlain
+        coef = sign * coef
+    elif cls in _SUMS:
+        constant = 0
+        for arg in expr.args:
+            constant += _plain_terms(arg, sign, linear, recorder)
+        return constant
+    elif cls is nx.NegationExpression:
+        return _plain_terms(expr.args[0], -sign, linear, recorder)
+    elif isinstance(expr, VarData) and not expr.fixed:
+        var, coef = expr, sign
+    else:
+        raise _NotPlain
+    key = id(var)
+    if key in linear:
+        linear[key] += coef
+    else:
+        if key not in recorder.var_map:
+            recorder.add(var)
+        linear[key] = coef
+    return 0
+
+
+def _plain_row(con, recorder: "_ColumnNumbers"):
+    """(lb, constant, linear, ub) of a constraint as Pyomo's ``to_bounded_expression`` and visitor
+    give them (the body's constant and its terms by variable id), without building the body
+    ``lhs - rhs`` of a two-sided relation: its sides are walked one after the other. Raises
+    _NotPlain where _plain_terms does, or where a bound is not a plain number."""
+    expr = con.expr
+    cls = expr.__class__
+    linear: dict = {}
+    if cls is RangedExpression:
+        lb, body, ub = expr.args
+        rhs_terms = None
+    else:
+        lhs, rhs = expr.args
+        equality = cls is EqualityExpression
+        if rhs.__class__ in native_numeric_types:
+            lb, body, ub, rhs_terms = (rhs if equality else None), lhs, rhs, None
+        elif lhs.__class__ in native_numeric_types:
+            lb, body, ub, rhs_terms = lhs, rhs, (lhs if equality else None), None
+        elif rhs.is_potentially_variable() and lhs.is_potentially_variable():
+            lb, body, ub, rhs_terms = (0 if equality else None), lhs, 0, rhs
+        else:
+            raise _NotPlain
+    if lb.__class__ not in native_numeric_types and lb is not None or (
+            ub.__class__ not in native_numeric_types and ub is not None):
+        raise _NotPlain
+    constant = _plain_terms(body, 1.0, linear, recorder)
+    if rhs_terms is not None:
+        constant += _plain_terms(rhs_terms, -1.0, linear, recorder)
+    return lb, constant, linear, ub
 
 
 class _ColumnNumbers:
@@ -112,17 +189,20 @@ def compile_model(m: pyo.ConcreteModel) -> Matrix:
         component = con.parent_component()
         if component is not last:
             last, name = component, component.local_name
-        lb, body, ub = con.to_bounded_expression()
-        if lb is not None and lb.__class__ not in native_types:
-            lb = pyo.value(lb)
-        if ub is not None and ub.__class__ not in native_types:
-            ub = pyo.value(ub)
+        try:
+            lb, constant, linear, ub = _plain_row(con, recorder)
+        except _NotPlain:
+            lb, body, ub = con.to_bounded_expression()
+            if lb is not None and lb.__class__ not in native_types:
+                lb = pyo.value(lb)
+            if ub is not None and ub.__class__ not in native_types:
+                ub = pyo.value(ub)
+            repn = visitor.walk_expression(body)
+            if repn.nonlinear is not None:
+                raise ValueError(f"constraint {con.name} is not linear")
+            constant, linear = repn.constant, repn.linear
         if lb is None and ub is None:
             continue
-        repn = visitor.walk_expression(body)
-        if repn.nonlinear is not None:
-            raise ValueError(f"constraint {con.name} is not linear")
-        constant, linear = repn.constant, repn.linear
         if not linear:
             if (lb is None or lb <= constant) and (ub is None or ub >= constant):
                 continue
