@@ -3,6 +3,7 @@
     python benchmarks/hourly.py                      # 12 days (as shipped and as an LP), then the full year
     python benchmarks/hourly.py --skip-full          # only the 12-day runs
     python benchmarks/hourly.py --full-from DIR      # compare with a full-year run already in DIR
+    python benchmarks/hourly.py --skip-full --skip-integer --days 24 48 96   # more days: does the plan settle?
 
 Each run is ``planner solve`` in a subprocess of its own (``--no-xlsx``), timed from start to exit,
 its peak memory the subprocess's maximum resident set (``wait4``). Runs:
@@ -10,12 +11,15 @@ its peak memory the subprocess's maximum resident set (``wait4``). Runs:
 - ``12d integer``: scenarios/hourly/hourly_12d.yaml as shipped (the base case's integer builds);
 - ``12d LP``: the same with ``options.build=continuous``, HiGHS interior point without crossover:
   the settings of the full year, so that the two are compared like for like;
+- ``Kd LP`` (``--days K ...``): the 12-day LP with K representative days instead, the plan only
+  (``options.solver.marginal_values=false``): the series shows how far the plan moves as the days
+  get more, towards the full year;
 - ``full LP``: scenarios/hourly/hourly_full.yaml (every day its own period, 8,760 slices a year;
   the plan only: its options.solver.marginal_values is false).
 
 Printed: slices per year, LP columns and rows (summary.json), wall time, peak MB, objective; the
-comparison of the full year with the 12-day LP (new-build MW per technology online in 2030 and
-2035, energy imported by Vietnam each year, objective difference); and the aggregation error of
+comparison of every other LP (more days, the full year) with the 12-day LP (new-build MW per
+technology online in 2030 and 2035, energy imported by Vietnam each year, objective difference); and the aggregation error of
 the 12-day run (its results' aggregation.csv). The profiles are ILLUSTRATIVE (see
 scenarios/hourly/README.md), so the differences measure the aggregation, not the real system.
 """
@@ -95,12 +99,34 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def compare(ref: dict, others: list[dict]) -> None:
+    """Each other LP (more days, the full year) against the 12-day LP: new build online in YEARS by
+    technology, energy imported each year, objective."""
+    names = [r["name"].removesuffix(" LP") for r in [ref, *others]]
+    print(f"\nAgainst the 12 representative days (all continuous builds, IPM): {', '.join(names)}\n")
+    techs = sorted(set().union(*(r["built"].index.get_level_values(0) for r in [ref, *others])))
+    print(table(["new build online, MW"] + [f"{y} {n}" for y in YEARS for n in names],
+                [[tech] + [fmt(float(r["built"].get((tech, y), 0.0)), ",.0f") for y in YEARS for r in [ref, *others]]
+                 for tech in techs]))
+    years = sorted(set(ref["imported"].index))
+    print()
+    print(table(["year"] + [f"imported GWh {n}" for n in names],
+                [[str(y)] + [fmt(r["imported"].get(y), ",.0f") for r in [ref, *others]] for y in years]))
+    print()
+    print(table(["run", "objective MUSD", "against 12d"],
+                [[r["name"], fmt(r.get("objective"), ",.2f"),
+                  fmt(100 * (r["objective"] / ref["objective"] - 1), "+.2f") + " %" if r.get("objective") else ""]
+                 for r in [ref, *others]]))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--skip-full", action="store_true", help="do not run the full year")
     ap.add_argument("--skip-integer", action="store_true", help="do not run the 12 days with integer builds")
     ap.add_argument("--full-from", type=Path, help="a finished full-year result folder to compare with instead "
                                                     "of running it (wall time and memory from its bench.json)")
+    ap.add_argument("--days", nargs="*", type=int, default=[], help="also the LP with these numbers of "
+                                                                     "representative days (plan only)")
     ap.add_argument("--full-time-limit", type=float, default=None, help="HiGHS time limit of the full year, s")
     ap.add_argument("--out", type=Path, default=None, help="folder for the result folders (default: a temp dir)")
     args = ap.parse_args()
@@ -110,6 +136,10 @@ def main() -> None:
     if not args.skip_integer:
         plan.append(("12d integer", HOURLY / "hourly_12d.yaml", [], base / "hourly_12d"))
     plan.append(("12d LP", HOURLY / "hourly_12d.yaml", LP, base / "hourly_12d_lp"))
+    for k in args.days:
+        plan.append((f"{k}d LP", HOURLY / "hourly_12d.yaml",
+                     LP + [f"time.representative_days={k}", "options.solver.marginal_values=false"],
+                     base / f"hourly_{k}d_lp"))
     if not args.skip_full and args.full_from is None:
         plan.append(("full LP", HOURLY / "hourly_full.yaml", [], base / "hourly_full"))
     rows = []
@@ -128,27 +158,10 @@ def main() -> None:
                   fmt(r.get("wall_s")), fmt(r.get("peak_mb"), ",.0f"), fmt(r.get("objective"), ",.2f")]
                  for r in rows]))
 
-    by = {r["name"]: r for r in rows}
-    ref, full = by.get("12d LP"), by.get("full LP")
-    if ref and full and "built" in ref and "built" in full:
-        print("\nFull year against 12 representative days (both continuous builds, IPM):\n")
-        techs = sorted(set(ref["built"].index.get_level_values(0)) | set(full["built"].index.get_level_values(0)))
-        lines = []
-        for tech in techs:
-            cells = [tech]
-            for y in YEARS:
-                a = float(ref["built"].get((tech, y), 0.0))
-                b = float(full["built"].get((tech, y), 0.0))
-                cells += [fmt(a, ",.0f"), fmt(b, ",.0f")]
-            lines.append(cells)
-        print(table(["new build online, MW"] + [f"{y} {k}" for y in YEARS for k in ("12d", "full")], lines))
-        years = sorted(set(ref["imported"].index) | set(full["imported"].index))
-        print()
-        print(table(["year", "imported GWh 12d", "imported GWh full", "difference %"],
-                    [[str(y), fmt(ref["imported"].get(y), ",.0f"), fmt(full["imported"].get(y), ",.0f"),
-                      fmt(100 * (full["imported"].get(y) / ref["imported"].get(y) - 1), "+.2f")] for y in years]))
-        print(f"\nObjective: 12d {ref['objective']:,.2f} MUSD, full {full['objective']:,.2f} MUSD: "
-              f"full - 12d = {100 * (full['objective'] / ref['objective'] - 1):+.2f} %")
+    ref = next((r for r in rows if r["name"] == "12d LP"), None)
+    others = [r for r in rows if r["name"].endswith(" LP") and r is not ref and "built" in r]
+    if ref is not None and "built" in ref and others:
+        compare(ref, others)
     agg = next((r["aggregation"] for r in rows if r["name"].startswith("12d") and "aggregation" in r), None)
     if agg is not None:
         print("\nAggregation error of the 12 representative days (aggregation.csv):\n")
