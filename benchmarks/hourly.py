@@ -127,7 +127,8 @@ def main() -> None:
                                                     "of running it (wall time and memory from its bench.json)")
     ap.add_argument("--days", nargs="*", type=int, default=[], help="also the LP with these numbers of "
                                                                      "representative days (plan only)")
-    ap.add_argument("--full-time-limit", type=float, default=None, help="HiGHS time limit of the full year, s")
+    ap.add_argument("--full-time-limit", type=float, default=None, help="HiGHS time limit of the full year and the --days runs, s "
+                    "(default: the scenario's, 300 s)")
     ap.add_argument("--out", type=Path, default=None, help="folder for the result folders (default: a temp dir)")
     args = ap.parse_args()
     base = args.out or Path(tempfile.mkdtemp(prefix="planner-hourly-"))
@@ -144,8 +145,8 @@ def main() -> None:
         plan.append(("full LP", HOURLY / "hourly_full.yaml", [], base / "hourly_full"))
     rows = []
     for name, scenario, sets, out in plan:
-        full = name == "full LP"
-        stats = run(name, scenario, sets, out, args.full_time_limit if full else None)
+        big = name == "full LP" or name.removesuffix("d LP") in map(str, args.days)
+        stats = run(name, scenario, sets, out, args.full_time_limit if big else None)
         rows.append(results(name, out, stats))
     if args.full_from is not None:
         rows.append(results("full LP", args.full_from, None))

@@ -72,3 +72,20 @@ def test_releasing_the_constraints_changes_no_result(tmp_path):
         tables.append(result_tables(m, data, result))
     for name in tables[0]:
         pd.testing.assert_frame_equal(tables[0][name], tables[1][name], check_exact=False, rtol=1e-9, atol=1e-9)
+
+
+def test_settled_capacities_are_bounds_not_rows(tmp_path):
+    """An existing link's capacity and an existing plant's availability are the upper bounds of
+    their flows and generation (no row); a candidate link keeps its row, since its capacity is a
+    decision."""
+    data = tiny(projects=[project("dam", 100)],
+                links=[{"id": "line", "from": "LA", "to": "VN", "capacity_mw": 50, "status": "existing"},
+                       {"id": "new", "from": "LA", "to": "VN", "capacity_mw": 80, "status": "candidate",
+                        "capex_musd": 1}])
+    m = build_model(build_model_data(load_scenario(write(data, tmp_path)).scenario))
+    matrix = compile_model(m)
+    assert [index[0] for name, index in matrix.rows if name == "link_capacity"] == ["new"]
+    assert not [r for r in matrix.rows if r[0] == "availability"]
+    assert m.flow["line", 2025, "all", "forward"].ub == 50
+    assert m.flow["new", 2025, "all", "forward"].ub is None
+    assert m.gen["dam", 2025, "all"].ub == 100
