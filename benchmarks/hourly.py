@@ -4,6 +4,7 @@
     python benchmarks/hourly.py --skip-full          # only the 12-day runs
     python benchmarks/hourly.py --full-from DIR      # compare with a full-year run already in DIR
     python benchmarks/hourly.py --skip-full --skip-integer --days 24 48 96   # more days: does the plan settle?
+    python benchmarks/hourly.py --out DIR --reuse ...  # the table again from the runs already in DIR
 
 Each run is ``planner solve`` in a subprocess of its own (``--no-xlsx``), timed from start to exit,
 its peak memory the subprocess's maximum resident set (``wait4``). Runs:
@@ -129,6 +130,8 @@ def main() -> None:
                                                                      "representative days (plan only)")
     ap.add_argument("--full-time-limit", type=float, default=None, help="HiGHS time limit of the full year and the --days runs, s "
                     "(default: the scenario's, 300 s)")
+    ap.add_argument("--reuse", action="store_true", help="a run whose folder in --out already holds its "
+                                                          "summary.json and bench.json is read, not run again")
     ap.add_argument("--out", type=Path, default=None, help="folder for the result folders (default: a temp dir)")
     args = ap.parse_args()
     base = args.out or Path(tempfile.mkdtemp(prefix="planner-hourly-"))
@@ -146,7 +149,11 @@ def main() -> None:
     rows = []
     for name, scenario, sets, out in plan:
         big = name == "full LP" or name.removesuffix("d LP") in map(str, args.days)
-        stats = run(name, scenario, sets, out, args.full_time_limit if big else None)
+        if args.reuse and (out / "bench.json").is_file() and (out / "summary.json").is_file():
+            print(f"{name}: reusing {out}", flush=True)
+            stats = None  # read from its bench.json
+        else:
+            stats = run(name, scenario, sets, out, args.full_time_limit if big else None)
         rows.append(results(name, out, stats))
     if args.full_from is not None:
         rows.append(results("full LP", args.full_from, None))
