@@ -88,10 +88,25 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     quote. Ids never start so (the loader refuses it), so ids stay byte for byte as written."""
     out = frame.copy()
     out.columns = ["'" + c if _looks_like_formula(c) else c for c in map(str, out.columns)]
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+    for col in _text_columns(out):
+        flagged = [v for v in _distinct(out[col]) if _looks_like_formula(v)]
+        if flagged:
             out[col] = out[col].map(lambda v: "'" + v if _looks_like_formula(v) else v)
     return out
+
+
+def _distinct(column: pd.Series):
+    """A text column's distinct values (ids repeat on every row of a per-slice table: each is
+    tested once), or all of them where a value cannot be hashed."""
+    try:
+        return pd.unique(column)
+    except TypeError:
+        return column.tolist()
+
+
+def _text_columns(frame: pd.DataFrame) -> list:
+    return [col for col in frame.columns
+            if frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col])]
 
 
 def tidy_numbers(frame: pd.DataFrame) -> pd.DataFrame:
@@ -159,8 +174,7 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     return or a tab is quoted (then every text cell is, which any CSV reader takes the same)."""
     shown = neutralise(tidy_numbers(frame))
     special = any(_has_break(c) for c in shown.columns) or any(
-        shown[col].map(_has_break).any() for col in shown.columns
-        if shown[col].dtype == object or pd.api.types.is_string_dtype(shown[col]))
+        _has_break(v) for col in _text_columns(shown) for v in _distinct(shown[col]))
     shown.to_csv(path, index=False, float_format="%.10g", lineterminator="\n",
                  quoting=csv.QUOTE_NONNUMERIC if special else csv.QUOTE_MINIMAL)
 
