@@ -4,9 +4,10 @@ way Pyomo's LinearStandardFormCompiler gives it, with less memory.
 Pyomo's compiler walks every constraint with its linear visitor and keeps each row's
 coefficient dictionary until the end, when it joins them into the sparse matrix: at the 'xxlarge'
 size of benchmarks/run.py that held about 1 GB above the model itself, the peak of a whole run.
-``compile_model`` walks the same expressions with the same visitor (``LinearRepnVisitor``) in the
-same order, but copies each row's coefficients into flat arrays as it goes, and numbers columns in
-one dictionary. Rows, columns and coefficients are those of Pyomo's compiler, in its order
+``compile_model`` reads the same rows in the same order, but copies each row's coefficients into
+flat arrays as it goes, and numbers columns in one dictionary. The plain shapes planner's families
+write (``_plain_row``) are read directly; any other row goes to Pyomo's visitor
+(``LinearRepnVisitor``), as does the objective. Rows, columns and coefficients are those of Pyomo's compiler, in its order
 (tests/test_matrix.py compares the two), so HiGHS sees the same LP. Rows are named by their
 constraint's (component name, index), not held as Pyomo objects, so that the constraints can be
 released once compiled (solve.solve_model's ``release``).

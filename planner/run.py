@@ -177,7 +177,7 @@ def diagnose_targets(data: ModelData, settings: SolverSettings) -> pd.DataFrame:
     shortfalls = [getattr(model, name)[key] for name in SHORTFALLS for key in getattr(model, name)]
     model.least_shortfall = pyo.Objective(expr=sum(shortfalls))
     quiet = dataclasses.replace(settings, log=None)
-    result = solve_model(model, quiet, want_duals=True)
+    result = solve_model(model, quiet, want_duals=True, reduced_costs=True)  # _binding reads them
     columns = ["scope", "year", "target_energy_gwh", "energy_shortfall_gwh", "target_capacity_mw",
                "capacity_shortfall_mw", "target_contracted_mw", "contracted_shortfall_mw", "binds"]
     if result.status not in ("optimal", "feasible"):

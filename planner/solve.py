@@ -69,8 +69,9 @@ class SolveResult:
     duals: dict = field(default_factory=dict)
     #: long-run row duals (integer choices fixed, continuous builds free; an LP's own duals)
     long_run_duals: dict = field(default_factory=dict)
-    #: long-run reduced costs of the columns, where not zero: (variable name, index) -> d objective /
-    #: d bound, MUSD per unit; a row written as a bound (an existing link's capacity) has its dual here
+    #: long-run reduced costs of the columns, where not zero (solve_model's reduced_costs): (variable
+    #: name, index) -> d objective / d bound, MUSD per unit; a row written as a bound (an existing
+    #: link's capacity) has its dual here
     long_run_column_duals: dict = field(default_factory=dict)
     #: right-hand values of the targets: (kind, (target, year), component) -> MUSD per unit more of it,
     #: kind "short" or "long", component energy_target | capacity_target | contracted_capacity_target
@@ -263,7 +264,7 @@ def _status(h: highspy.Highs, has_solution: bool) -> str:
 
 
 def solve_model(m: pyo.ConcreteModel, settings: SolverSettings, want_duals: bool = True,
-                release: bool = False) -> SolveResult:
+                release: bool = False, reduced_costs: bool = False) -> SolveResult:
     """Compile, solve, load values into the model's variables, and (optionally) compute duals.
 
     Objective and duals are returned in the model's units (MUSD): HiGHS's values divided by
@@ -272,6 +273,10 @@ def solve_model(m: pyo.ConcreteModel, settings: SolverSettings, want_duals: bool
     ``release``: once compiled, the model's constraints are deleted (``release_constraints``), so
     that HiGHS solves beside the variables, sets and cost expressions only (what the result tables
     read), not beside every row's expression: for a run that will not solve this model again.
+
+    ``reduced_costs`` (with ``want_duals``): also the long-run columns' reduced costs
+    (``long_run_column_duals``), for a reader of rows written as bounds (the diagnosis of strict
+    targets); a plain run's tables do not need them.
     """
     t0 = time.perf_counter()
     compiled = _Compiled(m)
@@ -305,7 +310,8 @@ def solve_model(m: pyo.ConcreteModel, settings: SolverSettings, want_duals: bool
         if want_duals:
             long_run = _fixed_lp(compiled, x, settings, compiled.integer) if is_mip else h
             result.long_run_duals = _row_duals(long_run, compiled, scale)
-            result.long_run_column_duals = _column_duals(long_run, compiled, scale)
+            if reduced_costs:
+                result.long_run_column_duals = _column_duals(long_run, compiled, scale)
             result.target_values.update(_right_hand_values(long_run, compiled, "long"))
             short_run = _fixed_lp(compiled, x, settings, compiled.integer | _decisions(compiled))
             result.duals = _row_duals(short_run, compiled, scale)

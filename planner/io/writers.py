@@ -89,8 +89,7 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     out.columns = ["'" + c if _looks_like_formula(c) else c for c in map(str, out.columns)]
     for col in _text_columns(out):
-        flagged = [v for v in _distinct(out[col]) if _looks_like_formula(v)]
-        if flagged:
+        if any(_looks_like_formula(v) for v in _distinct(out[col])):
             out[col] = out[col].map(lambda v: "'" + v if _looks_like_formula(v) else v)
     return out
 

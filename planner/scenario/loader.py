@@ -125,9 +125,8 @@ def _read_hourly(time: dict, base_dir: Path, file: Path, locs: Locations, proble
         locs[("time", "profile_availability", col)] = (shown(table), f"column {col}")
 
 
-def _load_layer(path: Path, problems: Problems, chain: tuple[Path, ...],
-                named_by: tuple[str, str, str] | None = None,
-                hourly_at: list | None = None) -> tuple[dict, Locations]:
+def _load_layer(path: Path, problems: Problems, chain: tuple[Path, ...], hourly_at: list,
+                named_by: tuple[str, str, str] | None = None) -> tuple[dict, Locations]:
     """Read one file and, recursively, its parents; return merged raw data and locations.
 
     ``named_by`` is (child file, line, the path as written) when this file is named in ``extends``.
@@ -152,7 +151,7 @@ def _load_layer(path: Path, problems: Problems, chain: tuple[Path, ...],
             locs.update(table_locs)
     if isinstance(data.get("time"), dict) and data["time"].get("profile_file") and not data["time"].get("slices"):
         _read_profile(data["time"], base_dir, path, locs, problems)
-    if isinstance(data.get("time"), dict) and data["time"].get("hourly_file") is not None and hourly_at is not None:
+    if isinstance(data.get("time"), dict) and data["time"].get("hourly_file") is not None:
         hourly_at.append((base_dir, path, bool(data["time"].get("slices"))))
     for list_path in ENTITY_LISTS:
         items = data
@@ -184,7 +183,7 @@ def _load_layer(path: Path, problems: Problems, chain: tuple[Path, ...],
         cycle = " -> ".join(shown(p.name) for p in chain + (here, parent_path))
         problems.add(file, "extends", f"cyclic extends: {cycle}", line)
         return data, locs
-    parent, parent_locs = _load_layer(parent_path, problems, chain + (here,), (file, line, parent_ref), hourly_at)
+    parent, parent_locs = _load_layer(parent_path, problems, chain + (here,), hourly_at, (file, line, parent_ref))
     if not parent:
         return data, locs
     merged = merge(parent, {k: v for k, v in data.items() if k != "extends"}, locs, problems)
@@ -309,7 +308,7 @@ def load_scenario(path: str | Path, sets: list[str] | tuple[str, ...] = ()) -> L
     path = Path(path)
     problems = Problems()
     hourly_at: list = []
-    data, locs = _load_layer(path, problems, (), hourly_at=hourly_at)
+    data, locs = _load_layer(path, problems, (), hourly_at)
     problems.raise_if_any()  # a file that cannot be read, or a broken table: fix those first
     for assignment in sets:
         data = apply_set(data, assignment, problems)
