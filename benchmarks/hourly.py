@@ -20,7 +20,7 @@ its peak memory the subprocess's maximum resident set (``wait4``). Runs:
 
 Printed: slices per year, LP columns and rows (summary.json), wall time, peak MB, objective; the
 comparison of every other LP (more days, the full year) with the 12-day LP (new-build MW per
-technology online in 2030 and 2035, energy imported by Vietnam each year, objective difference); and the aggregation error of
+technology, and per new link, online in 2030 and 2035, energy imported by Vietnam each year, objective difference); and the aggregation error of
 the 12-day run (its results' aggregation.csv). The profiles are ILLUSTRATIVE (see
 scenarios/hourly/README.md), so the differences measure the aggregation, not the real system.
 """
@@ -80,7 +80,7 @@ def results(name: str, out: Path, stats: dict | None) -> dict:
     builds = pd.read_csv(out / "builds.csv")
     capacity = pd.read_csv(out / "capacity.csv")
     new = builds[(builds.status == "candidate")][["asset", "kind", "technology"]].drop_duplicates("asset")
-    new = new.assign(technology=new.technology.where(new.kind == "project", "link"))
+    new = new.assign(technology=new.technology.where(new.kind == "project", "link " + new.asset))  # each new link
     online = capacity.merge(new, on="asset")
     row["built"] = online[online.year.isin(YEARS)].groupby(["technology", "year"]).online_mw.sum()
     imports = pd.read_csv(out / "imports.csv")
@@ -94,10 +94,7 @@ def fmt(value, spec: str = ",.1f") -> str:
     return "" if value is None or (isinstance(value, float) and value != value) else format(value, spec)
 
 
-def table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(lines)
+table = peers.markdown_table
 
 
 def compare(ref: dict, others: list[dict]) -> None:

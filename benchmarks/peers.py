@@ -365,6 +365,13 @@ def timed(cmd: list[str], cwd: Path | None = None, env: dict | None = None, log:
             "output": stdout + stderr}
 
 
+def markdown_table(header: list[str], rows: list[list[str]], right: tuple[int, ...] = ()) -> str:
+    """A Markdown table of text cells (the benchmarks print theirs so, to paste into the README);
+    the columns numbered in ``right`` right-aligned."""
+    rule = ["---:" if j in right else "---" for j in range(len(header))]
+    return "\n".join("| " + " | ".join(cells) + " |" for cells in [header, rule, *rows])
+
+
 def best(runs: list[dict]) -> dict:
     """The fastest run, with the highest peak RSS of them all (memory does not vary much; be safe)."""
     fastest = min(runs, key=lambda r: r["s"])
@@ -455,16 +462,15 @@ def main() -> None:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
 
-    print("| what | planner s | PyPSA s | ratio | planner peak MB | PyPSA peak MB "
-          "| planner objective MUSD | PyPSA objective MUSD |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    cells = []
     for r in rows:
         p, y = r["planner"], r["pypsa"]
         obj_p, obj_y = r.get("objectives", (None, None))
-        cells = [r["what"], f"{p['s']:.2f}", f"{y['s']:.2f}" if y else "", f"{y['s'] / p['s']:.1f}x" if y else "",
-                 f"{p['peak_mb']:,.0f}", f"{y['peak_mb']:,.0f}" if y else "",
-                 f"{obj_p:,.4f}" if obj_p is not None else "", f"{obj_y:,.4f}" if obj_y is not None else ""]
-        print("| " + " | ".join(cells) + " |")
+        cells.append([r["what"], f"{p['s']:.2f}", f"{y['s']:.2f}" if y else "", f"{y['s'] / p['s']:.1f}x" if y else "",
+                      f"{p['peak_mb']:,.0f}", f"{y['peak_mb']:,.0f}" if y else "",
+                      f"{obj_p:,.4f}" if obj_p is not None else "", f"{obj_y:,.4f}" if obj_y is not None else ""])
+    print(markdown_table(["what", "planner s", "PyPSA s", "ratio", "planner peak MB", "PyPSA peak MB",
+                          "planner objective MUSD", "PyPSA objective MUSD"], cells, right=tuple(range(1, 8))))
     print()
     for r in rows:
         for note in r.get("notes", []):

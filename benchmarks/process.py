@@ -49,7 +49,7 @@ def main() -> None:
     try:
         for label, checkout in checkouts:
             runs = [timed([sys.executable, "-m", "planner.cli", "--help"], checkout) for _ in range(args.repeat)]
-            rows.append({"checkout": label, "what": "planner --help", **min(runs, key=lambda r: r["s"])})
+            rows.append({"checkout": label, "what": "planner --help", **peers.best(runs)})
         for size in args.sizes:
             path = work / size / "scenario.yaml"
             path.parent.mkdir(parents=True)
@@ -68,18 +68,19 @@ def main() -> None:
                     shutil.rmtree(out)
                 print(f"done {size} {i + 1}/{args.repeat}", file=sys.stderr)
             for label, _ in checkouts:
-                rows.append({"checkout": label, "what": f"solve {size}", **min(runs[label], key=lambda r: r["s"])})
+                rows.append({"checkout": label, "what": f"solve {size}", **peers.best(runs[label])})
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print("| checkout | what | whole s | build s | hand-off s | solve s | rest s | peak MB | columns x rows | objective |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---|---:|")
+    cells = []
     for r in rows:
+        split = ["", "", "", "", "", ""]
         if "build" in r:
             rest = r["s"] - r["build"] - r["handoff"] - r["solve"]
-            print(f"| {r['checkout']} | {r['what']} | {r['s']:.2f} | {r['build']:.2f} | {r['handoff']:.2f} | "
-                  f"{r['solve']:.2f} | {rest:.2f} | {r['peak_mb']:,.0f} | {r['size']} | {r['objective']:,.4f} |")
-        else:
-            print(f"| {r['checkout']} | {r['what']} | {r['s']:.2f} | | | | | {r['peak_mb']:,.0f} | | |")
+            split = [f"{r['build']:.2f}", f"{r['handoff']:.2f}", f"{r['solve']:.2f}", f"{rest:.2f}", r["size"],
+                     f"{r['objective']:,.4f}"]
+        cells.append([r["checkout"], r["what"], f"{r['s']:.2f}", *split[:4], f"{r['peak_mb']:,.0f}", *split[4:]])
+    print(peers.markdown_table(["checkout", "what", "whole s", "build s", "hand-off s", "solve s", "rest s", "peak MB",
+                                "columns x rows", "objective"], cells, right=(2, 3, 4, 5, 6, 7, 9)))
     print(f"\nbest of {args.repeat}; {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at the end")
 
 

@@ -4,6 +4,7 @@
     python benchmarks/run.py --sizes small   # one size
     python benchmarks/run.py --sizes medium --methods simplex ipm ipm-nocross pdlp   # HiGHS methods side by side
     python benchmarks/run.py --sizes large xxlarge --no-solve   # build and hand-off only
+    python benchmarks/run.py --sizes bench60 --no-prices        # HiGHS on the LP alone, without the prices
     python benchmarks/run.py --sizes large --no-solve --baseline /path/to/other/checkout   # side by side
 
 Each size runs in its own process so that its peak memory (max RSS) is its own.
@@ -72,7 +73,7 @@ def scenario(n_projects: int, n_years: int, n_slices: int, build: str, seed: int
             "technologies": techs, "projects": projects, "links": links, "targets": targets}
 
 
-def one(size: str, method: str = "choose", solve: bool = True) -> dict:
+def one(size: str, method: str = "choose", solve: bool = True, prices: bool = True) -> dict:
     """Run one size in this process and return its measurements."""
     from planner.data import build_model_data
     from planner.formulation import build_model
@@ -97,7 +98,7 @@ def one(size: str, method: str = "choose", solve: bool = True) -> dict:
                 "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "objective": None}
     options = {"run_crossover": "off"} if method.endswith("-nocross") else {}
     settings = SolverSettings(time_limit_s=1800, mip_gap=0.01, method=method.removesuffix("-nocross"), options=options)
-    result = solve_model(model, settings, want_duals=True, release=True)  # as planner solve does
+    result = solve_model(model, settings, want_duals=prices, release=True)  # as planner solve does
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"size": size, "build": build, "method": method, "columns": result.n_variables, "rows": result.n_constraints,
             "data_s": t1 - t0, "build_s": t2 - t1, "handoff_s": result.handoff_seconds,
@@ -113,6 +114,8 @@ def main() -> None:
                              "ipm-nocross: crossover off), each run side by side")
     parser.add_argument("--method", choices=METHODS, help=argparse.SUPPRESS)
     parser.add_argument("--no-solve", action="store_true", help="measure the build and the hand-off only")
+    parser.add_argument("--no-prices", action="store_true", help="solve without the prices' re-solves: solve s is "
+                                                                   "HiGHS on the LP (or MIP) alone")
     parser.add_argument("--baseline", type=Path, help="another checkout of planner, run the same way beside this one")
     parser.add_argument("--checkout", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--one", choices=list(SIZES), help=argparse.SUPPRESS)
@@ -120,7 +123,7 @@ def main() -> None:
     if args.one:
         if args.checkout:
             sys.path.insert(0, str(args.checkout.resolve()))
-        print(json.dumps(one(args.one, args.method or "choose", solve=not args.no_solve)))
+        print(json.dumps(one(args.one, args.method or "choose", solve=not args.no_solve, prices=not args.no_prices)))
         return
     rows = []
     checkouts = [("this", None)] + ([("baseline", args.baseline)] if args.baseline else [])
@@ -129,6 +132,7 @@ def main() -> None:
             for label, checkout in checkouts:
                 proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--one", size, "--method", method,
                                        *(["--no-solve"] if args.no_solve else []),
+                                       *(["--no-prices"] if args.no_prices else []),
                                        *(["--checkout", str(checkout)] if checkout else [])],
                                       capture_output=True, text=True)
                 if proc.returncode != 0:
