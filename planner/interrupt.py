@@ -111,12 +111,19 @@ def ignored() -> Iterator[None]:
 def stop_workers(pool) -> None:
     """Cancel the runs of a ProcessPoolExecutor that have not started and end its worker processes:
     after a Ctrl-C (or when the sweep is abandoned) their results are not wanted, and workers write
-    nothing themselves. Without this, leaving the pool would wait for every queued run."""
+    nothing themselves. Without this, leaving the pool would wait for every queued run.
+
+    The pool's manager thread is then joined (shutdown(wait=False) forgets it, so leaving the pool
+    would not): left running, it closes its wake-up pipe while Python's exit hook writes to it, and
+    Python 3.11 prints a traceback ("Bad file descriptor") after "interrupted"."""
     processes = list((getattr(pool, "_processes", None) or {}).values())  # shutdown() forgets them
+    manager = getattr(pool, "_executor_manager_thread", None)  # and it forgets this
     for process in processes:
         if process.is_alive():
             process.terminate()
     pool.shutdown(wait=False, cancel_futures=True)
+    if manager is not None:
+        manager.join(timeout=30)  # the workers are ended: it finishes at once
 
 
 def check() -> None:
