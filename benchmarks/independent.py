@@ -222,8 +222,13 @@ def read_inputs(sc) -> Inputs:
         capacity=np.concatenate([cap_p, [lk.capacity_mw for lk in links]]), annuity=annuity, fixed_om=fixed_om,
         window=window, lifetime=life, fixed_online=fixed_online,
         n_nodes=len(nodes), energy_targets=energy_targets, capacity_targets=capacity_targets,
-        shortfall_musd_per_gwh=1000.0 * opts.shortfall_penalty_usd_per_mwh / 1e6,
-        shortfall_musd_per_mw=1000.0 * opts.capacity_shortfall_penalty_usd_per_kw_year / 1e6)
+        # the SPEC's defaults without import values (the generated sizes give none): 500 and 300
+        shortfall_musd_per_gwh=1000.0 * _given(opts.shortfall_penalty_usd_per_mwh, 500.0) / 1e6,
+        shortfall_musd_per_mw=1000.0 * _given(opts.capacity_shortfall_penalty_usd_per_kw_year, 300.0) / 1e6)
+
+
+def _given(value, default: float) -> float:
+    return default if value is None else value
 
 
 # ------------------------------------------------------------------------------------------------

@@ -14,11 +14,20 @@ import pandas as pd
 from . import finance
 from .finance import crf, year_weights  # noqa: F401  (re-exported: tests and tools use data.crf)
 from .scenario.errors import Problems
-from .scenario.schema import Scenario
+from .scenario.schema import ImportValue, Scenario
 
 DEFAULT_PROJECT_LIFETIME_YEARS = 30
 DEFAULT_LINK_LIFETIME_YEARS = 40
 DIRECTIONS = ("forward", "reverse")
+#: shortfall penalties when the scenario gives none and no import values: the legacy device that
+#: makes targets bind (with import values a shortfall is a reported volume, SPEC §3.3)
+DEFAULT_SHORTFALL_PENALTY_USD_PER_MWH = 500.0
+DEFAULT_CAPACITY_PENALTY_USD_PER_KW_YEAR = 300.0
+
+
+def _first(*values):
+    """The first value that is not None."""
+    return next(v for v in values if v is not None)
 
 
 @dataclass
@@ -76,12 +85,22 @@ class ModelData:
     perspective: str = "system"
     end_year: int | None = None  # horizon.end_year: the last modelled year stands for the years up to it
     developer_wacc: float = 0.10
-    import_value: dict[str, float] = field(default_factory=dict)
+    #: Vietnam's value of a MWh delivered: (importing node, year, slice) -> USD/MWh (empty: none given)
+    import_value: dict[tuple[str, int, str], float] = field(default_factory=dict)
+    #: the ceiling bars candidates above it from coming online up to this year only (None: every year)
+    tariff_ceiling_last_year: int | None = None
     #: storage projects -> (storage_hours, round-trip efficiency); the slice before each slice in
     #: its period (cyclic; itself outside a period); hours of one occurrence of each slice
     storage: dict[str, tuple[float, float]] = field(default_factory=dict)
     previous_slice: dict[str, str] = field(default_factory=dict)
     duration_h: dict[str, float] = field(default_factory=dict)
+
+    def tariff(self, project: str, year: int) -> float:
+        """The tariff paid in ``year`` (USD/MWh): tariff x (1 + escalation)^(year - tariff_base_year)."""
+        row = self.projects.loc[project]
+        rate = float(row.tariff_escalation_per_year)
+        base = float(row.tariff_usd_per_mwh)
+        return base if rate == 0 else base * (1.0 + rate) ** (year - int(row.tariff_base_year))
 
     def can_be_online(self, asset: str, year: int) -> bool:
         return _can_be_online(self.fixed_online, self.online_builds, asset, year)
@@ -141,6 +160,7 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
     hours = {s.id: float(s.hours) for s in scenario.time.slices}
     importing = scenario.options.importing_country
     node_country = {n.id: n.country for n in scenario.nodes}
+    node_region = {n.id: n.region for n in scenario.nodes if n.region is not None}
     importing_nodes = [n.id for n in scenario.nodes if n.country == importing]
     limits = scenario.limits
 
@@ -194,8 +214,11 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
             connection = finance.connection_cost(link.capex_total_musd, link.fixed_om_musd_per_year,
                                                  link_share[link.id], opts.developer_wacc, ppa_years,
                                                  p.capacity_mw / connection_mw[link.id])
-        break_even = finance.break_even_tariff(capex_musd, (fom or 0.0) * p.capacity_mw / 1000.0, expected,
-                                               cost or 0.0, opts.developer_wacc, ppa_years, connection) \
+        build_years_n = _first(p.construction_years, tech.construction_years, 0)
+        royalty = _first(p.royalty_share, tech.royalty_share, 0.0)
+        break_even = finance.break_even_tariff(
+            capex_musd * finance.idc_factor(opts.developer_wacc, build_years_n), (fom or 0.0) * p.capacity_mw / 1000.0,
+            expected, cost or 0.0, opts.developer_wacc, ppa_years, connection, royalty) \
             if capex_kw is not None else math.nan  # an existing plant whose capex is not given: unknown
         offered = p.tariff_usd_per_mwh if p.tariff_usd_per_mwh is not None else tech.tariff_usd_per_mwh
         # the tariff the importer pays and the ceiling tests: the offer, else the developer's break-even
@@ -205,6 +228,15 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
         if tariff_excluded:
             excluded.append(p.id)
         top = p.take_or_pay_share if p.take_or_pay_share is not None else tech.take_or_pay_share
+        contract = p.contract or tech.contract or ("take_or_pay" if top else "none")
+        if contract == "take_or_pay" and not top:
+            problems.add(file, f"projects[{p.id}].take_or_pay_share",
+                         "contract: take_or_pay needs its take_or_pay_share (on the project or its technology), "
+                         "e.g. 0.8 for 80 % of the expected energy paid whether taken or not")
+        if contract == "must_take":
+            top = 1.0  # the importer pays for every MWh the plant can make, delivered or curtailed
+        elif contract == "none":
+            top = 0.0
         store_h = p.storage_hours if p.storage_hours is not None else tech.storage_hours
         if store_h is not None:
             eff = p.round_trip_efficiency if p.round_trip_efficiency is not None else tech.round_trip_efficiency
@@ -223,7 +255,10 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
             offered_tariff_usd_per_mwh=offered if offered is not None else math.nan,
             ceiling_usd_per_mwh=ceiling if ceiling is not None else math.nan, expected_energy_gwh=expected,
             break_even_tariff_usd_per_mwh=break_even, ppa_years=ppa_years, take_or_pay_share=top or 0.0,
-            connection=p.connection, connection_musd_per_year=connection))
+            connection=p.connection, connection_musd_per_year=connection, contract=contract,
+            tariff_escalation_per_year=p.tariff_escalation_per_year or 0.0,
+            tariff_base_year=p.tariff_base_year if p.tariff_base_year is not None else h.base_year,
+            construction_years=build_years_n, royalty_share=royalty))
         credit = p.capacity_credit if p.capacity_credit is not None else tech.capacity_credit
         contracted_mw_of.setdefault(p.contracted_to or importing, {})[p.id] = \
             (1.0 if credit is None else credit) * p.capacity_mw
@@ -248,7 +283,8 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
         "project", "node", "technology", "energy_cost_usd_per_mwh", "tariff_usd_per_mwh", "emissions_t_per_mwh",
         "max_energy_gwh_per_year", "offered_tariff_usd_per_mwh", "ceiling_usd_per_mwh", "expected_energy_gwh",
         "break_even_tariff_usd_per_mwh", "ppa_years", "take_or_pay_share", "connection",
-        "connection_musd_per_year"]).set_index("project")
+        "connection_musd_per_year", "contract", "tariff_escalation_per_year", "tariff_base_year",
+        "construction_years", "royalty_share"]).set_index("project")
     links = pd.DataFrame(link_rows, columns=["link", "from_node", "to_node", "loss_fraction",
                                              "bidirectional", "importer_share"]).set_index("link")
 
@@ -263,9 +299,11 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
                 on = start is None or pd.isna(start) or (int(start) <= y < int(start) + life)
                 fixed_online[(a, y)] = 1.0 if on else 0.0
             continue
-        if row.excluded:
-            continue
         lo = int(row.earliest_year) if pd.notna(row.earliest_year) else years[0]
+        if row.excluded:
+            if limits.max_tariff_last_online_year is None:
+                continue
+            lo = max(lo, limits.max_tariff_last_online_year + 1)  # the ceiling holds up to that year
         hi = int(row.latest_year) if pd.notna(row.latest_year) else years[-1]
         allowed = [y for y in years if lo <= y <= hi]
         build_years.extend((a, y) for y in allowed)
@@ -285,7 +323,17 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
     scope_nodes = {}
     for scope in ([s for s, _ in list(energy_targets) + list(capacity_targets) + list(contracted_targets)]
                   + list(limits.max_import_mw_by_scope)):
-        scope_nodes[scope] = [n for n in importing_nodes if n == scope or node_country[n] == scope]
+        scope_nodes[scope] = [n for n in importing_nodes
+                              if n == scope or node_country[n] == scope or node_region.get(n) == scope]
+    scope_nodes.setdefault(importing, list(importing_nodes))  # the importing country: always reported
+    import_value = _import_value(scenario, years, importing_nodes, node_country, node_region, file, problems)
+    no_values = not import_value
+    e_penalty = opts.shortfall_penalty_usd_per_mwh
+    c_penalty = opts.capacity_shortfall_penalty_usd_per_kw_year
+    if e_penalty is None:
+        e_penalty = DEFAULT_SHORTFALL_PENALTY_USD_PER_MWH if no_values else 0.0
+    if c_penalty is None:
+        c_penalty = DEFAULT_CAPACITY_PENALTY_USD_PER_KW_YEAR if no_values else 0.0
 
     everything = list(scenario.projects) + list(scenario.links)
     requires = sorted({(a.id, r) for a in everything for r in a.requires})
@@ -319,8 +367,8 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
         online_builds=online_builds, availability=availability, gen_index=gen_index, flow_index=flow_index,
         import_index=import_index, energy_targets=energy_targets, capacity_targets=capacity_targets,
         scope_nodes=scope_nodes, requires=requires, excludes=[tuple(e) for e in excludes],
-        excluded_by_tariff=excluded, shortfall_penalty_usd_per_mwh=opts.shortfall_penalty_usd_per_mwh,
-        capacity_shortfall_penalty_usd_per_kw_year=opts.capacity_shortfall_penalty_usd_per_kw_year,
+        excluded_by_tariff=excluded, shortfall_penalty_usd_per_mwh=e_penalty,
+        capacity_shortfall_penalty_usd_per_kw_year=c_penalty,
         strict_targets=opts.strict_targets, co2_price_usd_per_t=limits.co2_price_usd_per_t,
         max_new_capacity_mw_per_year=limits.max_new_capacity_mw_per_year,
         capex_budget_musd_per_year=limits.capex_budget_musd_per_year,
@@ -328,7 +376,7 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
         contracted_targets=contracted_targets, contracted_mw_of=contracted_mw_of,
         season_budget_gwh=season_budget, season_slices=season_slices, hydro_kind=hydro_kind,
         perspective=opts.perspective, end_year=h.end_year, developer_wacc=opts.developer_wacc,
-        import_value=_import_value(scenario), storage=storage, previous_slice=previous_slice,
+        import_value=import_value, storage=storage, tariff_ceiling_last_year=limits.max_tariff_last_online_year, previous_slice=previous_slice,
         duration_h=duration_h,
     )
 
@@ -355,19 +403,60 @@ def _chronology(scenario: Scenario, file: str, problems: Problems) -> tuple[dict
     return previous, duration
 
 
-def _import_value(scenario: Scenario) -> dict[str, float]:
-    """USD/MWh of imported energy per slice: options.import_value_usd_per_mwh (a number, or by
-    season with slice ids overriding); {} when none."""
-    given = scenario.options.import_value_usd_per_mwh
-    if given is None:
+def _import_value(scenario: Scenario, years: list[int], importing_nodes: list[str], node_country: dict,
+                  node_region: dict, file: str, problems: Problems) -> dict[tuple[str, int, str], float]:
+    """USD/MWh of a MWh delivered at importing node n in year y and slice s (SPEC §3.3); {} when none.
+
+    From ``import_value`` rows: among the rows that cover (n, y, s) -- place: n itself, its region,
+    its country or blank; time: s itself, its season or blank; year: blank or <= y -- the most
+    specific wins (place, then time), then the latest year. ``options.import_value_usd_per_mwh``
+    (one number, or by season/slice) is the same for every node and year. Every (node, year,
+    slice) needs a value once any is given: a gap is an error, not a silent zero.
+    """
+    rows = list(scenario.import_value)
+    legacy = scenario.options.import_value_usd_per_mwh
+    if legacy is not None:
+        if isinstance(legacy, dict):
+            slice_ids = {s.id for s in scenario.time.slices}
+            rows = [schema_row(value=v, slice=k) if k in slice_ids else schema_row(value=v, season=k)
+                    for k, v in legacy.items()]
+        else:
+            rows = [schema_row(value=float(legacy))]
+    if not rows:
         return {}
-    if not isinstance(given, dict):
-        return {s.id: float(given) for s in scenario.time.slices}
-    out = {}
-    for s in scenario.time.slices:
-        value = given.get(s.id, given.get(s.season) if s.season is not None else None)
-        out[s.id] = float(value) if value is not None else 0.0
+    out: dict[tuple[str, int, str], float] = {}
+    missing = []
+    for n in importing_nodes:
+        places = {n: 3, node_region.get(n): 2, node_country[n]: 1, None: 0}
+        for s in scenario.time.slices:
+            times = {s.id: 2, None: 0}
+            if s.season is not None:
+                times[s.season] = 1
+            for y in years:
+                best, best_rank = None, None
+                for r in rows:
+                    time_key = r.slice if r.slice is not None else r.season
+                    if r.node not in places or time_key not in times or (r.year is not None and r.year > y):
+                        continue
+                    rank = (places[r.node], times[time_key], r.year if r.year is not None else -1)
+                    if best_rank is None or rank > best_rank:
+                        best, best_rank = r, rank
+                if best is None:
+                    missing.append((n, y, s.id))
+                else:
+                    out[(n, y, s.id)] = float(best.value_usd_per_mwh)
+    if missing:
+        shown = ", ".join(f"{n} {y} {s}" for n, y, s in missing[:5]) + (f" and {len(missing) - 5} more"
+                                                                         if len(missing) > 5 else "")
+        problems.add(file, "import_value", f"no value for {shown} (node, year, slice): give every importing node, "
+                     f"slice and modelled year a value (a row with a blank node, season and year covers all; "
+                     f"0 where imports are worth nothing)")
     return out
+
+
+def schema_row(value: float, season: str | None = None, slice: str | None = None) -> ImportValue:
+    """An import_value row made from options.import_value_usd_per_mwh."""
+    return ImportValue(value_usd_per_mwh=value, season=season, slice=slice)
 
 
 def _season_budget(scenario: Scenario, project, availability: dict, season_slices: dict, budget: dict,

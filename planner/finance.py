@@ -49,18 +49,33 @@ def expected_energy_gwh(capacity_mw: float, hours: dict[str, float], availabilit
 
 def break_even_tariff(capex_musd: float, fixed_om_musd_per_year: float, energy_gwh: float,
                       energy_cost_usd_per_mwh: float, wacc: float, ppa_years: int,
-                      connection_musd_per_year: float = 0.0) -> float:
-    """break_even_p = (capex_p x CRF(wacc, ppa_years) + fixed_om_p + connection_p) / E_p x 1000 + energy_cost_p
+                      connection_musd_per_year: float = 0.0, royalty_share: float = 0.0) -> float:
+    """break_even_p = ((capex_p x CRF(wacc, ppa_years) + fixed_om_p + connection_p) / E_p x 1000
+                       + energy_cost_p) / (1 - royalty_share_p)
 
     in USD/MWh at the border (MUSD per GWh x 1000): the flat tariff over the PPA term whose revenue
-    on E_p GWh a year repays the capex at the developer's cost of capital, its fixed O&M and its
-    share of a dedicated connection (``connection_cost``), plus its variable cost. NaN when the
-    plant can deliver nothing (E_p = 0).
+    on E_p GWh a year, less the royalties and revenue taxes paid on it (royalty_share of revenue),
+    repays the capex at the developer's cost of capital (capex_p here includes interest during
+    construction: ``idc_factor``), its fixed O&M and its share of a dedicated connection
+    (``connection_cost``), plus its variable cost. NaN when the plant can deliver nothing (E_p = 0).
     """
     if energy_gwh <= 0:
         return math.nan
     annual = capex_musd * crf(wacc, ppa_years) + fixed_om_musd_per_year + connection_musd_per_year
-    return annual / energy_gwh * 1000.0 + energy_cost_usd_per_mwh
+    return (annual / energy_gwh * 1000.0 + energy_cost_usd_per_mwh) / (1.0 - royalty_share)
+
+
+def idc_factor(wacc: float, construction_years: int) -> float:
+    """IDC_p = (1/N) x sum_{k=1..N} (1 + wacc)^(k - 1/2)   (1 when N = 0)
+
+    capex spent evenly over N construction years, each year's spending at mid-year, carries
+    interest at the developer's cost of capital until the plant comes online: the capex at COD is
+    capex x IDC_p (e.g. 4 years at 8 %: 1.171).
+    """
+    if construction_years <= 0:
+        return 1.0
+    n = construction_years
+    return sum((1.0 + wacc) ** (k - 0.5) for k in range(1, n + 1)) / n
 
 
 def connection_cost(link_capex_musd: float, link_fixed_om_musd_per_year: float, importer_share: float,

@@ -36,7 +36,10 @@ def payments_table(m, data: ModelData) -> pd.DataFrame:
     """Per project and year it is online, undiscounted MUSD:
 
     paid_gwh     = max(energy_gwh, take_or_pay_share x expected_energy_gwh x online)
-    payment      = tariff x paid_gwh / 1000           (tariff: the offer, else the break-even)
+                   (take_or_pay_share 1 for a must-take plant, 0 without a contract)
+    curtailed_gwh = paid_gwh - energy_gwh             (paid for and not delivered)
+    payment      = tariff[y] x paid_gwh / 1000        (tariff: the offer, else the break-even,
+                                                       escalated to year y)
     resource     = (annuity + fixed_om) x online + energy_cost x energy_gwh / 1000
     rent         = payment - resource                 (what the importer pays above the plan's cost)
 
@@ -52,14 +55,16 @@ def payments_table(m, data: ModelData) -> pd.DataFrame:
                 continue
             e = energy.get((p, y), 0.0)
             paid = max(e, pr.at[p, "take_or_pay_share"] * pr.at[p, "expected_energy_gwh"] * on)
-            tariff = float(pr.at[p, "tariff_usd_per_mwh"])
+            tariff = data.tariff(p, y)
             payment = tariff * paid / 1000.0
             resource = (assets.at[p, "annuity_musd_per_year"] + assets.at[p, "fixed_om_musd_per_year"]) * on \
                 + pr.at[p, "energy_cost_usd_per_mwh"] * e / 1000.0
             rows.append(dict(year=y, project=p, energy_gwh=e, paid_gwh=paid, tariff_usd_per_mwh=tariff,
-                             payment_musd=payment, resource_cost_musd=resource, rent_musd=payment - resource))
+                             payment_musd=payment, resource_cost_musd=resource, rent_musd=payment - resource,
+                             curtailed_paid_gwh=max(paid - e, 0.0), contract=pr.at[p, "contract"]))
     frame = pd.DataFrame(rows, columns=["year", "project", "energy_gwh", "payment_musd", "resource_cost_musd",
-                                        "rent_musd", "paid_gwh", "tariff_usd_per_mwh"])
+                                        "rent_musd", "paid_gwh", "tariff_usd_per_mwh", "curtailed_paid_gwh",
+                                        "contract"])
     return frame.sort_values(["year", "project"]).reset_index(drop=True)
 
 
@@ -148,12 +153,15 @@ def tariffs_table(m, data: ModelData, energy: dict[tuple[str, int], float] | Non
             tested_tariff_usd_per_mwh=pr.at[p, "tariff_usd_per_mwh"],
             break_even_at_dispatch_usd_per_mwh=at_dispatch,
             excluded_by_ceiling=p in data.excluded_by_tariff,
-            ppa_years=int(pr.at[p, "ppa_years"]), take_or_pay_share=pr.at[p, "take_or_pay_share"]))
+            ppa_years=int(pr.at[p, "ppa_years"]), take_or_pay_share=pr.at[p, "take_or_pay_share"],
+            contract=pr.at[p, "contract"], tariff_escalation_per_year=pr.at[p, "tariff_escalation_per_year"],
+            construction_years=int(pr.at[p, "construction_years"]), royalty_share=pr.at[p, "royalty_share"]))
     frame = pd.DataFrame(rows, columns=[
         "project", "technology", "status", "build_year", "expected_energy_gwh", "tariff_usd_per_mwh",
         "ceiling_usd_per_mwh", "break_even_tariff_usd_per_mwh", "headroom_usd_per_mwh", "flip_tariff_usd_per_mwh",
         "tested_tariff_usd_per_mwh", "excluded_by_ceiling", "dispatched_gwh", "break_even_at_dispatch_usd_per_mwh",
-        "ppa_years", "take_or_pay_share"])
+        "ppa_years", "take_or_pay_share", "contract", "tariff_escalation_per_year", "construction_years",
+        "royalty_share"])
     frame["build_year"] = frame["build_year"].astype("Int64")
     return frame.sort_values("project").reset_index(drop=True)
 

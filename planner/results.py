@@ -134,7 +134,19 @@ def _sort(frame: pd.DataFrame, keys: list[str], data: ModelData) -> pd.DataFrame
 
 
 def imports_table(m, data: ModelData, result: SolveResult) -> pd.DataFrame:
-    """One row per scope (each target scope and each importing node) and year."""
+    """One row per scope (each target scope, the importing country and each importing node) and year.
+
+    Shortfalls are volumes: target less what was delivered (or contracted), never below zero, read
+    from the plan and not from the shortfall variables (which are free when no penalty prices them).
+    ``firm_mw`` is the plan's firm capability (measures.firm_capability, the same from any equally
+    cheap dispatch); ``peak_import_mw`` what this dispatch delivered at its peak.
+
+    Marginal values in USD/MWh of the year (USD/kW-year): for a scope with an energy target the
+    cost of one more MWh of the target, short run (every build fixed) and long run (integer choices
+    fixed, zones may grow); for a scope without one, the cost of one more MWh delivered that year;
+    ``lasting_marginal_cost_usd_per_mwh``: one more MWh in every year from this one to the horizon,
+    per discounted MWh (long run). None of them includes the value of the imports.
+    """
     scopes = sorted(set(data.scope_nodes)) + [n for n in data.importing_nodes if n not in data.scope_nodes]
     scope_nodes = {**{n: [n] for n in data.importing_nodes}, **data.scope_nodes}
     rows = []
@@ -142,40 +154,84 @@ def imports_table(m, data: ModelData, result: SolveResult) -> pd.DataFrame:
         for y in data.years:
             per_slice = {s: sum(_v(m.imports[n, y, s]) for n in scope_nodes[t]) for s in data.slices}
             energy = sum(data.hours[s] * v for s, v in per_slice.items()) / 1000.0
-            firm = min((per_slice[s] for s in data.peak_slices), default=np.nan)
+            dispatched_firm = min((per_slice[s] for s in data.peak_slices), default=np.nan)
             e_target = data.energy_targets.get((t, y))
             c_target = data.capacity_targets.get((t, y))
             k_target = data.contracted_targets.get((t, y))
             contracted = sum(mw * _operating(m, data, p, y) for p, mw in data.contracted_mw_of.get(t, {}).items()
                              if data.can_operate(p, y))
-            e_short = _v(m.energy_shortfall[t, y]) if e_target is not None else np.nan
-            c_short = _v(m.capacity_shortfall[t, y]) if c_target is not None else np.nan
+            e_short = max(e_target - energy, 0.0) if e_target is not None else np.nan
+            c_short = max(c_target - dispatched_firm, 0.0) if c_target is not None else np.nan
+            k_short = max(k_target - contracted, 0.0) if k_target is not None else np.nan
             per_year = 1000.0 / data.weight[y]  # MUSD per GWh (or MW) of NPV -> USD/MWh (USD/kW) of the year
 
             def value(kind: str, component: str, target) -> float:
                 v = result.target_values.get((kind, (t, y), component)) if target is not None else None
                 return np.nan if v is None else v * per_year
 
-            e_price, e_long = value("short", "energy_target", e_target), value("long", "energy_target", e_target)
+            def added(kind: str) -> float:
+                return result.import_costs.get((kind, t, y), np.nan)
+
+            if e_target is not None:
+                e_price, e_long = value("short", "energy_target", e_target), value("long", "energy_target", e_target)
+            else:
+                e_price, e_long = added("short"), added("long")
             c_price, c_long = value("short", "capacity_target", c_target), value("long", "capacity_target", c_target)
             rows.append(dict(scope=t, year=y, energy_gwh=energy, target_energy_gwh=e_target,
-                             energy_shortfall_gwh=e_short, firm_mw=firm, target_capacity_mw=c_target,
+                             energy_shortfall_gwh=e_short, firm_mw=result.firm_mw.get((t, y), np.nan),
+                             target_capacity_mw=c_target,
                              capacity_shortfall_mw=c_short, marginal_cost_usd_per_mwh=e_price,
                              long_run_marginal_cost_usd_per_mwh=e_long,
+                             lasting_marginal_cost_usd_per_mwh=added("lasting"),
                              marginal_capacity_cost_usd_per_kw_year=c_price,
                              long_run_marginal_capacity_cost_usd_per_kw_year=c_long,
                              peak_import_mw=max(per_slice.values(), default=np.nan),
+                             dispatched_firm_mw=dispatched_firm,
                              import_limit_mw=data.max_import_mw_by_scope.get(t, data.max_import_mw.get(t)),
                              contracted_mw=contracted if (t in data.contracted_mw_of or k_target is not None) else np.nan,
-                             target_contracted_mw=k_target,
-                             contracted_shortfall_mw=_v(m.contracted_shortfall[t, y]) if k_target is not None
-                             else np.nan))
+                             target_contracted_mw=k_target, contracted_shortfall_mw=k_short,
+                             contracted_shortfall_gwh=k_short * sum(data.hours.values()) / 1000.0
+                             * _contracted_load_factor(data, t) if k_target is not None else np.nan,
+                             import_value_usd_per_mwh=_mean_value(m, data, scope_nodes[t], y)))
     columns = ["scope", "year", "energy_gwh", "target_energy_gwh", "energy_shortfall_gwh", "firm_mw",
                "target_capacity_mw", "capacity_shortfall_mw", "marginal_cost_usd_per_mwh",
-               "long_run_marginal_cost_usd_per_mwh", "marginal_capacity_cost_usd_per_kw_year",
-               "long_run_marginal_capacity_cost_usd_per_kw_year", "peak_import_mw", "import_limit_mw",
-               "contracted_mw", "target_contracted_mw", "contracted_shortfall_mw"]
+               "long_run_marginal_cost_usd_per_mwh", "lasting_marginal_cost_usd_per_mwh",
+               "marginal_capacity_cost_usd_per_kw_year",
+               "long_run_marginal_capacity_cost_usd_per_kw_year", "peak_import_mw", "dispatched_firm_mw",
+               "import_limit_mw", "contracted_mw", "target_contracted_mw", "contracted_shortfall_mw",
+               "contracted_shortfall_gwh", "import_value_usd_per_mwh"]
     return pd.DataFrame(rows, columns=columns).sort_values(["scope", "year"]).reset_index(drop=True)
+
+
+def _contracted_load_factor(data: ModelData, scope: str) -> float:
+    """The energy a MW of contracted plant delivers in a year, as a share of 8,760 h: the mean of
+    the scope's contracted plants' expected energy per MW (weighted by MW); turns a contracted
+    shortfall in MW into the GWh it stands for."""
+    mw = data.contracted_mw_of.get(scope, {})
+    expected = data.projects["expected_energy_gwh"]
+    cap = data.assets["capacity_mw"]
+    pairs = [(cap[p], expected[p]) for p in mw if pd.notna(expected[p]) and cap[p] > 0]
+    total_mw = sum(c for c, _ in pairs)
+    if total_mw <= 0:
+        return 0.0
+    return sum(e for _, e in pairs) * 1000.0 / (total_mw * sum(data.hours.values()))
+
+
+def _mean_value(m, data: ModelData, nodes: list[str], y: int) -> float:
+    """The import value of the scope's delivered energy in year y (USD/MWh, weighted by energy;
+    by hours when nothing was delivered); blank without import values."""
+    if not data.import_value:
+        return np.nan
+    num = den = 0.0
+    for n in nodes:
+        for s in data.slices:
+            mwh = data.hours[s] * _v(m.imports[n, y, s])
+            num += data.import_value[(n, y, s)] * mwh
+            den += mwh
+    if den > 0:
+        return num / den
+    values = [data.import_value[(n, y, s)] * data.hours[s] for n in nodes for s in data.slices]
+    return sum(values) / (len(nodes) * sum(data.hours.values())) if nodes else np.nan
 
 
 def links_table(m, data: ModelData) -> pd.DataFrame:

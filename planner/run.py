@@ -17,6 +17,7 @@ import pandas as pd
 from . import interrupt, payers
 from .data import ModelData, build_model_data
 from .formulation import build_model
+from .measures import ImportQuestions
 from .results import result_tables
 from .scenario import LoadedScenario, load_scenario
 from .scenario.errors import Problem, ScenarioError
@@ -67,7 +68,8 @@ def run_loaded(loaded: LoadedScenario, log=None, stage=None, flip: bool | None =
                              for name, why in bad])
     stage("solving with HiGHS")
     second_stage = data.perspective == "importer"  # solves this model again
-    result = solve_model(model, settings, want_duals=solver.marginal_values, release=not second_stage)
+    result = solve_model(model, settings, want_duals=solver.marginal_values, release=not second_stage,
+                         questions=import_questions(data))
     if second_stage and result.status in ("optimal", "feasible"):
         stage("among the importer's least-cost plans, the one of least resource cost")
         _least_resource_cost(model, data, result, settings)
@@ -111,6 +113,17 @@ def run_loaded(loaded: LoadedScenario, log=None, stage=None, flip: bool | None =
         summary["energy_shortfall_gwh"] = float(imports["energy_shortfall_gwh"].fillna(0).sum())
         summary["capacity_shortfall_mw"] = float(imports["capacity_shortfall_mw"].fillna(0).sum())
     return Run(loaded, data, result, tables, summary, diagnosis)
+
+
+def import_questions(data: ModelData) -> ImportQuestions:
+    """What measures.py asks of the solved LP for imports.csv: per scope (targets, limits and the
+    importing country) the cost of more imports; per row of imports.csv the firm MW."""
+    energy_scopes = {t for t, _ in data.energy_targets}
+    firm = {**{n: [n] for n in data.importing_nodes}, **data.scope_nodes}
+    return ImportQuestions(scopes=dict(data.scope_nodes), years=list(data.years), weight=dict(data.weight),
+                           hours=dict(data.hours), peak_slices=list(data.peak_slices),
+                           one_year_scopes=[t for t in data.scope_nodes if t not in energy_scopes],
+                           firm_scopes=firm)
 
 
 def _least_resource_cost(model, data: ModelData, result: SolveResult, settings: SolverSettings) -> None:

@@ -26,7 +26,7 @@ import highspy
 import numpy as np
 import pyomo.core as pyo  # the modelling components only: pyomo.environ would load every solver plugin (0.4 s)
 
-from . import interrupt
+from . import interrupt, measures
 from .gcpause import paused_gc
 from .matrix import GE, LE, compile_model
 
@@ -76,6 +76,11 @@ class SolveResult:
     #: right-hand values of the targets: (kind, (target, year), component) -> MUSD per unit more of it,
     #: kind "short" or "long", component energy_target | capacity_target | contracted_capacity_target
     target_values: dict = field(default_factory=dict)
+    #: USD/MWh of one more MWh delivered to a scope (measures.added_import_cost): (kind, scope, year),
+    #: kind "short" and "long" (that year only), "lasting" (every year from it to the horizon)
+    import_costs: dict = field(default_factory=dict)
+    #: (scope, year) -> the most MW the plan can deliver in every peak slice (measures.firm_capability)
+    firm_mw: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -264,7 +269,8 @@ def _status(h: highspy.Highs, has_solution: bool) -> str:
 
 
 def solve_model(m: pyo.ConcreteModel, settings: SolverSettings, want_duals: bool = True,
-                release: bool = False, reduced_costs: bool = False) -> SolveResult:
+                release: bool = False, reduced_costs: bool = False,
+                questions: measures.ImportQuestions | None = None) -> SolveResult:
     """Compile, solve, load values into the model's variables, and (optionally) compute duals.
 
     Objective and duals are returned in the model's units (MUSD): HiGHS's values divided by
@@ -273,6 +279,8 @@ def solve_model(m: pyo.ConcreteModel, settings: SolverSettings, want_duals: bool
     ``release``: once compiled, the model's constraints are deleted (``release_constraints``), so
     that HiGHS solves beside the variables, sets and cost expressions only (what the result tables
     read), not beside every row's expression: for a run that will not solve this model again.
+
+    ``questions`` (with ``want_duals``): also the import costs and firm MW of measures.py.
 
     ``reduced_costs`` (with ``want_duals``): also the long-run columns' reduced costs
     (``long_run_column_duals``), for a reader of rows written as bounds (the diagnosis of strict
@@ -316,9 +324,21 @@ def solve_model(m: pyo.ConcreteModel, settings: SolverSettings, want_duals: bool
             short_run = _fixed_lp(compiled, x, settings, compiled.integer | _decisions(compiled))
             result.duals = _row_duals(short_run, compiled, scale)
             result.target_values.update(_right_hand_values(short_run, compiled, "short"))
+            if questions is not None:
+                _ask(questions, result, compiled, long_run, short_run)
     result.warnings = _unique(log.warnings + _range_notes(compiled.ranges, scale))
     result.solve_seconds = time.perf_counter() - t1
     return result
+
+
+def _ask(q: measures.ImportQuestions, result: SolveResult, compiled: _Compiled, long_run: highspy.Highs,
+         short_run: highspy.Highs) -> None:
+    """The import costs (one year, short and long run; lasting) and the firm MW of measures.py.
+    An LP's long run is its own solve (``long_run`` is then the solver itself, left as it was)."""
+    for kind, h, lasting in (("short", short_run, False), ("long", long_run, False), ("lasting", long_run, True)):
+        for (scope, y), v in measures.added_import_cost(h, compiled, q, lasting, _run).items():
+            result.import_costs[(kind, scope, y)] = v
+    result.firm_mw = measures.firm_capability(short_run, compiled, q, _run)
 
 
 def release_constraints(m: pyo.ConcreteModel) -> None:

@@ -39,13 +39,15 @@ def add_cost_components(m: pyo.ConcreteModel, data: ModelData) -> None:
 
     with annuity = capex x CRF(discount_rate, lifetime_years).
 
-    import_value[y] = - sum_{n importing, s} hours[s] * import[n,y,s] * import_value_usd_per_mwh[s] / 1e6
+    import_value[y] = - sum_{n importing, s} hours[s] * import[n,y,s] * import_value_usd_per_mwh[n,y,s] / 1e6
     links[y]        = sum_l importer_share[l] * (annuity[l] + fixed_om[l]) * online_fraction[l,y]
-    payments[y]     = sum_{p,s} hours[s] * gen[p,y,s] * tariff[p] / 1e6            (no take-or-pay)
-                    + sum_p paid_energy[p,y] * tariff[p] / 1000                     (take-or-pay share > 0)
+    payments[y]     = sum_{p,s} hours[s] * gen[p,y,s] * tariff[p,y] / 1e6          (no take-or-pay)
+                    + sum_p paid_energy[p,y] * tariff[p,y] / 1000                   (take-or-pay, must-take)
 
     payments and links are the importer's view (built only when it is the one minimised; results
-    compute both views from the solution); tariff[p] is the offered tariff, else the break-even.
+    compute both views from the solution); tariff[p,y] is the offered tariff, else the break-even,
+    escalated to year y (ModelData.tariff). Maximising Vietnam's net benefit (SPEC §3.3) is
+    minimising this objective: the value of the imports enters as a negative cost.
     """
     assets = data.assets
     annuity, fom = assets["annuity_musd_per_year"].to_dict(), assets["fixed_om_musd_per_year"].to_dict()
@@ -89,8 +91,8 @@ def add_cost_components(m: pyo.ConcreteModel, data: ModelData) -> None:
     value = data.import_value
 
     def import_value_rule(m, y):
-        return -sum(data.hours[s] * value[s] / 1e6 * m.imports[n, y, s]
-                    for n in data.importing_nodes for s in data.slices if value.get(s, 0.0) > 0)
+        return -sum(data.hours[s] * value[(n, y, s)] / 1e6 * m.imports[n, y, s]
+                    for n in data.importing_nodes for s in data.slices if value.get((n, y, s), 0.0) > 0)
 
     m.cost_import_value = pyo.Expression(m.years, rule=import_value_rule)
     if data.perspective == "importer":
@@ -102,8 +104,11 @@ def _add_importer_components(m: pyo.ConcreteModel, data: ModelData, gens_of_year
 
     paid_energy[p,y] >= sum_s hours[s] * gen[p,y,s] / 1000                          (GWh taken)
     paid_energy[p,y] >= take_or_pay_share[p] * expected_energy_gwh[p] * online_fraction[p,y]
+
+    (a must-take plant has take_or_pay_share 1: everything it can make is paid, delivered or not)
     """
-    tariff, top = data.projects["tariff_usd_per_mwh"], data.projects["take_or_pay_share"]
+    top = data.projects["take_or_pay_share"]
+    tariff = {(p, y): data.tariff(p, y) for p in data.projects.index for y in data.years}
     expected = data.projects["expected_energy_gwh"]
     paid_index = sorted({(p, y) for p, y, _ in data.gen_index if top[p] > 0}
                         | {(p, y) for p in data.projects.index if top[p] > 0 for y in data.years
@@ -126,9 +131,10 @@ def _add_importer_components(m: pyo.ConcreteModel, data: ModelData, gens_of_year
     paid = set(paid_index)
 
     def payments_rule(m, y):
-        return (sum(data.hours[s] * tariff[p] / 1e6 * m.gen[p, y, s] for p, s in gens_of_year[y]
-                    if tariff[p] > 0 and (p, y) not in paid)
-                + sum(tariff[p] / 1000.0 * m.paid_energy[p, y] for p, yy in paid_index if yy == y and tariff[p] > 0))
+        return (sum(data.hours[s] * tariff[p, y] / 1e6 * m.gen[p, y, s] for p, s in gens_of_year[y]
+                    if tariff[p, y] > 0 and (p, y) not in paid)
+                + sum(tariff[p, y] / 1000.0 * m.paid_energy[p, y] for p, yy in paid_index
+                      if yy == y and tariff[p, y] > 0))
 
     assets, share = data.assets, data.links["importer_share"]
 

@@ -117,12 +117,18 @@ def cross_checks(data: dict, where: Where, problems: Problems) -> None:
             if link.get(end) is not None and str(link[end]) not in node_ids:
                 add(("links", lid, end), f"unknown node '{link[end]}'{did_you_mean(link[end], node_ids)}")
         check_refs("links", link)
+    regions = sorted({str(n.get("region")) for n in nodes if n.get("region") is not None})
+    clash = sorted(set(regions) & (set(node_ids) | set(countries)))
+    for r in clash:
+        add(("nodes",), f"region '{r}' is also a node id or a country code; a scope must name one thing")
+
     def check_scope(path: tuple, scope: Any) -> None:
-        if str(scope) not in node_ids and str(scope) not in countries:
-            add(path, f"unknown scope '{scope}': give a node id or a country code "
-                f"({', '.join(countries)}){did_you_mean(scope, node_ids + countries)}")
+        if str(scope) not in node_ids and str(scope) not in countries and str(scope) not in regions:
+            add(path, f"unknown scope '{scope}': give a node id, a region or a country code "
+                f"({', '.join(countries + regions)}){did_you_mean(scope, node_ids + countries + regions)}")
             return
-        scope_countries = {str(n.get("country")) for n in nodes if str(n.get("id")) == str(scope)} or {str(scope)}
+        scope_countries = {str(n.get("country")) for n in nodes
+                           if str(n.get("id")) == str(scope) or str(n.get("region")) == str(scope)} or {str(scope)}
         if importing not in scope_countries:
             add(path, f"scope '{scope}' is not in the importing country ({importing}); imports are only absorbed there")
 
@@ -145,6 +151,16 @@ def cross_checks(data: dict, where: Where, problems: Problems) -> None:
             add(("options", "import_value_usd_per_mwh"),
                 f"no value for slice{'s' if len(missing) > 1 else ''} {', '.join(missing)}: give every season "
                 f"or slice a value (0 where imports are worth nothing)")
+    for i, row in enumerate(_items(data, "import_value")):
+        if row.get("node") is not None:
+            check_scope(("import_value", i, "node"), row["node"])
+        if row.get("season") is not None and str(row["season"]) not in seasons | (slice_ids - {
+                str(s.get("id")) for s in slices if s.get("season") is not None}):
+            add(("import_value", i, "season"), f"unknown season '{row['season']}'"
+                f"{did_you_mean(row['season'], sorted(seasons))}; seasons: {', '.join(sorted(seasons))}")
+        if row.get("slice") is not None and str(row["slice"]) not in slice_ids:
+            add(("import_value", i, "slice"), f"unknown slice '{row['slice']}'"
+                f"{did_you_mean(row['slice'], sorted(slice_ids))}")
     for p in projects:
         conn = p.get("connection")
         if conn is not None and str(conn) not in _ids(links):

@@ -55,6 +55,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "links": ("id", "from", "to", "capacity_mw", "status"),
     "targets": ("scope", "year"),
     "nodes": ("id", "country"),
+    "import_value": ("value_usd_per_mwh",),
 }
 
 LIST_COLUMNS = {"requires", "excludes"}
@@ -64,7 +65,9 @@ def entity_key(list_path: tuple[str, ...], item: Any) -> str | None:
     """The merge key of an entity in one of ENTITY_LISTS ('scope@year' for targets)."""
     if not isinstance(item, dict):
         return None
-    fields = ENTITY_LISTS[list_path]
+    fields = ENTITY_LISTS.get(list_path)
+    if fields is None:  # a table that is not merged by id (import_value)
+        return None
     values = [item.get(f) for f in fields]
     if any(v is None for v in values):
         return None
@@ -73,7 +76,7 @@ def entity_key(list_path: tuple[str, ...], item: Any) -> str | None:
 
 #: table columns that hold text (ids, references, names): never read as numbers or booleans
 TEXT_COLUMNS = {"id", "name", "technology", "node", "status", "sizing", "from", "to", "scope", "country",
-                "source", "description", "season", "slice"}
+                "source", "description", "season", "slice", "contract", "region"}
 
 
 # ---------------------------------------------------------------------------------------------

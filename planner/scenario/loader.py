@@ -26,6 +26,7 @@ from .merge import apply_set, merge
 
 TABLE_MODELS: dict[str, type[BaseModel]] = {
     "projects": schema.Project, "links": schema.Link, "targets": schema.Target, "nodes": schema.Node,
+    "import_value": schema.ImportValue,
 }
 
 
@@ -226,7 +227,7 @@ _MODELS: dict[tuple, type[BaseModel]] = {
     ("time",): schema.Time, ("time", "slices"): schema.Slice, ("options",): schema.Options,
     ("options", "solver"): schema.Solver, ("nodes",): schema.Node, ("technologies",): schema.Technology,
     ("projects",): schema.Project, ("links",): schema.Link, ("targets",): schema.Target,
-    ("limits",): schema.Limits,
+    ("limits",): schema.Limits, ("import_value",): schema.ImportValue,
 }
 
 

@@ -260,8 +260,11 @@ class Options(Strict):
     """Model options."""
 
     build: Literal["integer", "continuous"] = "integer"
-    shortfall_penalty_usd_per_mwh: float = Field(default=500, ge=0, le=1e6)
-    capacity_shortfall_penalty_usd_per_kw_year: float = Field(default=300, ge=0, le=1e6)
+    #: the price of a MWh (a kW-year) of a target not met. Without import values: 500 (300) when not
+    #: given, the legacy device that makes targets bind. With import values (``import_value``) a
+    #: shortfall is reported as a volume and priced only where a penalty is given here (SPEC §3.3)
+    shortfall_penalty_usd_per_mwh: Optional[float] = Field(default=None, ge=0, le=1e6)
+    capacity_shortfall_penalty_usd_per_kw_year: Optional[float] = Field(default=None, ge=0, le=1e6)
     strict_targets: bool = False
     importing_country: Id = "VN"
     solver: Solver = Field(default_factory=Solver)
@@ -291,9 +294,13 @@ class Node(Strict):
     country: Annotated[Id, Field(min_length=2, max_length=3)]
     name: Optional[str] = None
     max_import_mw: Optional[float] = Field(default=None, ge=0, le=500_000)
+    #: a region of its country (e.g. Vietnam's North, Central, South power regions): a scope for
+    #: targets, import limits (limits.max_import_mw_by_scope) and import values
+    region: Optional[Id] = None
 
 
 Availability = dict[str, float]
+Contract = Literal["none", "take_or_pay", "must_take"]
 HydroKind = Literal["run_of_river", "pondage", "reservoir"]
 
 
@@ -331,6 +338,9 @@ class Technology(Strict):
     ppa_years: Optional[int] = Field(default=None, ge=1, le=100)
     #: share of the expected energy the importer pays for whether it takes it or not [0]
     take_or_pay_share: Optional[float] = Field(default=None, ge=0, le=1)
+    contract: Optional[Contract] = None
+    construction_years: Optional[int] = Field(default=None, ge=0, le=15)
+    royalty_share: Optional[float] = Field(default=None, ge=0, lt=0.5)
     #: storage (battery, pumped hydro): MWh of energy per MW, and round-trip efficiency [0.85]
     storage_hours: Optional[float] = Field(default=None, gt=0, le=10_000)
     round_trip_efficiency: Optional[float] = Field(default=None, gt=0, le=1)
@@ -342,6 +352,7 @@ class Technology(Strict):
 
 
 Status = Literal["existing", "committed", "candidate"]
+
 Sizing = Literal["fixed", "up_to"]
 
 
@@ -419,6 +430,18 @@ class Project(_Asset):
     #: a link the developer builds for this project: its cost (the share the importer does not pay)
     #: is part of the project's break-even tariff
     connection: Optional[Id] = None
+    #: what its PPA obliges the importer to (SPEC §3.3; default: its technology's, else take_or_pay
+    #: when a take_or_pay_share is given, else none): none | take_or_pay | must_take (the importer
+    #: pays for every MWh the plant can make, delivered or curtailed)
+    contract: Optional[Contract] = None
+    #: the tariff grows by this rate a year from tariff_base_year (default: horizon.base_year)
+    tariff_escalation_per_year: Optional[float] = Field(default=None, ge=-0.2, le=0.2)
+    tariff_base_year: Optional[int] = Field(default=None, ge=1900, le=2200)
+    #: break-even tariff only: years of construction (interest during construction at the
+    #: developer's cost of capital, capex spent evenly) and the share of revenue paid as royalties
+    #: and revenue taxes (default: the technology's, else 0)
+    construction_years: Optional[int] = Field(default=None, ge=0, le=15)
+    royalty_share: Optional[float] = Field(default=None, ge=0, lt=0.5)
     #: storage (battery, pumped hydro): MWh per MW (makes the project a store that charges from its
     #: node), and round-trip efficiency (default: the technology's, else 0.85)
     storage_hours: Optional[float] = Field(default=None, gt=0, le=10_000)
@@ -428,6 +451,13 @@ class Project(_Asset):
     @classmethod
     def check_availability(cls, v):
         return _check_availability(v)
+
+    @model_validator(mode="after")
+    def _contract_share(self):
+        if self.contract in ("none", "must_take") and self.take_or_pay_share:
+            raise ValueError(f"take_or_pay_share {self.take_or_pay_share:g} is given with contract: {self.contract}; "
+                             f"a take-or-pay share belongs to contract: take_or_pay")
+        return self
 
     @model_validator(mode="after")
     def _energy_possible(self):
@@ -492,6 +522,30 @@ class Target(Strict):
         return self
 
 
+class ImportValue(Strict):
+    """Vietnam's avoided cost of a MWh delivered at an importing node (SPEC §3.3): one row.
+
+    ``node``: a node id, a region or a country code (blank: every importing node); ``season`` or
+    ``slice`` (a slice overrides its season; both blank: every slice); ``year``: the row holds from
+    this year until a later row of the same place and time (blank: from the start). The most
+    specific row wins: node over region over country, slice over season over all, then the latest
+    year.
+    """
+
+    node: Optional[Id] = None
+    season: Optional[Id] = None
+    slice: Optional[Id] = None
+    year: Optional[int] = Field(default=None, ge=1900, le=2200)
+    value_usd_per_mwh: float = Field(ge=0, le=5_000)
+    source: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _one_time(self):
+        if self.season is not None and self.slice is not None:
+            raise ValueError("give a season or a slice, not both (a slice row overrides its season's row)")
+        return self
+
+
 class Limits(Strict):
     """Optional limits on the plan."""
 
@@ -501,7 +555,10 @@ class Limits(Strict):
     # one ceiling for every candidate, or one per technology id (a technology not named has none)
     max_tariff_usd_per_mwh: Union[None, Annotated[float, Field(ge=0, le=5_000)],
                                   dict[Id, Annotated[float, Field(ge=0, le=5_000)]]] = None
-    # most MW absorbed in any slice, summed over a scope's importing nodes (scope: node id or country)
+    #: the ceiling applies to candidates coming online up to this year (Dec. 1007/QD-BCT: COD by
+    #: 2030); later builds have no ceiling (none is published). Default: every year
+    max_tariff_last_online_year: Optional[int] = Field(default=None, ge=1900, le=2200)
+    # most MW absorbed in any slice, summed over a scope's importing nodes (scope: node id, region or country)
     max_import_mw_by_scope: dict[Id, Annotated[float, Field(ge=0, le=2_000_000)]] = Field(default_factory=dict)
 
     def tariff_ceiling(self, technology: str) -> Optional[float]:
@@ -526,3 +583,13 @@ class Scenario(Strict):
     links: list[Link] = Field(default_factory=list)
     targets: list[Target] = Field(default_factory=list)
     limits: Limits = Field(default_factory=Limits)
+    #: Vietnam's value of imports by node, season or slice, and year (SPEC §3.3); a list, or
+    #: {file: import_value.csv}. A variant's list replaces its parent's whole
+    import_value: list[ImportValue] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_import_value(self):
+        if self.import_value and self.options.import_value_usd_per_mwh is not None:
+            raise ValueError("give import_value (by node, season or slice, and year) or "
+                             "options.import_value_usd_per_mwh, not both")
+        return self
