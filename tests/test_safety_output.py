@@ -299,3 +299,81 @@ def test_sweep_whose_runs_all_fail_says_so(tmp_path):
     assert "index.csv only: no run has results; 0 of 2 runs solved" in proc.stdout
     assert "comparison.xlsx" not in proc.stdout and not (out / "comparison.xlsx").exists()
     assert (out / "index.csv").is_file() and (out / MANIFEST).is_file()
+
+
+# --- round two (issue 17, part 1): nothing read is replaced, no option writes elsewhere, -------
+# --- planner deletes only what its manifest lists and the scratch it created --------------------
+
+def _cli(*args, cwd=None):
+    """The CLI in this process (typer's runner): the exit code and everything it printed."""
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+
+    old = Path.cwd()
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(app, [str(a) for a in args])
+    finally:
+        os.chdir(old)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, " ".join(result.output.split())  # rich may wrap a long path
+
+
+FILE_OPTIONS = [({"write_solution_to_file": True, "solution_file": "VICTIM"}, "write_solution_to_file"),
+                ({"solution_file": "VICTIM"}, "solution_file"),
+                ({"log_file": "VICTIM"}, "log_file"),
+                ({"write_model_to_file": True, "write_model_file": "VICTIM"}, "write_model_to_file"),
+                ({"write_model_file": "VICTIM"}, "write_model_file"),
+                ({"read_solution_file": "VICTIM"}, "read_solution_file"),
+                ({"write_basis_file": "VICTIM"}, "write_basis_file"),
+                ({"mip_improving_solution_save": True, "mip_improving_solution_file": "VICTIM"},
+                 "mip_improving_solution_save")]
+
+
+@pytest.mark.parametrize("options, name", FILE_OPTIONS, ids=[n for _o, n in FILE_OPTIONS])
+def test_solver_options_that_touch_files_are_refused(tmp_path, options, name):
+    victim = tmp_path / "precious.txt"
+    victim.write_bytes(b"a day's work\n")
+    options = {k: (str(victim) if v == "VICTIM" else v) for k, v in options.items()}
+    data = dict(TINY, options={**TINY["options"], "solver": {"highs_options": options}})
+    path = write(data, tmp_path)
+    for command in (["validate", path], ["solve", path, "--out", tmp_path / "out", "--quiet"]):
+        code, said = _cli(*command)
+        assert code == 2, said
+        assert f"options.solver.highs_options.{name}" in said and "touches a file" in said
+        assert str(victim) in said  # the file it names
+    assert victim.read_bytes() == b"a day's work\n" and not (tmp_path / "out").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["precious.txt", "scenario.yaml"]
+
+
+def test_a_solver_file_option_from_the_command_line_is_refused(tmp_path):
+    victim = tmp_path / "log.txt"
+    victim.write_text("mine")
+    code, said = _cli("solve", write(TINY, tmp_path), "--out", tmp_path / "out", "--quiet",
+                      "--set", f"options.solver.highs_options.log_file={victim}")
+    assert code == 2 and "--set options.solver.highs_options.log_file" in said
+    assert victim.read_text() == "mine" and not (tmp_path / "out").exists()
+
+
+def test_every_highs_option_naming_a_file_is_refused(tmp_path):
+    """HiGHS's own option list (its options file): each option whose name holds 'file', or that
+    turns writing one on, is refused; the others are not."""
+    import highspy
+
+    from planner.scenario.checks import SOLVER_FILE_OPTIONS, solver_file_problem
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.writeOptions(str(tmp_path / "options.txt"))
+    names = [line.split("=")[0].strip() for line in (tmp_path / "options.txt").read_text().splitlines()
+             if "=" in line and not line.startswith("#")]
+    assert len(names) > 50
+    touching = {n for n in names if "file" in n or n in SOLVER_FILE_OPTIONS}
+    assert {"log_file", "solution_file", "write_solution_to_file", "write_model_file", "write_model_to_file",
+            "read_solution_file", "read_basis_file", "write_basis_file", "mip_improving_solution_save"} <= touching
+    for n in names:
+        assert (solver_file_problem(n, {n: "x"}) is not None) == (n in touching), n
+    for n in SOLVER_FILE_OPTIONS:  # every one refused is an option HiGHS knows
+        assert h.getOptionType(n)[0] == highspy.HighsStatus.kOk, n
