@@ -377,3 +377,62 @@ def test_every_highs_option_naming_a_file_is_refused(tmp_path):
         assert (solver_file_problem(n, {n: "x"}) is not None) == (n in touching), n
     for n in SOLVER_FILE_OPTIONS:  # every one refused is an option HiGHS knows
         assert h.getOptionType(n)[0] == highspy.HighsStatus.kOk, n
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` (hidden ones too, links not followed) and its bytes."""
+    return {str(p.relative_to(root)): (os.readlink(p).encode() if p.is_symlink() else p.read_bytes())
+            for p in sorted(root.rglob("*")) if p.is_symlink() or p.is_file()}
+
+
+@pytest.fixture
+def results(example_run, tmp_path):
+    """Two planner result folders r1, r2 (the example, solved once per module) in a fresh folder."""
+    for name in ("r1", "r2"):
+        shutil.copytree(example_run, tmp_path / name, symlinks=True)
+    return tmp_path
+
+
+@pytest.mark.parametrize("case", ["same name", "through a link", "inside", "input through a link"])
+def test_compare_never_writes_onto_a_result_it_reads(results, case):
+    """`compare r1 r2 --out r1.xlsx --force` used to replace r1/ with the comparison's CSVs."""
+    (results / "lnk").symlink_to("r1", target_is_directory=True)
+    inputs, out = {"same name": (["r1", "r2"], "r1.xlsx"), "through a link": (["r2", "lnk"], "r1.xlsx"),
+                   "inside": (["r1", "r2"], "r1/cmp.xlsx"), "input through a link": (["r2", "r1"], "lnk.xlsx")}[case]
+    before = _snapshot(results)
+    code, said = _cli("compare", *inputs, "--out", out, "--force", "--quiet", cwd=results)
+    assert code == 2, said
+    assert "cannot write the comparison" in said and "which this command reads" in said
+    named = {"same name": "r1 (the folder planner writes beside r1.xlsx) is r1,",
+             "through a link": "r1 (the folder planner writes beside r1.xlsx) is lnk,",
+             "inside": "r1/cmp.xlsx lies inside r1,",
+             "input through a link": "lnk (the folder planner writes beside lnk.xlsx) is r1,"}[case]
+    assert named in said  # both paths named
+    assert _snapshot(results) == before  # nothing written, nothing replaced: no lock, no scratch left
+
+
+def test_compare_of_a_sweeps_runs_never_replaces_the_sweep(results):
+    """Runs inside a sweep folder: `--out sw.xlsx --force` used to replace the whole sweep folder."""
+    sweep = results / "sw"
+    for name in ("a", "b"):
+        shutil.copytree(results / "r1", sweep / "runs" / name)
+    (sweep / "index.csv").write_text("run_id\na\nb\n")
+    safety.write_manifest(sweep, "planner sweep")
+    before = _snapshot(results)
+    code, said = _cli("compare", sweep / "runs" / "a", sweep / "runs" / "b", "--out", results / "sw.xlsx",
+                      "--force", "--quiet")
+    assert code == 2 and f"holds {sweep / 'runs' / 'a'}" in said, said
+    assert _snapshot(results) == before
+
+
+def test_report_never_replaces_the_result_it_reads(results):
+    """`report r_figures --out r.html --force`: the figures folder of r.html is the result itself."""
+    (results / "r1").rename(results / "r_figures")
+    before = _snapshot(results)
+    code, said = _cli("report", "r_figures", "--out", "r.html", "--force", "--quiet", cwd=results)
+    assert code == 2 and "cannot write the report" in said and "r_figures (the folder planner writes beside r.html)" in said
+    assert _snapshot(results) == before
+    # the default, a page and its figures inside the result folder, is still fine, again with --force
+    assert _cli("report", "r2", "--quiet", cwd=results)[0] == 0
+    assert _cli("report", "r2", "--quiet", "--force", cwd=results)[0] == 0
+    assert (results / "r2" / "report.html").is_file() and (results / "r2" / "report_figures").is_dir()

@@ -4,7 +4,9 @@
   version, UTC time, the files written, and the file written beside it, if any: a workbook beside
   its CSV folder, a report page beside its figures). ``--force`` replaces a folder only when it
   carries that manifest, and a file only when the manifest of the folder beside it names it.
-- A target may never be ``.``, the current folder or one of its ancestors, nor a scenario's
+- No output overlaps an input of the same command: an output equal to, inside or holding a file
+  or folder the command reads (after resolving links) is refused, naming both (check_overlap).
+  A target may never be ``.``, the current folder or one of its ancestors, nor a scenario's
   folder, an ancestor of any file the run reads (scenario, parents, tables), nor the folder of an
   input result or an ancestor of it; nor may it lie under a regular file.
 - One run writes a target at a time: a lock file beside it (``.<name>.lock``, created atomically,
@@ -44,6 +46,23 @@ def _real(path: Path) -> Path:
 
 def _is_within(inner: Path, outer: Path) -> bool:
     return inner == outer or outer in inner.parents
+
+
+def check_overlap(outputs: Iterable[Path | tuple[Path, str]], inputs: Iterable[Path], what: str = "reads") -> None:
+    """Refuse an output that is, lies inside or holds an input of the same command (links
+    resolved): writing it could replace what the command reads. The message names both.
+    ``outputs``: paths, or (path, what it is) to say so in the message."""
+    inputs = [(Path(i), _real(Path(i))) for i in inputs]
+    for out in outputs:
+        out, note = (out if isinstance(out, tuple) else (out, ""))
+        out_real = _real(Path(out))
+        for given, real in inputs:
+            if _is_within(out_real, real) or _is_within(real, out_real):
+                how = "is" if out_real == real else "lies inside" if _is_within(out_real, real) else "holds"
+                same = f" (both are {real})" if out_real == real and Path(out) != given else ""
+                shown = f"{out} ({note})" if note else f"{out}"
+                raise OutputRefused(f"{shown} {how} {given}, which this command {what}{same}; an output may not be, "
+                                    "lie inside or hold an input: nothing was written; give another --out")
 
 
 def manifest_of(folder: Path) -> dict | None:

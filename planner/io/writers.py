@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .safety import (OutputExistsError, OutputRefused, check_companion, check_target, locked, replace_folder,
-                     temporary_folder, write_manifest)
+from .safety import (OutputExistsError, OutputRefused, check_companion, check_overlap, check_target, locked,
+                     replace_folder, temporary_folder, write_manifest)
 
 __all__ = ["OutputExistsError", "OutputRefused", "write_results", "write_comparison", "write_file_and_folder",
            "write_csv", "write_workbook", "neutralise"]
@@ -330,7 +330,10 @@ def write_comparison(tables: dict[str, pd.DataFrame], xlsx_path: Path, readme: l
 
 
 def check_file_and_folder(file_path: Path, folder: Path, force: bool = False, protected=()) -> None:
-    """Refuse a file target (and the folder beside it) that may not be written (safety.py)."""
+    """Refuse a file target (and the folder beside it) that may not be written (safety.py): first
+    one that is, lies inside or holds what the command reads (``protected``)."""
+    check_overlap([Path(file_path), (Path(folder), f"the folder planner writes beside {Path(file_path).name}")],
+                  protected)
     check_target(Path(file_path), force, protected, companion=Path(folder), what="file")
     if Path(folder).exists():
         check_companion(Path(folder), force)
