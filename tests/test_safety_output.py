@@ -134,14 +134,18 @@ def test_concurrent_solves_one_wins(tmp_path):
     assert (out / MANIFEST).is_file()
 
 
-def test_leftovers_of_an_interrupted_write_are_cleaned(tmp_path):
+def test_folders_that_look_like_scratch_are_left_alone(tmp_path):
+    """planner deletes only the scratch folders it created in this run, never by a name pattern
+    (the leftovers of a killed run included: it cannot tell them from a user's folder)."""
     target = tmp_path / "out"
-    for name in (".out.tmp-abc", ".out.old-123"):
+    for name in (".out.tmp-abc", ".out.old-123", ".out.planner-tmp-1-x", ".out.planner-old-1-y"):
         (tmp_path / name).mkdir()
         (tmp_path / name / "half.csv").write_text("x")
-    (tmp_path / ".other.tmp-abc").mkdir()  # another target's: left alone
     write_results(target, {"t": pd.DataFrame({"a": [1]})}, {}, "name: x\n", workbook=False)
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.tmp-abc", "out"]
+    write_results(target, {"t": pd.DataFrame({"a": [2]})}, {}, "name: x\n", workbook=False, force=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.old-123", ".out.planner-old-1-y",
+                                                         ".out.planner-tmp-1-x", ".out.tmp-abc", "out"]
+    assert all((tmp_path / name / "half.csv").read_text() == "x" for name in (".out.tmp-abc", ".out.old-123"))
 
 
 @pytest.mark.parametrize("failing", ["os.replace", "write_text"])
@@ -436,3 +440,79 @@ def test_report_never_replaces_the_result_it_reads(results):
     assert _cli("report", "r2", "--quiet", cwd=results)[0] == 0
     assert _cli("report", "r2", "--quiet", "--force", cwd=results)[0] == 0
     assert (results / "r2" / "report.html").is_file() and (results / "r2" / "report_figures").is_dir()
+
+
+def test_folders_named_like_scratch_survive_a_run(tmp_path):
+    """`--out o` used to delete the user's .o.old-mine and .o.tmp-keep (they look like scratch)."""
+    path = write(TINY, tmp_path)
+    for name in (".o.old-mine", ".o.tmp-keep", ".o.planner-tmp-1-mine"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "work.txt").write_text(f"{name}'s work")
+    before = _snapshot(tmp_path)
+    assert _cli("solve", path, "--out", tmp_path / "o", "--quiet", "--no-xlsx")[0] == 0
+    assert _cli("solve", path, "--out", tmp_path / "o", "--quiet", "--no-xlsx", "--force")[0] == 0
+    after = _snapshot(tmp_path)
+    assert {k: v for k, v in after.items() if not k.startswith("o/")} == before  # and no scratch of its own left
+
+
+def test_a_file_of_the_lock_name_that_is_not_a_lock_is_kept(tmp_path):
+    path = write(TINY, tmp_path)
+    (tmp_path / ".o.lock").write_text("my notes")
+    code, said = _cli("solve", path, "--out", tmp_path / "o", "--quiet")
+    assert code == 2 and ".o.lock is in the way" in said
+    assert (tmp_path / ".o.lock").read_text() == "my notes" and not (tmp_path / "o").exists()
+
+
+def test_force_keeps_the_users_files_in_a_planner_folder(tmp_path):
+    """`--force` replaces the files planner's manifest lists; anything else of the user's in the
+    folder is carried over byte for byte (it used to be deleted with the folder)."""
+    path = write(TINY, tmp_path)
+    out = tmp_path / "o"
+    assert _cli("solve", path, "--out", out, "--quiet", "--no-xlsx")[0] == 0
+    (out / "notes.txt").write_bytes(b"my notes\x00\xff")
+    (out / "mine").mkdir()
+    (out / "mine" / "deep.csv").write_text("a,b\n1,2\n")
+    (out / "to_mine").symlink_to(tmp_path / "scenario.yaml")
+    (out / "builds.csv").write_text("edited")  # planner's file: replaced
+    mine = {k: v for k, v in _snapshot(out).items() if k in ("notes.txt", "mine/deep.csv", "to_mine")}
+    code, said = _cli("solve", path, "--out", out, "--quiet", "--no-xlsx", "--force", "--set", "options.build=continuous")
+    assert code == 0, said
+    after = _snapshot(out)
+    assert {k: after[k] for k in mine} == mine
+    assert '"build_mode": "continuous"' in (out / "summary.json").read_text()
+    assert (out / "builds.csv").read_text().startswith("asset,")
+    listed = safety.manifest_of(out)["files"]
+    assert "builds.csv" in listed and not set(mine) & set(listed)  # still the user's, not planner's
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o", "scenario.yaml"]  # no scratch left
+    # a file of the user's with a name this run writes: refused, nothing replaced
+    (out / "results.xlsx").write_text("my workbook")
+    before = _snapshot(out)
+    code, said = _cli("solve", path, "--out", out, "--quiet", "--force")
+    assert code == 2 and f"{out / 'results.xlsx'} was not written by planner" in said
+    assert _snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o", "scenario.yaml"]
+
+
+def test_force_keeps_the_users_files_beside_a_comparison_and_a_report(results):
+    assert _cli("compare", "r1", "r2", "--out", "cmp.xlsx", "--quiet", cwd=results)[0] == 0
+    assert _cli("report", "r1", "--out", "page.html", "--quiet", cwd=results)[0] == 0
+    (results / "cmp" / "notes.txt").write_text("about the comparison")
+    (results / "page_figures" / "notes.txt").write_text("about the figures")
+    assert _cli("compare", "r1", "r2", "--out", "cmp.xlsx", "--quiet", "--force", cwd=results)[0] == 0
+    assert _cli("report", "r1", "--out", "page.html", "--quiet", "--force", cwd=results)[0] == 0
+    assert (results / "cmp" / "notes.txt").read_text() == "about the comparison"
+    assert (results / "page_figures" / "notes.txt").read_text() == "about the figures"
+    assert (results / "cmp" / "summary.csv").is_file() and (results / "page_figures" / MANIFEST).is_file()
+
+
+def test_a_forged_manifest_deletes_nothing_outside(tmp_path):
+    """A manifest listing '../x' or an absolute path: the names are ignored, nothing outside goes."""
+    out = tmp_path / "out"
+    write_results(out, {"t": pd.DataFrame({"a": [1]})}, {}, "name: x\n", workbook=False)
+    (tmp_path / "outside.txt").write_text("keep")
+    manifest = safety.manifest_of(out)
+    manifest["files"] += ["../outside.txt", str(tmp_path / "outside.txt")]
+    (out / MANIFEST).write_text(__import__("json").dumps(manifest))
+    write_results(out, {"t": pd.DataFrame({"a": [2]})}, {}, "name: x\n", workbook=False, force=True)
+    assert (tmp_path / "outside.txt").read_text() == "keep"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "outside.txt"]

@@ -12,13 +12,12 @@ import csv
 import json
 import math
 import os
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .safety import (OutputExistsError, OutputRefused, check_companion, check_overlap, check_target, locked,
+from .safety import (OutputExistsError, OutputRefused, check_companion, check_overlap, check_target, discard, locked,
                      replace_folder, temporary_folder, write_manifest)
 
 __all__ = ["OutputExistsError", "OutputRefused", "write_results", "write_comparison", "write_file_and_folder",
@@ -276,9 +275,8 @@ def write_results(out_dir: Path, tables: dict[str, pd.DataFrame], summary: dict,
             fill_results(tmp, tables, summary, resolved_yaml, workbook, parquet)
             write_manifest(tmp, command)
             replace_folder(tmp, out_dir)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        finally:
+            discard(tmp)  # a no-op once it is in place
     return out_dir
 
 
@@ -359,4 +357,4 @@ def write_file_and_folder(file_path: Path, folder: Path, fill, force: bool = Fal
             replace_folder(tmp / "folder", folder)
             os.replace(new_file, file_path)
         finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+            discard(tmp)
