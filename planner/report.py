@@ -324,7 +324,10 @@ def write_report(result_dir: Path, out_html: Path | None = None, force: bool = F
     result = read_result(Path(result_dir))
     out_html = Path(out_html) if out_html else Path(result_dir) / "report.html"
     png_dir = out_html.with_name(f"{out_html.stem}_figures")
-    check_file_and_folder(out_html, png_dir, force)  # before the plots are drawn
+    # the page and its figures may go into the result folder (the default), never onto what is read
+    reads = [p for p in sorted(Path(result_dir).iterdir())
+             if p.is_file() and not p.name.startswith(".") and p.suffix in (".csv", ".json", ".yaml")]
+    check_file_and_folder(out_html, png_dir, force, protected=reads)  # before the plots are drawn
     figures = plots(result)
     pngs = {p.name: _png(p.figure) for p in figures}
     for p in figures:
@@ -337,5 +340,5 @@ def write_report(result_dir: Path, out_html: Path | None = None, force: bool = F
             p.data.to_csv(folder / f"{p.name}.csv", index=False)
         page.write_text(render_html(result, figures, pngs), encoding="utf-8")
 
-    write_file_and_folder(out_html, png_dir, fill, force=force, command="planner report")
+    write_file_and_folder(out_html, png_dir, fill, force=force, protected=reads, command="planner report")
     return out_html, png_dir, figures

@@ -94,11 +94,18 @@ class SolverSettings:
 
 
 def check_highs_options(options: dict) -> list[tuple[str, str]]:
-    """(option, problem) for each option HiGHS does not know or refuses the value of."""
+    """(option, problem) for each option HiGHS does not know or refuses the value of, or that
+    touches a file (never set here: HiGHS opens a log file as soon as the option is set)."""
+    from .scenario.checks import solver_file_problem
+
     h = _new_highs()
     h.setOptionValue("output_flag", False)
     problems = []
     for name, value in options.items():
+        why = solver_file_problem(name, options)
+        if why is not None:
+            problems.append((name, why))
+            continue
         status, _kind = h.getOptionType(name)
         if status != highspy.HighsStatus.kOk:
             problems.append((name, "HiGHS has no such option (see https://ergo-code.github.io/HiGHS/stable/options/definitions/)"))
@@ -229,8 +236,13 @@ def _stop_when_interrupted(event) -> None:
 
 
 def _highs(settings: SolverSettings, lp: bool = True, log: _Log | None = None) -> highspy.Highs:
+    from .scenario.checks import solver_file_problem
+
     h = _new_highs()
     for name, value in {**PLANNER_DEFAULTS, **settings.options}.items():
+        why = solver_file_problem(name, settings.options)
+        if why is not None:  # checked when the scenario is read; a library caller gets the same answer
+            raise ValueError(f"options.solver.highs_options.{name}: {why}")
         if name == "solver" and not lp:
             continue  # the LP algorithm: a MIP uses its own
         h.setOptionValue(name, value)

@@ -14,7 +14,6 @@ import itertools
 import json
 import os
 import re
-import shutil
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ import pandas as pd
 import yaml
 
 from . import interrupt
-from .io.safety import check_target, locked, replace_folder, temporary_folder, write_manifest
+from .io.safety import check_target, discard, locked, replace_folder, temporary_folder, write_manifest
 from .io.writers import fill_results, write_csv
 from .scenario import LoadedScenario, ScenarioError, load_scenario
 
@@ -255,9 +254,8 @@ def run_sweep(specs: list[RunSpec], out_dir: Path, workers: int = 1, scheduler: 
             index = _sweep_into(tmp, specs, workers, scheduler, progress, loaded)
             write_manifest(tmp, "planner sweep")
             replace_folder(tmp, out_dir)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        finally:
+            discard(tmp)  # a no-op once it is in place
     return index
 
 

@@ -74,12 +74,12 @@ def test_existing_results_are_kept_without_force(example_run):
 def test_force_replaces_and_json_reports(tmp_path):
     out = tmp_path / "r"
     assert planner("solve", EXAMPLE, "--out", out, "--quiet", "--no-xlsx").returncode == 0
-    (out / "old.txt").write_text("old run")  # inside planner's own folder: replaced with it
+    (out / "old.txt").write_text("old run")  # the user's, inside planner's folder: kept (not in its manifest)
     proc = planner("solve", EXAMPLE, "--out", out, "--force", "--json", "--set", "options.build=continuous")
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
     assert summary["status"] == "optimal" and summary["build_mode"] == "continuous"
-    assert not (out / "old.txt").exists() and (out / "builds.csv").exists()
+    assert (out / "old.txt").read_text() == "old run" and (out / "builds.csv").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary folders left
 
 

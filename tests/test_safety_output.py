@@ -134,14 +134,18 @@ def test_concurrent_solves_one_wins(tmp_path):
     assert (out / MANIFEST).is_file()
 
 
-def test_leftovers_of_an_interrupted_write_are_cleaned(tmp_path):
+def test_folders_that_look_like_scratch_are_left_alone(tmp_path):
+    """planner deletes only the scratch folders it created in this run, never by a name pattern
+    (the leftovers of a killed run included: it cannot tell them from a user's folder)."""
     target = tmp_path / "out"
-    for name in (".out.tmp-abc", ".out.old-123"):
+    for name in (".out.tmp-abc", ".out.old-123", ".out.planner-tmp-1-x", ".out.planner-old-1-y"):
         (tmp_path / name).mkdir()
         (tmp_path / name / "half.csv").write_text("x")
-    (tmp_path / ".other.tmp-abc").mkdir()  # another target's: left alone
     write_results(target, {"t": pd.DataFrame({"a": [1]})}, {}, "name: x\n", workbook=False)
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.tmp-abc", "out"]
+    write_results(target, {"t": pd.DataFrame({"a": [2]})}, {}, "name: x\n", workbook=False, force=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.old-123", ".out.planner-old-1-y",
+                                                         ".out.planner-tmp-1-x", ".out.tmp-abc", "out"]
+    assert all((tmp_path / name / "half.csv").read_text() == "x" for name in (".out.tmp-abc", ".out.old-123"))
 
 
 @pytest.mark.parametrize("failing", ["os.replace", "write_text"])
@@ -299,3 +303,216 @@ def test_sweep_whose_runs_all_fail_says_so(tmp_path):
     assert "index.csv only: no run has results; 0 of 2 runs solved" in proc.stdout
     assert "comparison.xlsx" not in proc.stdout and not (out / "comparison.xlsx").exists()
     assert (out / "index.csv").is_file() and (out / MANIFEST).is_file()
+
+
+# --- round two (issue 17, part 1): nothing read is replaced, no option writes elsewhere, -------
+# --- planner deletes only what its manifest lists and the scratch it created --------------------
+
+def _cli(*args, cwd=None):
+    """The CLI in this process (typer's runner): the exit code and everything it printed."""
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+
+    old = Path.cwd()
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(app, [str(a) for a in args])
+    finally:
+        os.chdir(old)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, " ".join(result.output.split())  # rich may wrap a long path
+
+
+FILE_OPTIONS = [({"write_solution_to_file": True, "solution_file": "VICTIM"}, "write_solution_to_file"),
+                ({"solution_file": "VICTIM"}, "solution_file"),
+                ({"log_file": "VICTIM"}, "log_file"),
+                ({"write_model_to_file": True, "write_model_file": "VICTIM"}, "write_model_to_file"),
+                ({"write_model_file": "VICTIM"}, "write_model_file"),
+                ({"read_solution_file": "VICTIM"}, "read_solution_file"),
+                ({"write_basis_file": "VICTIM"}, "write_basis_file"),
+                ({"mip_improving_solution_save": True, "mip_improving_solution_file": "VICTIM"},
+                 "mip_improving_solution_save")]
+
+
+@pytest.mark.parametrize("options, name", FILE_OPTIONS, ids=[n for _o, n in FILE_OPTIONS])
+def test_solver_options_that_touch_files_are_refused(tmp_path, options, name):
+    victim = tmp_path / "precious.txt"
+    victim.write_bytes(b"a day's work\n")
+    options = {k: (str(victim) if v == "VICTIM" else v) for k, v in options.items()}
+    data = dict(TINY, options={**TINY["options"], "solver": {"highs_options": options}})
+    path = write(data, tmp_path)
+    for command in (["validate", path], ["solve", path, "--out", tmp_path / "out", "--quiet"]):
+        code, said = _cli(*command)
+        assert code == 2, said
+        assert f"options.solver.highs_options.{name}" in said and "touches a file" in said
+        assert str(victim) in said  # the file it names
+    assert victim.read_bytes() == b"a day's work\n" and not (tmp_path / "out").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["precious.txt", "scenario.yaml"]
+
+
+def test_a_solver_file_option_from_the_command_line_is_refused(tmp_path):
+    victim = tmp_path / "log.txt"
+    victim.write_text("mine")
+    code, said = _cli("solve", write(TINY, tmp_path), "--out", tmp_path / "out", "--quiet",
+                      "--set", f"options.solver.highs_options.log_file={victim}")
+    assert code == 2 and "--set options.solver.highs_options.log_file" in said
+    assert victim.read_text() == "mine" and not (tmp_path / "out").exists()
+
+
+def test_every_highs_option_naming_a_file_is_refused(tmp_path):
+    """HiGHS's own option list (its options file): each option whose name holds 'file', or that
+    turns writing one on, is refused; the others are not."""
+    import highspy
+
+    from planner.scenario.checks import SOLVER_FILE_OPTIONS, solver_file_problem
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.writeOptions(str(tmp_path / "options.txt"))
+    names = [line.split("=")[0].strip() for line in (tmp_path / "options.txt").read_text().splitlines()
+             if "=" in line and not line.startswith("#")]
+    assert len(names) > 50
+    touching = {n for n in names if "file" in n or n in SOLVER_FILE_OPTIONS}
+    assert {"log_file", "solution_file", "write_solution_to_file", "write_model_file", "write_model_to_file",
+            "read_solution_file", "read_basis_file", "write_basis_file", "mip_improving_solution_save"} <= touching
+    for n in names:
+        assert (solver_file_problem(n, {n: "x"}) is not None) == (n in touching), n
+    for n in SOLVER_FILE_OPTIONS:  # every one refused is an option HiGHS knows
+        assert h.getOptionType(n)[0] == highspy.HighsStatus.kOk, n
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` (hidden ones too, links not followed) and its bytes."""
+    return {str(p.relative_to(root)): (os.readlink(p).encode() if p.is_symlink() else p.read_bytes())
+            for p in sorted(root.rglob("*")) if p.is_symlink() or p.is_file()}
+
+
+@pytest.fixture
+def results(example_run, tmp_path):
+    """Two planner result folders r1, r2 (the example, solved once per module) in a fresh folder."""
+    for name in ("r1", "r2"):
+        shutil.copytree(example_run, tmp_path / name, symlinks=True)
+    return tmp_path
+
+
+@pytest.mark.parametrize("case", ["same name", "through a link", "inside", "input through a link"])
+def test_compare_never_writes_onto_a_result_it_reads(results, case):
+    """`compare r1 r2 --out r1.xlsx --force` used to replace r1/ with the comparison's CSVs."""
+    (results / "lnk").symlink_to("r1", target_is_directory=True)
+    inputs, out = {"same name": (["r1", "r2"], "r1.xlsx"), "through a link": (["r2", "lnk"], "r1.xlsx"),
+                   "inside": (["r1", "r2"], "r1/cmp.xlsx"), "input through a link": (["r2", "r1"], "lnk.xlsx")}[case]
+    before = _snapshot(results)
+    code, said = _cli("compare", *inputs, "--out", out, "--force", "--quiet", cwd=results)
+    assert code == 2, said
+    assert "cannot write the comparison" in said and "which this command reads" in said
+    named = {"same name": "r1 (the folder planner writes beside r1.xlsx) is r1,",
+             "through a link": "r1 (the folder planner writes beside r1.xlsx) is lnk,",
+             "inside": "r1/cmp.xlsx lies inside r1,",
+             "input through a link": "lnk (the folder planner writes beside lnk.xlsx) is r1,"}[case]
+    assert named in said  # both paths named
+    assert _snapshot(results) == before  # nothing written, nothing replaced: no lock, no scratch left
+
+
+def test_compare_of_a_sweeps_runs_never_replaces_the_sweep(results):
+    """Runs inside a sweep folder: `--out sw.xlsx --force` used to replace the whole sweep folder."""
+    sweep = results / "sw"
+    for name in ("a", "b"):
+        shutil.copytree(results / "r1", sweep / "runs" / name)
+    (sweep / "index.csv").write_text("run_id\na\nb\n")
+    safety.write_manifest(sweep, "planner sweep")
+    before = _snapshot(results)
+    code, said = _cli("compare", sweep / "runs" / "a", sweep / "runs" / "b", "--out", results / "sw.xlsx",
+                      "--force", "--quiet")
+    assert code == 2 and f"holds {sweep / 'runs' / 'a'}" in said, said
+    assert _snapshot(results) == before
+
+
+def test_report_never_replaces_the_result_it_reads(results):
+    """`report r_figures --out r.html --force`: the figures folder of r.html is the result itself."""
+    (results / "r1").rename(results / "r_figures")
+    before = _snapshot(results)
+    code, said = _cli("report", "r_figures", "--out", "r.html", "--force", "--quiet", cwd=results)
+    assert code == 2 and "cannot write the report" in said and "r_figures (the folder planner writes beside r.html)" in said
+    assert _snapshot(results) == before
+    # the default, a page and its figures inside the result folder, is still fine, again with --force
+    assert _cli("report", "r2", "--quiet", cwd=results)[0] == 0
+    assert _cli("report", "r2", "--quiet", "--force", cwd=results)[0] == 0
+    assert (results / "r2" / "report.html").is_file() and (results / "r2" / "report_figures").is_dir()
+
+
+def test_folders_named_like_scratch_survive_a_run(tmp_path):
+    """`--out o` used to delete the user's .o.old-mine and .o.tmp-keep (they look like scratch)."""
+    path = write(TINY, tmp_path)
+    for name in (".o.old-mine", ".o.tmp-keep", ".o.planner-tmp-1-mine"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "work.txt").write_text(f"{name}'s work")
+    before = _snapshot(tmp_path)
+    assert _cli("solve", path, "--out", tmp_path / "o", "--quiet", "--no-xlsx")[0] == 0
+    assert _cli("solve", path, "--out", tmp_path / "o", "--quiet", "--no-xlsx", "--force")[0] == 0
+    after = _snapshot(tmp_path)
+    assert {k: v for k, v in after.items() if not k.startswith("o/")} == before  # and no scratch of its own left
+
+
+def test_a_file_of_the_lock_name_that_is_not_a_lock_is_kept(tmp_path):
+    path = write(TINY, tmp_path)
+    (tmp_path / ".o.lock").write_text("my notes")
+    code, said = _cli("solve", path, "--out", tmp_path / "o", "--quiet")
+    assert code == 2 and ".o.lock is in the way" in said
+    assert (tmp_path / ".o.lock").read_text() == "my notes" and not (tmp_path / "o").exists()
+
+
+def test_force_keeps_the_users_files_in_a_planner_folder(tmp_path):
+    """`--force` replaces the files planner's manifest lists; anything else of the user's in the
+    folder is carried over byte for byte (it used to be deleted with the folder)."""
+    path = write(TINY, tmp_path)
+    out = tmp_path / "o"
+    assert _cli("solve", path, "--out", out, "--quiet", "--no-xlsx")[0] == 0
+    (out / "notes.txt").write_bytes(b"my notes\x00\xff")
+    (out / "mine").mkdir()
+    (out / "mine" / "deep.csv").write_text("a,b\n1,2\n")
+    (out / "to_mine").symlink_to(tmp_path / "scenario.yaml")
+    (out / "builds.csv").write_text("edited")  # planner's file: replaced
+    mine = {k: v for k, v in _snapshot(out).items() if k in ("notes.txt", "mine/deep.csv", "to_mine")}
+    code, said = _cli("solve", path, "--out", out, "--quiet", "--no-xlsx", "--force", "--set", "options.build=continuous")
+    assert code == 0, said
+    after = _snapshot(out)
+    assert {k: after[k] for k in mine} == mine
+    assert '"build_mode": "continuous"' in (out / "summary.json").read_text()
+    assert (out / "builds.csv").read_text().startswith("asset,")
+    listed = safety.manifest_of(out)["files"]
+    assert "builds.csv" in listed and not set(mine) & set(listed)  # still the user's, not planner's
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o", "scenario.yaml"]  # no scratch left
+    # a file of the user's with a name this run writes: refused, nothing replaced
+    (out / "results.xlsx").write_text("my workbook")
+    before = _snapshot(out)
+    code, said = _cli("solve", path, "--out", out, "--quiet", "--force")
+    assert code == 2 and f"{out / 'results.xlsx'} was not written by planner" in said
+    assert _snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o", "scenario.yaml"]
+
+
+def test_force_keeps_the_users_files_beside_a_comparison_and_a_report(results):
+    assert _cli("compare", "r1", "r2", "--out", "cmp.xlsx", "--quiet", cwd=results)[0] == 0
+    assert _cli("report", "r1", "--out", "page.html", "--quiet", cwd=results)[0] == 0
+    (results / "cmp" / "notes.txt").write_text("about the comparison")
+    (results / "page_figures" / "notes.txt").write_text("about the figures")
+    assert _cli("compare", "r1", "r2", "--out", "cmp.xlsx", "--quiet", "--force", cwd=results)[0] == 0
+    assert _cli("report", "r1", "--out", "page.html", "--quiet", "--force", cwd=results)[0] == 0
+    assert (results / "cmp" / "notes.txt").read_text() == "about the comparison"
+    assert (results / "page_figures" / "notes.txt").read_text() == "about the figures"
+    assert (results / "cmp" / "summary.csv").is_file() and (results / "page_figures" / MANIFEST).is_file()
+
+
+def test_a_forged_manifest_deletes_nothing_outside(tmp_path):
+    """A manifest listing '../x' or an absolute path: the names are ignored, nothing outside goes."""
+    out = tmp_path / "out"
+    write_results(out, {"t": pd.DataFrame({"a": [1]})}, {}, "name: x\n", workbook=False)
+    (tmp_path / "outside.txt").write_text("keep")
+    manifest = safety.manifest_of(out)
+    manifest["files"] += ["../outside.txt", str(tmp_path / "outside.txt")]
+    (out / MANIFEST).write_text(__import__("json").dumps(manifest))
+    write_results(out, {"t": pd.DataFrame({"a": [2]})}, {}, "name: x\n", workbook=False, force=True)
+    assert (tmp_path / "outside.txt").read_text() == "keep"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "outside.txt"]

@@ -12,14 +12,13 @@ import csv
 import json
 import math
 import os
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .safety import (OutputExistsError, OutputRefused, check_companion, check_target, locked, replace_folder,
-                     temporary_folder, write_manifest)
+from .safety import (OutputExistsError, OutputRefused, check_companion, check_overlap, check_target, discard, locked,
+                     replace_folder, temporary_folder, write_manifest)
 
 __all__ = ["OutputExistsError", "OutputRefused", "write_results", "write_comparison", "write_file_and_folder",
            "write_csv", "write_workbook", "neutralise"]
@@ -276,9 +275,8 @@ def write_results(out_dir: Path, tables: dict[str, pd.DataFrame], summary: dict,
             fill_results(tmp, tables, summary, resolved_yaml, workbook, parquet)
             write_manifest(tmp, command)
             replace_folder(tmp, out_dir)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        finally:
+            discard(tmp)  # a no-op once it is in place
     return out_dir
 
 
@@ -330,7 +328,10 @@ def write_comparison(tables: dict[str, pd.DataFrame], xlsx_path: Path, readme: l
 
 
 def check_file_and_folder(file_path: Path, folder: Path, force: bool = False, protected=()) -> None:
-    """Refuse a file target (and the folder beside it) that may not be written (safety.py)."""
+    """Refuse a file target (and the folder beside it) that may not be written (safety.py): first
+    one that is, lies inside or holds what the command reads (``protected``)."""
+    check_overlap([Path(file_path), (Path(folder), f"the folder planner writes beside {Path(file_path).name}")],
+                  protected)
     check_target(Path(file_path), force, protected, companion=Path(folder), what="file")
     if Path(folder).exists():
         check_companion(Path(folder), force)
@@ -356,4 +357,4 @@ def write_file_and_folder(file_path: Path, folder: Path, fill, force: bool = Fal
             replace_folder(tmp / "folder", folder)
             os.replace(new_file, file_path)
         finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+            discard(tmp)

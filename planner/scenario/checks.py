@@ -27,6 +27,46 @@ def _ids(items: list[dict]) -> list[str]:
     return [str(x["id"]) for x in items if x.get("id") is not None]
 
 
+#: HiGHS options that name, read or write a file, or turn writing one on (HiGHS 1.15: every option
+#: whose name holds 'file', the MIP's improving-solution file and the matrix and Hessian images);
+#: refused, so that a scenario never makes the solver read or write a path: planner writes only
+#: its results folder (and ``--verbose`` shows the HiGHS log)
+SOLVER_FILE_OPTIONS = {
+    "log_file": "the HiGHS log file", "solution_file": "the solution file",
+    "write_solution_to_file": "writes the solution to solution_file", "write_model_file": "the model file",
+    "write_model_to_file": "writes the model to write_model_file",
+    "write_presolved_model_file": "the presolved model file",
+    "write_presolved_model_to_file": "writes the presolved model to write_presolved_model_file",
+    "write_basis_file": "the basis file", "write_iis_model_file": "the IIS model file",
+    "read_solution_file": "a solution file HiGHS reads", "read_basis_file": "a basis file HiGHS reads",
+    "mip_improving_solution_file": "the file of the MIP's improving solutions",
+    "mip_improving_solution_save": "writes the MIP's improving solutions to mip_improving_solution_file",
+    "write_matrix_image": "writes an image of the matrix (LpMatrix) in the current folder",
+    "write_hessian_image": "writes an image of the Hessian in the current folder",
+}
+#: the option naming the file each switch writes
+_FILE_OF = {"write_solution_to_file": "solution_file", "write_model_to_file": "write_model_file",
+            "write_presolved_model_to_file": "write_presolved_model_file",
+            "mip_improving_solution_save": "mip_improving_solution_file"}
+
+
+def solver_file_problem(name: Any, options: dict) -> str | None:
+    """Why a HiGHS option given in ``options.solver.highs_options`` is refused (it names or enables
+    a file), or None for an option that touches no file."""
+    key = str(name).strip().lower()
+    if key not in SOLVER_FILE_OPTIONS and "file" not in key:
+        return None
+    value = options.get(name)
+    what = SOLVER_FILE_OPTIONS.get(key, "names a file")
+    named = f" ({name}: {value!r})" if isinstance(value, str) else ""
+    other = _FILE_OF.get(key)
+    if other is not None:
+        given = next((v for k, v in options.items() if str(k).strip().lower() == other), None)
+        named = f" ({other}: {given!r})" if isinstance(given, str) and given else f" ({other} not given: HiGHS's default name)"
+    return (f"HiGHS option '{name}' touches a file: {what}{named}; planner does not let a scenario make the solver "
+            "read or write files (it writes only its results folder, and --verbose shows the HiGHS log): remove it")
+
+
 def cross_checks(data: dict, where: Where, problems: Problems) -> None:
     """Add a problem for every broken reference or duplicate in merged raw scenario data."""
 
@@ -69,6 +109,14 @@ def cross_checks(data: dict, where: Where, problems: Problems) -> None:
     periods = seasons | slice_ids
     importing = str((data.get("options") or {}).get("importing_country", "VN")) \
         if isinstance(data.get("options"), dict) else "VN"
+
+    solver = (data.get("options") or {}).get("solver") if isinstance(data.get("options"), dict) else None
+    highs = solver.get("highs_options") if isinstance(solver, dict) else None
+    if isinstance(highs, dict):
+        for name in highs:
+            why = solver_file_problem(name, highs)
+            if why is not None:
+                add(("options", "solver", "highs_options", name), why)
 
     for n in nodes:
         if n.get("max_import_mw") is not None and n.get("country") != importing:
