@@ -396,7 +396,12 @@ def _print_warnings(run: Run) -> None:
 
 def _print_run(run: Run, target: Path) -> None:
     s = run.summary
-    out.print(f"[bold]{s['scenario']}[/]: {s['status']}, net present cost {s['objective_musd']:,.1f} MUSD "
+    if run.data.import_value:  # the objective is the plan's cost less the value of its imports
+        headline = (f"net benefit {-s['objective_musd']:,.1f} MUSD (NPV: Vietnam's value of the imports less the "
+                    f"{'importer' if run.data.perspective == 'importer' else 'system'}'s cost)")
+    else:
+        headline = f"net present cost {s['objective_musd']:,.1f} MUSD"
+    out.print(f"[bold]{s['scenario']}[/]: {s['status']}, {headline} "
               f"(gap {100 * (s['mip_gap'] or 0):.2f} %), solved in {s['solve_seconds']:.1f} s")
     _print_warnings(run)
     builds = run.tables["builds"]
@@ -408,30 +413,49 @@ def _print_run(run: Run, target: Path) -> None:
         table.add_row(r.asset, r.kind, str(r.build_year), f"{r.capacity_mw:,.0f}", f"{r.capex_musd:,.0f}")
     out.print(table)
     imports = run.tables["imports"]
-    scoped = imports[imports.target_energy_gwh.notna() | imports.target_capacity_mw.notna()]
-    table = Table(title="Imports against targets")
-    contracted = "target_contracted_mw" in scoped and scoped.target_contracted_mw.notna().any()
-    for col in ("scope", "year", "energy GWh", "target GWh", "short GWh", "firm MW", "target MW", "short MW",
-                *(("contr. MW", "target", "short") if contracted else ()), "USD/MWh SR", "LR"):
+    country = run.data.scope_nodes  # target scopes, limit scopes and the importing country
+    scoped = imports[imports.scope.isin(list(country))]
+    has = {c: c in scoped and scoped[c].notna().any() for c in
+           ("target_energy_gwh", "target_capacity_mw", "target_contracted_mw", "import_value_usd_per_mwh")}
+    table = Table(title="Imports" + (" against targets" if any(has[c] for c in list(has)[:3]) else ""))
+    columns = ["scope", "year", "energy GWh", *(("target GWh", "short GWh") if has["target_energy_gwh"] else ()),
+               "firm MW", *(("target MW", "short MW") if has["target_capacity_mw"] else ()),
+               *(("contr. MW", "target", "short") if has["target_contracted_mw"] else ()),
+               *(("value",) if has["import_value_usd_per_mwh"] else ()), "1-yr SR", "1-yr LR", "lasting"]
+    for col in columns:
         table.add_column(col, justify="left" if col == "scope" else "right")
 
     def f(x, fmt="{:,.0f}"):
-        return "" if x != x or x is None else fmt.format(x)
+        return "" if x is None or x != x else fmt.format(x)
 
     for r in scoped.itertuples():
-        table.add_row(r.scope, str(r.year), f(r.energy_gwh), f(r.target_energy_gwh), f(r.energy_shortfall_gwh),
-                      f(r.firm_mw), f(r.target_capacity_mw), f(r.capacity_shortfall_mw),
+        table.add_row(r.scope, str(r.year), f(r.energy_gwh),
+                      *((f(r.target_energy_gwh), f(r.energy_shortfall_gwh)) if has["target_energy_gwh"] else ()),
+                      f(r.firm_mw),
+                      *((f(r.target_capacity_mw), f(r.capacity_shortfall_mw)) if has["target_capacity_mw"] else ()),
                       *((f(r.contracted_mw), f(r.target_contracted_mw), f(r.contracted_shortfall_mw))
-                        if contracted else ()),
-                      f(r.marginal_cost_usd_per_mwh, "{:,.1f}"), f(r.long_run_marginal_cost_usd_per_mwh, "{:,.1f}"))
+                        if has["target_contracted_mw"] else ()),
+                      *((f(r.import_value_usd_per_mwh, "{:,.1f}"),) if has["import_value_usd_per_mwh"] else ()),
+                      f(r.marginal_cost_usd_per_mwh, "{:,.1f}"), f(r.long_run_marginal_cost_usd_per_mwh, "{:,.1f}"),
+                      f(r.lasting_marginal_cost_usd_per_mwh, "{:,.1f}"))
     out.print(table)
-    out.print("USD/MWh: the cost of one more MWh of the energy target, short run (SR: the fleet as planned) "
-              "and long run (LR: its zones may grow)", highlight=False)
+    what = "of the energy target" if has["target_energy_gwh"] else "delivered"
+    out.print(f"USD/MWh: the cost of one more MWh {what} in that year alone, short run (1-yr SR: the fleet as "
+              "planned) and long run (1-yr LR: its zones may grow); lasting: one more MWh in every year from "
+              "that one to the horizon, per discounted MWh (long run) -- the price to quote for a lasting "
+              "contract. firm MW: the most the plan can deliver in every peak slice at once"
+              + ("; value: Vietnam's import value of what was delivered" if has["import_value_usd_per_mwh"] else ""),
+              highlight=False)
     if s["excluded_by_tariff"]:
         out.print(f"excluded by the tariff ceiling: {', '.join(s['excluded_by_tariff'])}")
     if "importer_cost_musd" in s:
-        out.print(f"the importer pays {s['importer_cost_musd']:,.1f} MUSD (NPV) for this plan; rent over its resource "
-                  f"cost {s['rent_musd']:,.1f} MUSD (tariffs.csv, payments.csv)", highlight=False)
+        costs = run.tables["costs"]
+        npv = costs[costs.view == "importer"].groupby("component").discounted_musd.sum()
+        paid = float(npv.get("payments", 0.0) + npv.get("links", 0.0))
+        worth = -float(npv.get("import_value", 0.0))
+        value = f" for imports worth {worth:,.1f} to it" if worth else ""
+        out.print(f"the importer pays {paid:,.1f} MUSD (NPV, tariffs and its share of links){value}; rent over the "
+                  f"resource cost {s['rent_musd']:,.1f} MUSD (tariffs.csv, payments.csv)", highlight=False)
     out.print(f"results written to [bold]{target}[/]")
 
 

@@ -5,7 +5,7 @@ Each is a small change to the compiled LP (planner.solve's ``_Compiled``), re-so
 from the solved basis (by ``run``: solve's Ctrl-C-aware run), then undone:
 
 - ``added_import_cost``: rows  sum_{n in scope, s} hours[s] import[n,t,s] / 1000 >= E_t + step  for the
-  years t asked (E_t the plan's delivery), and the cost of the plan without the value of the imports
+  years t asked (E_t the plan's delivery; every import[n,t,s] at least the plan's), and the cost of the plan without the value of the imports
   compared before and after.
 - ``firm_capability``: with every build fixed and no cost, maximise sum_y firm[y] subject to
   firm[y] <= sum_{n in scope} import[n,y,s] in every peak slice s.
@@ -73,7 +73,9 @@ def added_import_cost(h: highspy.Highs, compiled, q: ImportQuestions, lasting: b
 
     where C is the objective less the value of the imports (the plan's cost in the perspective
     minimised: the value would otherwise pay for the MWh it asks the cost of), C' the same after
-    re-solving with the scope's energy held at least step GWh above the plan in those years. NaN
+    re-solving with the scope's energy held at least step GWh above the plan in those years, on
+    top of what the plan delivers (each node and slice's import at least the plan's: a MWh is not
+    found by sending another region's MWh down a line with smaller losses). NaN
     where the plan cannot deliver more (a full link with nothing left to build).
     """
     run(h)  # the plan's own solution again (a target's re-solves may have moved it), from its basis
@@ -98,6 +100,11 @@ def added_import_cost(h: highspy.Highs, compiled, q: ImportQuestions, lasting: b
             if not all(per_year[t][0] for t in years):
                 continue  # no import column in a year: nothing can be delivered there
             first = h.getNumRow()
+            held = np.asarray([j for t in years for j in per_year[t][0]], dtype=np.int32)
+            lower = np.asarray(compiled.col_lower)[held] if len(held) else np.zeros(0)
+            upper = np.asarray(h.getLp().col_upper_)[held]
+            # on top of what the plan delivers: no node and slice gives up imports for it
+            h.changeColsBounds(len(held), held, np.minimum(np.maximum(x0[held] - 1e-9, lower), upper), upper)
             for t in years:
                 idx, val = per_year[t]
                 h.addRow(delivered[t] + STEP_GWH, INF, len(idx), np.asarray(idx, dtype=np.int32),
@@ -112,6 +119,7 @@ def added_import_cost(h: highspy.Highs, compiled, q: ImportQuestions, lasting: b
             else:
                 out[(scope, y)] = float("nan")
             h.deleteRows(len(years), np.arange(first, first + len(years), dtype=np.int32))
+            h.changeColsBounds(len(held), held, lower, upper)
     return out
 
 
