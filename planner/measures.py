@@ -24,6 +24,10 @@ import numpy as np
 #: GWh a year added to a scope's imports (small against any plan, large against HiGHS's tolerances)
 STEP_GWH = 1.0
 INF = highspy.kHighsInf
+#: above this many columns the import costs are asked only when options.solver.import_costs is true:
+#: each is a re-solve (one per scope and year), which on a large LP can take longer than the solve
+#: itself (150 projects x 10 years x 48 slices: 74 s of re-solves beside a few seconds of solve)
+IMPORT_COST_MAX_COLUMNS = 20_000
 
 
 @dataclass
@@ -40,6 +44,8 @@ class ImportQuestions:
     one_year_scopes: list[str]
     #: scopes whose firm MW is asked (every row of imports.csv: the scopes and each importing node)
     firm_scopes: dict[str, list[str]]
+    #: ask the import costs: True | False | None (auto, by the LP's size)
+    import_costs: bool | None = None
 
 
 def import_columns(compiled) -> dict[tuple, int]:

@@ -69,7 +69,7 @@ def run_loaded(loaded: LoadedScenario, log=None, stage=None, flip: bool | None =
     stage("solving with HiGHS")
     second_stage = data.perspective == "importer"  # solves this model again
     result = solve_model(model, settings, want_duals=solver.marginal_values, release=not second_stage,
-                         questions=import_questions(data))
+                         questions=import_questions(data, solver.import_costs))
     if second_stage and result.status in ("optimal", "feasible"):
         stage("among the importer's least-cost plans, the one of least resource cost")
         _least_resource_cost(model, data, result, settings)
@@ -115,7 +115,7 @@ def run_loaded(loaded: LoadedScenario, log=None, stage=None, flip: bool | None =
     return Run(loaded, data, result, tables, summary, diagnosis)
 
 
-def import_questions(data: ModelData) -> ImportQuestions:
+def import_questions(data: ModelData, import_costs: bool | None = None) -> ImportQuestions:
     """What measures.py asks of the solved LP for imports.csv: per scope (targets, limits and the
     importing country) the cost of more imports; per row of imports.csv the firm MW."""
     energy_scopes = {t for t, _ in data.energy_targets}
@@ -123,7 +123,7 @@ def import_questions(data: ModelData) -> ImportQuestions:
     return ImportQuestions(scopes=dict(data.scope_nodes), years=list(data.years), weight=dict(data.weight),
                            hours=dict(data.hours), peak_slices=list(data.peak_slices),
                            one_year_scopes=[t for t in data.scope_nodes if t not in energy_scopes],
-                           firm_scopes=firm)
+                           firm_scopes=firm, import_costs=import_costs)
 
 
 def _least_resource_cost(model, data: ModelData, result: SolveResult, settings: SolverSettings) -> None:

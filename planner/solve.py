@@ -347,7 +347,14 @@ def _ask(q: measures.ImportQuestions, result: SolveResult, compiled: _Compiled, 
          short_run: highspy.Highs) -> None:
     """The import costs (one year, short and long run; lasting) and the firm MW of measures.py.
     An LP's long run is its own solve (``long_run`` is then the solver itself, left as it was)."""
+    ask = q.import_costs if q.import_costs is not None else len(compiled.columns) <= measures.IMPORT_COST_MAX_COLUMNS
+    if not ask and q.import_costs is None:
+        result.warnings.append(f"the one-year and lasting costs of more imports were not computed: the LP has "
+                               f"{len(compiled.columns):,} columns (more than {measures.IMPORT_COST_MAX_COLUMNS:,}; "
+                               f"a re-solve per scope and year); set options.solver.import_costs: true to ask")
     for kind, h, lasting in (("short", short_run, False), ("long", long_run, False), ("lasting", long_run, True)):
+        if not ask:
+            break
         for (scope, y), v in measures.added_import_cost(h, compiled, q, lasting, _run).items():
             result.import_costs[(kind, scope, y)] = v
     result.firm_mw = measures.firm_capability(short_run, compiled, q, _run)

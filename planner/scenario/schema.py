@@ -240,6 +240,9 @@ class Solver(Strict):
     #: the prices (node prices, the targets' marginal costs: an LP with the builds fixed and a
     #: re-solve per target): false leaves them blank, for a run so big that only the plan is wanted
     marginal_values: bool = True
+    #: the one-year and lasting costs of more imports (measures.py: a re-solve per scope and year):
+    #: true | false | null (auto: on up to IMPORT_COST_MAX_COLUMNS columns, a warning above)
+    import_costs: Optional[bool] = None
 
     def highs(self) -> dict:
         """Every HiGHS option these settings set, by HiGHS name (besides time limit, gap, threads)."""
