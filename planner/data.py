@@ -97,10 +97,14 @@ class ModelData:
 
     def tariff(self, project: str, year: int) -> float:
         """The tariff paid in ``year`` (USD/MWh): tariff x (1 + escalation)^(year - tariff_base_year)."""
-        row = self.projects.loc[project]
-        rate = float(row.tariff_escalation_per_year)
-        base = float(row.tariff_usd_per_mwh)
-        return base if rate == 0 else base * (1.0 + rate) ** (year - int(row.tariff_base_year))
+        terms = self.__dict__.get("_tariff_terms")
+        if terms is None:  # per project: (tariff, escalation, base year), read once (no pandas per call)
+            pr = self.projects
+            terms = self.__dict__["_tariff_terms"] = dict(zip(pr.index, zip(
+                pr.tariff_usd_per_mwh.astype(float), pr.tariff_escalation_per_year.astype(float),
+                pr.tariff_base_year.astype(int))))
+        base, rate, since = terms[project]
+        return base if rate == 0 else base * (1.0 + rate) ** (year - since)
 
     def can_be_online(self, asset: str, year: int) -> bool:
         return _can_be_online(self.fixed_online, self.online_builds, asset, year)

@@ -57,14 +57,20 @@ def flip_job(scenario, project: str, tested_tariff: float, time_limit_s: float =
     builds = []
     gens = []
     paid = set(getattr(m, "paid_energy_index", ()))
+    row = data.projects.loc[project]
+    rate, since = float(row.tariff_escalation_per_year), int(row.tariff_base_year)
+
+    def escalated(y: int) -> float:  # the tariff searched is the base-year tariff; year y pays it escalated
+        return (1.0 + rate) ** (y - since)
+
     for j, var in enumerate(compiled.columns):
         parent, index = var.parent_component().local_name, var.index()
         if parent == "gen" and index[0] == project:
             gens.append(j)
             if (project, index[1]) not in paid:
-                per_unit[j] = data.weight[index[1]] * data.hours[index[2]] / 1e6
+                per_unit[j] = data.weight[index[1]] * data.hours[index[2]] / 1e6 * escalated(index[1])
         elif parent == "paid_energy" and index[0] == project:
-            per_unit[j] = data.weight[index[1]] / 1000.0
+            per_unit[j] = data.weight[index[1]] / 1000.0 * escalated(index[1])
         elif parent == "build" and index[0] == project:
             builds.append(j)
     if not builds or not gens:
