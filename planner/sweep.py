@@ -168,7 +168,7 @@ def solve_job(loaded: LoadedScenario) -> dict:
     except Exception as exc:  # noqa: BLE001 - a sweep reports a failed run and goes on
         return {"status": "error", "summary": {}, "tables": {},
                 "message": f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"}
-    if not run.summary.get("accepted", True):  # stopped at a limit beyond the accepted gap: not a result
+    if run.summary["status"] == "feasible" and not run.summary.get("accepted", True):  # beyond the accepted gap
         gap = run.summary.get("mip_gap")
         return {"status": "not_accepted", "summary": run.summary, "tables": {},
                 "message": f"not a result: stopped at a limit with a gap of "

@@ -183,6 +183,10 @@ def test_a_plan_beyond_the_accepted_gap_is_not_written_and_exits_4(tmp_path):
         pytest.skip("HiGHS solved the case within one leaf on this machine")
     assert run.summary["status"] == "feasible" and run.summary["mip_gap"] > 1e-4
     assert run.summary["accepted"] is False
+    from planner.sweep import FAILED_EXIT, solve_job
+
+    job = solve_job(load_scenario(path))  # a sweep's run: listed, not written, exit 4
+    assert job["status"] == "not_accepted" and not job["tables"] and FAILED_EXIT[job["status"]] == 4
     done = subprocess.run([sys.executable, "-m", "planner.cli", "solve", str(path), "--out", str(tmp_path / "r"),
                            "--quiet"], capture_output=True, text=True)
     assert done.returncode == 4 and "not a result" in done.stderr and not (tmp_path / "r").exists()
