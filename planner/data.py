@@ -307,6 +307,7 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
     links = pd.DataFrame(link_rows, columns=["link", "from_node", "to_node", "loss_fraction",
                                              "bidirectional", "importer_share"]).set_index("link")
 
+    notes = _target_year_notes(scenario, years)
     fixed_online: dict[tuple[str, int], float] = {}
     build_years: list[tuple[str, int]] = []
     online_builds: dict[tuple[str, int], list[int]] = {}
@@ -314,6 +315,10 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
         life = int(row.lifetime_years)
         if row.status != "candidate":
             start = row.online_year
+            if start is not None and pd.notna(start) and years[0] < int(start) <= years[-1] \
+                    and int(start) not in years:
+                notes.append(f"{row.kind} {a} ({row.status}) comes online in {int(start)}, which is not a "
+                             f"modelled year: the plan has it online from {min(y for y in years if y > start)}")
             for y in years:
                 on = start is None or pd.isna(start) or (int(start) <= y < int(start) + life)
                 fixed_online[(a, y)] = 1.0 if on else 0.0
@@ -396,7 +401,7 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
         season_budget_gwh=season_budget, season_slices=season_slices, hydro_kind=hydro_kind,
         perspective=opts.perspective, end_year=h.end_year, developer_wacc=opts.developer_wacc,
         import_value=import_value, storage=storage, tariff_ceiling_last_year=limits.max_tariff_last_online_year, previous_slice=previous_slice,
-        duration_h=duration_h, notes=_target_year_notes(scenario, years),
+        duration_h=duration_h, notes=notes,
     )
 
 

@@ -207,3 +207,12 @@ def test_a_shortfall_the_discounting_hides_is_said(tmp_path):
     warnings = "\n".join(run.summary["warnings"])
     assert "target VN 2100 is" in warnings and "the plan cannot see it" in warnings
     assert "target VN 2025 is" not in warnings  # a shortfall the objective sees is not flagged
+
+
+def test_a_committed_plant_online_between_modelled_years_is_said(tmp_path):
+    data = tiny(horizon={"base_year": 2025, "years": [2025, 2030], "discount_rate": 0.0},
+                projects=[project("a", 10, status="committed", online_year=2027, capex_usd_per_kw=1)])
+    d = build_model_data(load_scenario(write(data, tmp_path)).scenario)
+    assert d.notes == ["project a (committed) comes online in 2027, which is not a modelled year: "
+                       "the plan has it online from 2030"]
+    assert d.fixed_online[("a", 2025)] == 0.0 and d.fixed_online[("a", 2030)] == 1.0
