@@ -53,6 +53,16 @@ def run_loaded(loaded: LoadedScenario, log=None, stage=None, flip: bool | None =
     stage = stage or (lambda _s: None)
     scenario = loaded.scenario
     interrupt.check()
+    if scenario.uncertainty is not None:  # several futures, one plan (SPEC §3.4)
+        from .stochastic.run import run_uncertain
+
+        return run_uncertain(loaded, log=log, stage=stage)
+    one_future = [t for t in scenario.targets if t.scenario is not None]
+    if one_future:
+        t = one_future[0]
+        raise ScenarioError([Problem(str(loaded.path), f"targets[{t.scope}@{t.year}@{t.scenario}].scenario",
+                                     f"the target holds in future '{t.scenario}', but the scenario has no "
+                                     f"uncertainty block naming its futures")])
     data = build_model_data(scenario, str(loaded.path))
     stage("building the model")
     t0 = time.perf_counter()
