@@ -297,3 +297,29 @@ def hedges_table(stochastic: pd.DataFrame, own_builds: dict[str, pd.DataFrame], 
                                         "stochastic_build_year", "single_future_plans"])
     frame["stochastic_build_year"] = frame["stochastic_build_year"].astype("Int64")
     return frame
+
+
+def future_sheets(tables: dict[str, pd.DataFrame]) -> dict[str, tuple[str, pd.DataFrame]]:
+    """A workbook sheet per future (name ``future_<id>``, at most 31 characters, made unique): per
+    modelled year the plan's cost in it (discounted, the rows in the objective), the shortfalls,
+    and the energy of the hydro plants (technology hydro) and of every plant."""
+    out: dict[str, tuple[str, pd.DataFrame]] = {}
+    costs, imports, dispatch, tariffs = tables["costs"], tables["imports"], tables["dispatch"], tables["tariffs"]
+    hydro = set(tariffs.loc[tariffs.technology == "hydro", "project"])
+    shortfalls = [c for c in ("energy_shortfall_gwh", "contracted_shortfall_mw") if c in imports]
+    for future in tables["scenarios"].scenario.astype(str):
+        frame = pd.DataFrame({"cost_musd": costs[(costs.scenario == future) & costs.in_objective]
+                              .groupby("year").discounted_musd.sum()})
+        i = imports[imports.scenario == future]
+        for c in shortfalls:
+            frame[c] = i.groupby("year")[c].sum()
+        d = dispatch[dispatch.scenario == future]
+        frame["hydro_energy_gwh"] = d[d.project.isin(hydro)].groupby("year").energy_gwh.sum()
+        frame["generation_gwh"] = d.groupby("year").energy_gwh.sum()
+        frame = frame.fillna(0.0).rename_axis("year").reset_index()
+        name, k = f"future_{future}"[:31], 2
+        while name in out:
+            name = f"future_{future}"[:27] + f"_{k}"
+            k += 1
+        out[name] = (future, frame)
+    return out
