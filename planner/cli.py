@@ -87,6 +87,10 @@ def validate(
     try:
         loaded = load_scenario(scenario, tuple(set_ or ()))
         data = build_model_data(loaded.scenario, str(scenario))
+        if loaded.scenario.uncertainty is not None:  # every future's data, and its set paths
+            from .stochastic import futures_of
+
+            futures_of(loaded)
     except ScenarioError as exc:
         _bad_input(exc, as_json)
         return

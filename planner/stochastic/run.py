@@ -54,11 +54,17 @@ def _settings(scenario, log=None) -> SolverSettings:
 
 
 def own_optimum(data: ModelData, settings: SolverSettings) -> tuple[str, float | None, dict, pd.DataFrame]:
-    """A future's own optimum: (status, cost, plan, builds table)."""
+    """A future's own optimum: (status, cost, plan, builds table); the importer's view with its
+    lexicographic second stage (least resource cost among its least-cost plans), as ``planner solve``."""
+    from ..run import _least_resource_cost
+
     m = scenario_model(data)
-    r = solve_model(m, settings, want_duals=False, release=True)
+    importer = data.perspective == "importer"
+    r = solve_model(m, settings, want_duals=False, release=not importer)
     if r.status not in OK:
         return r.status, None, {}, pd.DataFrame()
+    if importer:
+        _least_resource_cost(m, data, r, settings)
     return r.status, r.objective_musd, plan_of(m), builds_table(m, data)
 
 
@@ -136,6 +142,9 @@ def run_uncertain(loaded: LoadedScenario, log: Callable[[str], None] | None = No
     if result.status in OK and risk.measure == "regret":
         stage("among the plans of least maximum regret, the one of least expected cost")
         _least_expected_cost(ef, result, quiet)
+    if result.status in OK and futures[0].data.perspective == "importer":
+        stage("among the importer's least-cost plans, the one of least expected resource cost")
+        _least_resource_cost(ef, futures, result, quiet)
     summary.update(status=result.status, mip_gap=result.mip_gap, build_seconds=round(build_seconds, 4),
                    handoff_seconds=round(result.handoff_seconds, 4), solve_seconds=round(result.solve_seconds, 4),
                    own_optima_seconds=round(own_seconds, 4), n_variables=result.n_variables,
@@ -227,6 +236,27 @@ def _least_expected_cost(ef, result, settings: SolverSettings) -> None:
         result.objective_musd = bound  # the risk measure's value: the maximum regret
     ef.second.deactivate()
     ef.risk.activate()
+
+
+def _least_resource_cost(ef, futures: list[FutureData], result, settings: SolverSettings) -> None:
+    """The importer pays for energy, not capacity, so its least-cost plan is not unique (run.py's
+    ``_least_resource_cost``): hold the risk measure (and, for regret, the expected cost) at its
+    optimum, to 1e-9 relative, and minimise the expected resource cost (VIEWS['system'])."""
+    from ..formulation.objective import VIEWS
+
+    active = next(o for o in ef.component_data_objects(pyo.Objective, active=True))
+    bound = float(pyo.value(active.expr))
+    ef.importer_cost_cap = pyo.Constraint(expr=active.expr <= bound + 1e-9 * max(1.0, abs(bound)))
+    active.deactivate()
+    ef.resource_cost = pyo.Objective(expr=sum(
+        f.probability * sum(f.data.weight[y] * sum(getattr(ef.future[f.id], f"cost_{c}")[y] for c in VIEWS["system"])
+                            for y in f.data.years) for f in futures), sense=pyo.minimize)
+    second = solve_model(ef, settings, want_duals=False)
+    if second.status in OK:
+        result.solve_seconds += second.solve_seconds
+        result.handoff_seconds += second.handoff_seconds
+    ef.resource_cost.deactivate()
+    active.activate()
 
 
 def _tables(futures: list[FutureData], evaluations: dict[str, Evaluation], own: dict[str, float],
