@@ -32,6 +32,7 @@ class Run:
     tables: dict[str, pd.DataFrame]
     summary: dict
     diagnosis: pd.DataFrame | None = None  # strict targets that cannot be met, when infeasible
+    futures: list | None = None  # several futures (SPEC §3.4): stochastic.FutureData of each
 
 
 def run_scenario(path: str | Path, sets: tuple[str, ...] = (), log: Callable[[str], None] | None = None,

@@ -19,6 +19,7 @@ import json
 
 import pytest
 
+from planner import payers
 from planner.run import run_scenario
 from planner.scenario import ScenarioError
 from tests.conftest import planner, project, tiny, write
@@ -274,3 +275,35 @@ def test_cli_writes_scenarios_hedges_and_workbook_sheets(tmp_path):
     html = (tmp_path / "report.html").read_text()
     assert "no_regret" in html or "hedge" in html
     assert "Cost by future" in html
+
+
+def test_base_hydrology_years(tmp_path):
+    """The shipped hydrology-years variant: the plan is found, each future's tables close as any
+    run's do (energy balances, costs to that future's cost, payments, nothing above what is online),
+    the expected cost is the probability-weighted cost of the futures, the EVPI is not negative
+    (beyond the MIP gap), and the lines and hydro every future's own plan builds are no-regret."""
+    from types import SimpleNamespace
+
+    from tests.checks import assert_all
+    from tests.test_shipped_scenarios import BASE
+
+    run = run_scenario(BASE / "hydrology_years.yaml")
+    s = run.summary
+    assert s["status"] == "optimal"
+    scen = run.tables["scenarios"].set_index("scenario")
+    assert list(scen.index) == ["wet", "average", "dry"]
+    assert s["expected_cost_musd"] == pytest.approx((scen.cost_musd * scen.probability).sum(), rel=1e-9)
+    assert s["evpi_musd"] >= -0.002 * abs(s["expected_cost_musd"])
+    assert scen.at["dry", "hydro_energy_gwh"] < scen.at["average", "hydro_energy_gwh"] < scen.at["wet", "hydro_energy_gwh"]
+    for f in run.futures:
+        tables = {name: (t[t.scenario == f.id].drop(columns="scenario").reset_index(drop=True)
+                         if "scenario" in t.columns else t) for name, t in run.tables.items()
+                  if name not in ("scenarios", "hedges")}
+        costs = tables["costs"]
+        one = SimpleNamespace(data=f.data, tables=tables, summary={
+            **s, "objective_musd": scen.at[f.id, "cost_musd"],
+            **payers.views_summary(costs, tables["payments"], f.data)})
+        assert_all(one)
+    hedges = run.tables["hedges"].set_index("asset")["class"]
+    for asset in ("north_500kv", "nam_u", "xekong5", "sekong_solar"):
+        assert hedges[asset] == "no_regret", hedges

@@ -213,7 +213,7 @@ def run_uncertain(loaded: LoadedScenario, log: Callable[[str], None] | None = No
     scen = tables["scenarios"]
     summary["energy_shortfall_gwh"] = float((scen.energy_shortfall_gwh * scen.probability).sum())
     summary["contracted_shortfall_mw"] = float((scen.contracted_shortfall_mw * scen.probability).sum())
-    return Run(loaded, futures[0].data, result, tables, summary)
+    return Run(loaded, futures[0].data, result, tables, summary, futures=futures)
 
 
 def _stub(status: str):
