@@ -275,6 +275,15 @@ def test_cli_writes_scenarios_hedges_and_workbook_sheets(tmp_path):
     html = (tmp_path / "report.html").read_text()
     assert "no_regret" in html or "hedge" in html
     assert "Cost by future" in html
+    # compare takes a result of several futures as one column per future
+    cmp = planner("compare", out, "--out", tmp_path / "cmp.xlsx")
+    assert cmp.returncode == 0, cmp.stderr
+    import pandas as pd
+
+    summary_sheet = pd.read_excel(tmp_path / "cmp.xlsx", sheet_name="summary")
+    row = summary_sheet.set_index("metric").loc["objective_musd"]
+    assert float(row["out:wet"]) == pytest.approx(1.0, rel=REL)
+    assert float(row["out:dry"]) == pytest.approx(44.8, rel=REL)
 
 
 def test_base_hydrology_years(tmp_path):
