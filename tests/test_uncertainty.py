@@ -316,3 +316,24 @@ def test_base_hydrology_years(tmp_path):
     hedges = run.tables["hedges"].set_index("asset")["class"]
     for asset in ("north_500kv", "nam_u", "xekong5", "sekong_solar"):
         assert hedges[asset] == "no_regret", hedges
+
+
+def test_set_changes_one_future_s_operating_data(tmp_path):
+    """Two equally likely futures with the same water (f 0.5: 438 GWh short); in b the shortfall
+    costs 50 USD/MWh (``set``), in a 500. Plans (a, b):
+      L: a 1 + 43.8 = 44.8; b 1 + 438 x 0.05 = 22.9 (the shortfall is cheaper than L's energy): E 33.85.
+      Z 50: 30, 30: E 30. Nothing: 219, 21.9: E 120.45.
+      L + Z x: a 44.8 - 0.276 x, b 22.9 + 0.162 x: E 33.85 - 0.057 x, at x = 50: 31.
+      Z x alone: a 219 - 3.78 x, b 21.9 + 0.162 x: E 120.45 - 1.809 x, at x = 50: 30.
+    So Z 50 MW, 30 in each. Own optima: a Z 50 (30), b nothing (21.9): regret b 8.1.
+    The average year (penalty 275): Z 50 (30) < L (44.8): the same plan, VSS 0."""
+    block = {"scenarios": [
+        {"id": "a", "probability": 0.5, "hydro_energy_factor": 0.5},
+        {"id": "b", "probability": 0.5, "hydro_energy_factor": 0.5,
+         "set": {"options.shortfall_penalty_usd_per_mwh": 50}}]}
+    run = solve(tmp_path, system(uncertainty=block))
+    assert built(run.tables) == {"Z": 50}
+    assert run.summary["expected_cost_musd"] == pytest.approx(30, rel=REL)
+    assert by_future(run, "own_optimum_musd") == {"a": pytest.approx(30, rel=REL), "b": pytest.approx(21.9, rel=REL)}
+    assert by_future(run, "regret_musd")["b"] == pytest.approx(8.1, rel=REL)
+    assert run.summary["vss_musd"] == pytest.approx(0, abs=1e-6)

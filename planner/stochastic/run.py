@@ -94,8 +94,9 @@ def cvar(costs: list[float], probabilities: list[float], alpha: float) -> tuple[
 
 
 def run_uncertain(loaded: LoadedScenario, log: Callable[[str], None] | None = None,
-                  stage: Callable[[str], None] | None = None):
-    """Build, solve and tabulate a scenario with futures; returns a ``run.Run``."""
+                  stage: Callable[[str], None] | None = None, flip: bool | None = None):
+    """Build, solve and tabulate a scenario with futures; returns a ``run.Run``. Flip tariffs are
+    not searched here (a warning says so when they are asked)."""
     from ..run import Run, _message
 
     stage = stage or (lambda _s: None)
@@ -181,6 +182,11 @@ def run_uncertain(loaded: LoadedScenario, log: Callable[[str], None] | None = No
             avg_costs[f.id] = ev.cost_musd
 
     tables = _tables(futures, evaluations, own, avg_costs, own_builds)
+    if scenario.time.aggregation_error:  # hourly profiles aggregated to representative periods
+        tables["aggregation"] = pd.DataFrame(scenario.time.aggregation_error)
+    if flip if flip is not None else scenario.options.flip_tariffs:
+        summary["warnings"].append("flip tariffs are not searched for a plan of several futures "
+                                   "(tariffs.csv's flip_tariff_usd_per_mwh is blank)")
     costs = [evaluations[f.id].cost_musd for f in futures]
     probs = [f.probability for f in futures]
     expected = sum(p[f.id] * evaluations[f.id].cost_musd for f in futures)
