@@ -337,3 +337,15 @@ def test_set_changes_one_future_s_operating_data(tmp_path):
     assert by_future(run, "own_optimum_musd") == {"a": pytest.approx(30, rel=REL), "b": pytest.approx(21.9, rel=REL)}
     assert by_future(run, "regret_musd")["b"] == pytest.approx(8.1, rel=REL)
     assert run.summary["vss_musd"] == pytest.approx(0, abs=1e-6)
+
+
+def test_a_future_that_cannot_meet_its_must_hold_target_is_infeasible(tmp_path):
+    """In the dry year (f 0.5) at most 438 (dam) + 876 (L) + 876 (Z 100 MW) = 2,190 GWh can reach VN:
+    a must-hold 3,000 GWh cannot be met by any plan: exit 3, naming the future, nothing written."""
+    data = system(uncertainty=futures(("wet", 0.5, 1.0), ("dry", 0.5, 0.5)))
+    data["targets"].append({"scope": "VN", "year": 2025, "energy_gwh": 3000, "scenario": "dry"})
+    path = write(data, tmp_path)
+    proc = planner("solve", path, "--out", tmp_path / "out")
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "future 'dry'" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "out").exists()

@@ -154,6 +154,9 @@ def run_uncertain(loaded: LoadedScenario, log: Callable[[str], None] | None = No
                    warnings=list(result.warnings), objective_scale=result.objective_scale,
                    coefficient_ranges=result.coefficient_ranges)
     if result.status not in OK:
+        if result.status == "infeasible":
+            summary["message"] = ("no one plan serves every future (each has a plan of its own): the futures' "
+                                  "must-hold targets or relations contradict each other under shared builds")
         return Run(loaded, futures[0].data, result, {}, summary)
     plan = plan_of(ef)
     summary["objective_musd"] = result.objective_musd
@@ -161,6 +164,7 @@ def run_uncertain(loaded: LoadedScenario, log: Callable[[str], None] | None = No
     # 3. the plan in every future
     solver = scenario.options.solver
     evaluations = {}
+    t_eval = time.perf_counter()
     for f in futures:
         interrupt.check()
         stage(f"the plan in future '{f.id}'")
@@ -181,6 +185,7 @@ def run_uncertain(loaded: LoadedScenario, log: Callable[[str], None] | None = No
             ev = evaluate(f.data, avg_plan, quiet)
             avg_costs[f.id] = ev.cost_musd
 
+    summary["evaluation_seconds"] = round(time.perf_counter() - t_eval, 4)
     tables = _tables(futures, evaluations, own, avg_costs, own_builds)
     if scenario.time.aggregation_error:  # hourly profiles aggregated to representative periods
         tables["aggregation"] = pd.DataFrame(scenario.time.aggregation_error)
