@@ -349,3 +349,28 @@ def test_a_future_that_cannot_meet_its_must_hold_target_is_infeasible(tmp_path):
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert "future 'dry'" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("level, future", [("p90", "dry"), ("p75", "dry"), ("p50", "average"), ("p10", "wet")])
+def test_pnn_names_the_year_exceeded_with_that_probability(tmp_path, level, future):
+    """Futures from the driest: dry 0.25 (cumulative 0.25), average 0.5 (0.75), wet 0.25 (1.0).
+    pNN is the first whose cumulative probability reaches 1 - NN/100: p90 -> 0.10: dry; p75 -> 0.25:
+    dry; p50 -> 0.50: average; p10 -> 0.90: wet. Its must-hold target is in that future's data only."""
+    from planner.scenario import load_scenario
+    from planner.stochastic import futures_of
+
+    data = system(uncertainty=futures(("wet", 0.25, 1.2), ("average", 0.5, 1.0), ("dry", 0.25, 0.7)))
+    data["targets"].append({"scope": "VN", "year": 2025, "energy_gwh": 500, "scenario": level})
+    found, average = futures_of(load_scenario(write(data, tmp_path)))
+    held = {f.id for f in found if f.data.firm_energy_targets}
+    assert held == {future}
+    assert found[[f.id for f in found].index(future)].data.firm_energy_targets == {("VN", 2025): 500.0}
+    assert not average.data.firm_energy_targets
+
+
+def test_validate_reads_the_futures(tmp_path):
+    bad = system(uncertainty={"scenarios": [{"id": "a", "probability": 1.0,
+                                             "set": {"horizon.discount_rate": 0.1}}]})
+    proc = planner("validate", write(bad, tmp_path))
+    assert proc.returncode == 2
+    assert "uncertainty.scenarios[a].set.horizon.discount_rate" in proc.stdout + proc.stderr
