@@ -114,7 +114,8 @@ def run_uncertain(loaded: LoadedScenario, log: Callable[[str], None] | None = No
     futures, average = futures_of(loaded)
     p = {f.id: f.probability for f in futures}
     risk = unc.risk
-    summary = {"scenario": scenario.name, "status": "error", "objective_musd": None, "mip_gap": None,
+    summary = {"scenario": scenario.name, "importing_country": scenario.options.importing_country,
+               "status": "error", "objective_musd": None, "mip_gap": None,
                "risk_measure": risk.measure, "method": unc.method, "futures": [f.id for f in futures],
                "solver": "highs", "versions": versions(), "input_sha256": loaded.input_sha256}
 
@@ -340,10 +341,11 @@ def hedges_table(stochastic: pd.DataFrame, own_builds: dict[str, pd.DataFrame], 
     return frame
 
 
-def future_sheets(tables: dict[str, pd.DataFrame]) -> dict[str, tuple[str, pd.DataFrame]]:
+def future_sheets(tables: dict[str, pd.DataFrame], country: str = "VN") -> dict[str, tuple[str, pd.DataFrame]]:
     """A workbook sheet per future (name ``future_<id>``, at most 31 characters, made unique): per
-    modelled year the plan's cost in it (discounted, the rows in the objective), the shortfalls,
-    and the energy of the hydro plants (technology hydro) and of every plant."""
+    modelled year the plan's cost in it (discounted, the rows in the objective), the energy the
+    importing country receives, the shortfalls, and the energy of the hydro plants (technology
+    hydro) and of every plant."""
     out: dict[str, tuple[str, pd.DataFrame]] = {}
     costs, imports, dispatch, tariffs = tables["costs"], tables["imports"], tables["dispatch"], tables["tariffs"]
     hydro = set(tariffs.loc[tariffs.technology == "hydro", "project"])
@@ -352,6 +354,7 @@ def future_sheets(tables: dict[str, pd.DataFrame]) -> dict[str, tuple[str, pd.Da
         frame = pd.DataFrame({"cost_musd": costs[(costs.scenario == future) & costs.in_objective]
                               .groupby("year").discounted_musd.sum()})
         i = imports[imports.scenario == future]
+        frame["imports_gwh"] = i[i.scope == country].groupby("year").energy_gwh.sum()
         for c in shortfalls:
             frame[c] = i.groupby("year")[c].sum()
         d = dispatch[dispatch.scenario == future]
