@@ -374,3 +374,16 @@ def test_validate_reads_the_futures(tmp_path):
     proc = planner("validate", write(bad, tmp_path))
     assert proc.returncode == 2
     assert "uncertainty.scenarios[a].set.horizon.discount_rate" in proc.stdout + proc.stderr
+
+
+def test_deterministic_factor_by_basin_and_a_name_that_is_neither(tmp_path):
+    """options.hydro_energy_factor {Sekong: 0.5}: the dam (basin Sekong) gives 438 GWh, 438 short at
+    0.5 MUSD/GWh, L (1 + 43.8 = 44.8) and Z 50 MW (30) against 219: Z 50, 30 MUSD. A key that is
+    neither a hydro project nor a basin is refused, named."""
+    data = system(options={**tiny()["options"], "hydro_energy_factor": {"Sekong": 0.5}})
+    data["projects"][0]["basin"] = "Sekong"
+    run = solve(tmp_path, data, "basin.yaml")
+    assert run.summary["objective_musd"] == pytest.approx(30, rel=REL)
+    data["options"]["hydro_energy_factor"] = {"Sekongg": 0.5}
+    with pytest.raises(ScenarioError, match=r"options.hydro_energy_factor.Sekongg.*Sekong"):
+        solve(tmp_path, data, "typo.yaml")
