@@ -151,7 +151,7 @@ def _options(ph, settings) -> dict:
         "display_timing": False, "display_convergence_detail": False, "smoothed": 0,
         "asynchronousPH": False, "linearize_proximal_terms": True, "linearize_binary_proximal_terms": True,
         "time_limit": float(settings.time_limit_s), "toc": False,
-        "iter0_solver_options": dict(sub), "iterk_solver_options": dict(sub),
+        "solver_options_layers": [{"when": "default", "options": sub}],  # every iteration (sputils.solver_options_layer)
     }
 
 
