@@ -1,7 +1,7 @@
 """Benchmark: progressive hedging (mpi-sppy) on 1, 2 and 4 MPI ranks beside the extensive form.
 
     python benchmarks/ph.py                        # 32 futures of the example scenario
-    python benchmarks/ph.py --futures 16 --ranks 1 2
+    python benchmarks/ph.py --futures 16 --ranks 1 2 --iterations 50 --rho 0.3
 
 Needs the ph extra (``pip install 'planner[ph]'``). The futures are the shipped example
 (scenarios/example/example.yaml) with every hydro plant's water scaled by a factor drawn from a
@@ -18,7 +18,9 @@ futures x tens of PH iterations is hours (one PH run of its three hydrology year
   futures' models), seconds of the exact evaluation, iterations, lower and upper bound, gap, and
   whether its plan is the extensive form's (the same builds to 1e-6).
 
-Reading the futures (``futures_of``) is outside every timing. Prints a Markdown table.
+PH runs a fixed number of iterations (``--iterations``, default 20) so each rank count does the same
+work; the time limit (which caps PH's loop in the product) is lifted to 1800 s. Reading the futures
+(``futures_of``) is outside every timing. Prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -56,6 +58,10 @@ def main() -> None:
     ap.add_argument("--futures", type=int, default=32)
     ap.add_argument("--ranks", type=int, nargs="+", default=[1, 2, 4])
     ap.add_argument("--rho", type=float, default=None, help="uncertainty.ph.rho (default: the schema's)")
+    ap.add_argument("--iterations", type=int, default=20, help="uncertainty.ph.max_iterations: the same work on "
+                    "every rank count (default 20)")
+    ap.add_argument("--time-limit", type=float, default=1800, help="options.solver.time_limit_s, which also caps "
+                    "PH's loop (default 1800: the iterations decide)")
     args = ap.parse_args()
 
     from planner.scenario import load_scenario
@@ -70,8 +76,8 @@ def main() -> None:
         loaded = load_scenario(path)
         futures, _ = futures_of(loaded)
     solver = loaded.scenario.options.solver
-    settings = SolverSettings(solver.time_limit_s, solver.mip_gap, solver.threads, None, solver.method, solver.highs())
-    ph = loaded.scenario.uncertainty.ph
+    settings = SolverSettings(args.time_limit, solver.mip_gap, solver.threads, None, solver.method, solver.highs())
+    ph = loaded.scenario.uncertainty.ph.model_copy(update={"max_iterations": args.iterations})
     if args.rho is not None:
         ph = ph.model_copy(update={"rho": args.rho})
 

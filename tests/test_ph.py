@@ -96,15 +96,23 @@ BAD = [
 
 
 @pytest.mark.parametrize("label, extra, expected", BAD, ids=[b[0] for b in BAD])
-def test_bad_ph_options_exit_2(tmp_path, label, extra, expected):
+def test_bad_ph_options_are_refused(tmp_path, label, extra, expected):
     if label in ("cvar under PH", "more ranks than futures"):
-        needs_ph()  # without mpi-sppy the install message comes with them; both are checked at once
+        needs_ph()  # without mpi-sppy the install message comes first
     data = system(uncertainty={**LUMPY, "method": "progressive_hedging", **extra})
+    with pytest.raises(ScenarioError) as err:
+        run_scenario(write(data, tmp_path))
+    text = str(err.value)
+    for part in expected:
+        assert part in text, (part, text)
+
+
+def test_bad_ph_option_through_the_cli_exits_2_and_writes_nothing(tmp_path):
+    data = system(uncertainty={**LUMPY, "method": "progressive_hedging", "ph": {"ranks": 0}})
     proc = planner("solve", write(data, tmp_path), "--out", tmp_path / "out")
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
-    for text in expected:
-        assert text in proc.stdout + proc.stderr, (text, proc.stdout, proc.stderr)
+    assert "uncertainty.ph.ranks" in proc.stdout + proc.stderr
     assert not (tmp_path / "out").exists()
 
 
