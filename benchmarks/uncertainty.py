@@ -2,8 +2,9 @@
 
     python benchmarks/uncertainty.py                 # 10 hydrology years at the base case's slices
     python benchmarks/uncertainty.py --years 5
+    python benchmarks/uncertainty.py --years 3 --scenario scenarios/hourly/hourly_12d.yaml   # 12 representative days
 
-The futures are the base case (scenarios/base/base.yaml) with every hydro plant's water scaled by
+The futures are the base case (scenarios/base/base.yaml, or --scenario) with every hydro plant's water scaled by
 N factors evenly spread over 0.70-1.24 (ILLUSTRATIVE: the +/-20-30 % swing of Lao hydro output),
 equally likely. Each side runs in a process of its own, so its peak memory (max RSS, MB) is its own:
 
@@ -33,9 +34,9 @@ BASE = ROOT / "scenarios" / "base" / "base.yaml"
 sys.path.insert(0, str(ROOT))
 
 
-def scenario_file(folder: Path, n: int) -> Path:
+def scenario_file(folder: Path, n: int, base: Path = BASE) -> Path:
     factors = [round(0.70 + i * (0.54 / max(1, n - 1)), 4) for i in range(n)]
-    lines = [f"name: base_{n}_years", f"extends: {BASE}", "uncertainty:", "  scenarios:"]
+    lines = [f"name: {base.stem}_{n}_years", f"extends: {base.resolve()}", "uncertainty:", "  scenarios:"]
     for i, f in enumerate(factors):
         lines.append(f"    - {{id: y{i + 1:02d}, probability: {1 / n!r}, hydro_energy_factor: {f}}}")
     path = folder / f"years_{n}.yaml"
@@ -84,6 +85,7 @@ def main() -> None:
     ap.add_argument("--years", type=int, default=10)
     ap.add_argument("--child", choices=("ef", "det"))
     ap.add_argument("--file")
+    ap.add_argument("--scenario", type=Path, default=BASE, help="the scenario whose hydrology years are planned")
     a = ap.parse_args()
     if a.child:
         print(json.dumps(child(a.child, Path(a.file))))
@@ -91,7 +93,7 @@ def main() -> None:
     from benchmarks.peers import markdown_table
 
     with tempfile.TemporaryDirectory() as tmp:
-        path = scenario_file(Path(tmp), a.years)
+        path = scenario_file(Path(tmp), a.years, a.scenario)
         results = {}
         for kind in ("ef", "det"):
             t0 = time.perf_counter()
@@ -102,6 +104,7 @@ def main() -> None:
             results[kind] = {**json.loads(proc.stdout.strip().splitlines()[-1]),
                              "wall_s": time.perf_counter() - t0}
     rows = []
+    print(f"{a.scenario.name}, {a.years} hydrology years")
     for kind, label in (("ef", f"extensive form, {a.years} years"), ("det", f"{a.years} deterministic solves")):
         r = results[kind]
         rows.append([label, f"{r['columns']:,}", f"{r['rows']:,}", f"{r['build_s']:.2f}", f"{r['handoff_s']:.2f}",

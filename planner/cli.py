@@ -376,7 +376,10 @@ def _no_solution(run: Run, as_json: bool) -> None:
         print(json.dumps(payload, indent=2, default=str))
         raise typer.Exit(code)
     _print_warnings(run)
-    if status == "infeasible":
+    if status == "infeasible" and "futures" in run.summary:  # several futures: which one, said in the message
+        err.print(f"[bold red]infeasible[/]: {run.summary.get('message', 'no plan serves every future')}",
+                  highlight=False)
+    elif status == "infeasible":
         err.print("[bold red]infeasible[/]: no plan meets every constraint.")
         if run.diagnosis is not None and len(run.diagnosis):
             err.print("With strict_targets, these targets cannot be met, whatever the cost (the least "

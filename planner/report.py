@@ -9,7 +9,6 @@ behind each picture.
 from __future__ import annotations
 
 import base64
-import dataclasses
 import html
 import io
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .compare import ResultFolder, read_result  # noqa: E402
+from .compare import ResultFolder, one_future, read_result  # noqa: E402
 from .io.writers import check_file_and_folder, write_file_and_folder  # noqa: E402
 
 TECH_COLOURS = {"hydro": "#1f77b4", "wind": "#2ca02c", "solar": "#ffbf00", "coal": "#4d4d4d", "link": "#9467bd"}
@@ -260,14 +259,6 @@ def shown_future(result: ResultFolder) -> str | None:
     return str(scen.sort_values("probability", ascending=False, kind="stable").scenario.iloc[0])
 
 
-def one_future(result: ResultFolder, future: str) -> ResultFolder:
-    """The result's tables of one future (its rows, the scenario column dropped)."""
-    tables = {name: (t[t.scenario.astype(str) == future].drop(columns="scenario").reset_index(drop=True)
-                     if "scenario" in t.columns and name not in FUTURE_TABLES else t)
-              for name, t in result.tables.items()}
-    return dataclasses.replace(result, tables=tables)
-
-
 def future_costs_data(result: ResultFolder) -> pd.DataFrame:
     """Each future's cost under the plan, its own optimum, and the average-year plan's cost in it."""
     scen = result.tables["scenarios"]
@@ -277,7 +268,7 @@ def future_costs_data(result: ResultFolder) -> pd.DataFrame:
 
 
 def plot_future_costs(frame: pd.DataFrame) -> plt.Figure:
-    fig, ax = plt.subplots(figsize=(8, 4))
+    fig, ax = plt.subplots(figsize=(9, 4))
     x = range(len(frame))
     width = 0.27
     series = [("cost_musd", "the plan", "#1f77b4"), ("own_optimum_musd", "its own optimum", "#2ca02c"),
@@ -288,7 +279,8 @@ def plot_future_costs(frame: pd.DataFrame) -> plt.Figure:
     ax.set_xticks(list(x))
     ax.set_xticklabels([f"{s}\np={p:g}" for s, p in zip(frame.scenario, frame.probability)])
     ax.axhline(0, color="#888", linewidth=0.8)
-    return _finish(fig, ax, "net present cost (MUSD)", "Cost by future")
+    return _finish(fig, ax, "net present cost (MUSD; below 0: a net benefit)", "Cost by future",
+                   loc="upper left", bbox_to_anchor=(1.0, 1.0))
 
 
 def plots(result: ResultFolder) -> list[Plot]:

@@ -57,7 +57,7 @@ def run_loaded(loaded: LoadedScenario, log=None, stage=None, flip: bool | None =
     if scenario.uncertainty is not None:  # several futures, one plan (SPEC §3.4)
         from .stochastic.run import run_uncertain
 
-        return run_uncertain(loaded, log=log, stage=stage)
+        return run_uncertain(loaded, log=log, stage=stage, flip=flip)
     one_future = [t for t in scenario.targets if t.scenario is not None]
     if one_future:
         t = one_future[0]

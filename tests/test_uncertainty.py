@@ -275,6 +275,15 @@ def test_cli_writes_scenarios_hedges_and_workbook_sheets(tmp_path):
     html = (tmp_path / "report.html").read_text()
     assert "no_regret" in html or "hedge" in html
     assert "Cost by future" in html
+    # compare takes a result of several futures as one column per future
+    cmp = planner("compare", out, "--out", tmp_path / "cmp.xlsx")
+    assert cmp.returncode == 0, cmp.stderr
+    import pandas as pd
+
+    summary_sheet = pd.read_excel(tmp_path / "cmp.xlsx", sheet_name="summary")
+    row = summary_sheet.set_index("metric").loc["objective_musd"]
+    assert float(row["out:wet"]) == pytest.approx(1.0, rel=REL)
+    assert float(row["out:dry"]) == pytest.approx(44.8, rel=REL)
 
 
 def test_base_hydrology_years(tmp_path):
@@ -307,3 +316,74 @@ def test_base_hydrology_years(tmp_path):
     hedges = run.tables["hedges"].set_index("asset")["class"]
     for asset in ("north_500kv", "nam_u", "xekong5", "sekong_solar"):
         assert hedges[asset] == "no_regret", hedges
+
+
+def test_set_changes_one_future_s_operating_data(tmp_path):
+    """Two equally likely futures with the same water (f 0.5: 438 GWh short); in b the shortfall
+    costs 50 USD/MWh (``set``), in a 500. Plans (a, b):
+      L: a 1 + 43.8 = 44.8; b 1 + 438 x 0.05 = 22.9 (the shortfall is cheaper than L's energy): E 33.85.
+      Z 50: 30, 30: E 30. Nothing: 219, 21.9: E 120.45.
+      L + Z x: a 44.8 - 0.276 x, b 22.9 + 0.162 x: E 33.85 - 0.057 x, at x = 50: 31.
+      Z x alone: a 219 - 3.78 x, b 21.9 + 0.162 x: E 120.45 - 1.809 x, at x = 50: 30.
+    So Z 50 MW, 30 in each. Own optima: a Z 50 (30), b nothing (21.9): regret b 8.1.
+    The average year (penalty 275): Z 50 (30) < L (44.8): the same plan, VSS 0."""
+    block = {"scenarios": [
+        {"id": "a", "probability": 0.5, "hydro_energy_factor": 0.5},
+        {"id": "b", "probability": 0.5, "hydro_energy_factor": 0.5,
+         "set": {"options.shortfall_penalty_usd_per_mwh": 50}}]}
+    run = solve(tmp_path, system(uncertainty=block))
+    assert built(run.tables) == {"Z": 50}
+    assert run.summary["expected_cost_musd"] == pytest.approx(30, rel=REL)
+    assert by_future(run, "own_optimum_musd") == {"a": pytest.approx(30, rel=REL), "b": pytest.approx(21.9, rel=REL)}
+    assert by_future(run, "regret_musd")["b"] == pytest.approx(8.1, rel=REL)
+    assert run.summary["vss_musd"] == pytest.approx(0, abs=1e-6)
+
+
+def test_a_future_that_cannot_meet_its_must_hold_target_is_infeasible(tmp_path):
+    """In the dry year (f 0.5) at most 438 (dam) + 876 (L) + 876 (Z 100 MW) = 2,190 GWh can reach VN:
+    a must-hold 3,000 GWh cannot be met by any plan: exit 3, naming the future, nothing written."""
+    data = system(uncertainty=futures(("wet", 0.5, 1.0), ("dry", 0.5, 0.5)))
+    data["targets"].append({"scope": "VN", "year": 2025, "energy_gwh": 3000, "scenario": "dry"})
+    path = write(data, tmp_path)
+    proc = planner("solve", path, "--out", tmp_path / "out")
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "future 'dry'" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("level, future", [("p90", "dry"), ("p75", "dry"), ("p50", "average"), ("p10", "wet")])
+def test_pnn_names_the_year_exceeded_with_that_probability(tmp_path, level, future):
+    """Futures from the driest: dry 0.25 (cumulative 0.25), average 0.5 (0.75), wet 0.25 (1.0).
+    pNN is the first whose cumulative probability reaches 1 - NN/100: p90 -> 0.10: dry; p75 -> 0.25:
+    dry; p50 -> 0.50: average; p10 -> 0.90: wet. Its must-hold target is in that future's data only."""
+    from planner.scenario import load_scenario
+    from planner.stochastic import futures_of
+
+    data = system(uncertainty=futures(("wet", 0.25, 1.2), ("average", 0.5, 1.0), ("dry", 0.25, 0.7)))
+    data["targets"].append({"scope": "VN", "year": 2025, "energy_gwh": 500, "scenario": level})
+    found, average = futures_of(load_scenario(write(data, tmp_path)))
+    held = {f.id for f in found if f.data.firm_energy_targets}
+    assert held == {future}
+    assert found[[f.id for f in found].index(future)].data.firm_energy_targets == {("VN", 2025): 500.0}
+    assert not average.data.firm_energy_targets
+
+
+def test_validate_reads_the_futures(tmp_path):
+    bad = system(uncertainty={"scenarios": [{"id": "a", "probability": 1.0,
+                                             "set": {"horizon.discount_rate": 0.1}}]})
+    proc = planner("validate", write(bad, tmp_path))
+    assert proc.returncode == 2
+    assert "uncertainty.scenarios[a].set.horizon.discount_rate" in proc.stdout + proc.stderr
+
+
+def test_deterministic_factor_by_basin_and_a_name_that_is_neither(tmp_path):
+    """options.hydro_energy_factor {Sekong: 0.5}: the dam (basin Sekong) gives 438 GWh, 438 short at
+    0.5 MUSD/GWh, L (1 + 43.8 = 44.8) and Z 50 MW (30) against 219: Z 50, 30 MUSD. A key that is
+    neither a hydro project nor a basin is refused, named."""
+    data = system(options={**tiny()["options"], "hydro_energy_factor": {"Sekong": 0.5}})
+    data["projects"][0]["basin"] = "Sekong"
+    run = solve(tmp_path, data, "basin.yaml")
+    assert run.summary["objective_musd"] == pytest.approx(30, rel=REL)
+    data["options"]["hydro_energy_factor"] = {"Sekongg": 0.5}
+    with pytest.raises(ScenarioError, match=r"options.hydro_energy_factor.Sekongg.*Sekong"):
+        solve(tmp_path, data, "typo.yaml")

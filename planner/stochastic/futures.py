@@ -50,7 +50,7 @@ NODE_OPERATING = frozenset({"max_import_mw"})
 EXCEEDANCE = re.compile(r"^p(\d{1,2})$")
 
 
-@dataclass
+@dataclass(eq=False)  # hashed by identity (a key of _exceedance_names)
 class FutureData:
     """One future: its id, probability, the data of its model, and its hydro factors."""
 
@@ -114,15 +114,17 @@ def futures_of(loaded: LoadedScenario) -> tuple[list[FutureData], FutureData]:
         raw[f.id] = data
     problems.raise_if_any()
     scenarios = {fid: _validated(data, file, f"uncertainty.scenarios[{fid}].set") for fid, data in raw.items()}
-    names = _exceedance_names(scenario, unc, file)
     futures = []
     for f in unc.scenarios:
         sc = scenarios[f.id]
         rows = [r for r in unc.hydrology if r.scenario == f.id]
         factors = hydro_factors(sc, file, problems, f.hydro_energy_factor, rows)
         problems.raise_if_any()
-        data = build_model_data(sc, file, future=frozenset({f.id} | names.get(f.id, set())), hydro_factor=factors)
+        data = build_model_data(sc, file, future=f.id, hydro_factor=factors)
         futures.append(FutureData(f.id, f.probability, data, factors, _mean_factor(data, factors)))
+    for fut, names in _exceedance_names(scenario, futures).items():  # targets of a pNN: that future's too
+        data = build_model_data(scenarios[fut.id], file, future=frozenset({fut.id} | names), hydro_factor=fut.factors)
+        fut.data = data
     average = _average_year(loaded, unc, raw, futures, file)
     reference = build_model_data(scenario, file)
     for fut in futures + [average]:
@@ -183,28 +185,21 @@ def _mean_factor(data: ModelData, factors: dict[str, float]) -> float:
     return sum(weights[p] * factors[p] for p in weights) / total
 
 
-def _exceedance_names(scenario: Scenario, unc, file: str) -> dict[str, set[str]]:
+def _exceedance_names(scenario: Scenario, futures: list[FutureData]) -> dict[FutureData, set[str]]:
     """pNN -> the future it names: the hydrology year exceeded with NN % probability. Futures are
-    ordered from the driest (lowest mean factor); pNN is the first whose cumulative probability
-    reaches 1 - NN/100 (p90 of wet 0.25 / average 0.5 / dry 0.25: the dry year)."""
+    ordered from the driest (the lowest ``mean_factor``: hydro energy over the stated year's); pNN
+    is the first whose cumulative probability reaches 1 - NN/100 (p90 of wet 0.25 / average 0.5 /
+    dry 0.25: the dry year)."""
     wanted = {t.scenario for t in scenario.targets if t.scenario is not None and EXCEEDANCE.match(t.scenario)}
-    if not wanted:
-        return {}
-    mean = {}
-    problems = Problems()
-    for f in unc.scenarios:
-        rows = [r for r in unc.hydrology if r.scenario == f.id]
-        factors = hydro_factors(scenario, file, problems, f.hydro_energy_factor, rows)
-        mean[f.id] = sum(factors.values()) / len(factors) if factors else 1.0
-    order = sorted(unc.scenarios, key=lambda f: (mean[f.id], f.id))
-    out: dict[str, set[str]] = {}
-    for name in wanted:
+    order = sorted(futures, key=lambda f: (f.mean_factor, f.id))
+    out: dict[FutureData, set[str]] = {}
+    for name in sorted(wanted):
         level = 1.0 - int(EXCEEDANCE.match(name).group(1)) / 100.0
         cumulative = 0.0
         for f in order:
             cumulative += f.probability
             if cumulative >= level - 1e-9:
-                out.setdefault(f.id, set()).add(name)
+                out.setdefault(f, set()).add(name)
                 break
     return out
 

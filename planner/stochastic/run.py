@@ -94,8 +94,9 @@ def cvar(costs: list[float], probabilities: list[float], alpha: float) -> tuple[
 
 
 def run_uncertain(loaded: LoadedScenario, log: Callable[[str], None] | None = None,
-                  stage: Callable[[str], None] | None = None):
-    """Build, solve and tabulate a scenario with futures; returns a ``run.Run``."""
+                  stage: Callable[[str], None] | None = None, flip: bool | None = None):
+    """Build, solve and tabulate a scenario with futures; returns a ``run.Run``. Flip tariffs are
+    not searched here (a warning says so when they are asked)."""
     from ..run import Run, _message
 
     stage = stage or (lambda _s: None)
@@ -113,7 +114,8 @@ def run_uncertain(loaded: LoadedScenario, log: Callable[[str], None] | None = No
     stage("reading the futures")
     futures, average = futures_of(loaded)
     risk = unc.risk
-    summary = {"scenario": scenario.name, "status": "error", "objective_musd": None, "mip_gap": None,
+    summary = {"scenario": scenario.name, "importing_country": scenario.options.importing_country,
+               "status": "error", "objective_musd": None, "mip_gap": None,
                "risk_measure": risk.measure, "method": unc.method, "futures": [f.id for f in futures],
                "solver": "highs", "versions": versions(), "input_sha256": loaded.input_sha256}
 
@@ -167,6 +169,9 @@ def run_uncertain(loaded: LoadedScenario, log: Callable[[str], None] | None = No
                    warnings=list(result.warnings), objective_scale=result.objective_scale,
                    coefficient_ranges=result.coefficient_ranges)
     if result.status not in OK:
+        if result.status == "infeasible":
+            summary["message"] = ("no one plan serves every future (each has a plan of its own): the futures' "
+                                  "must-hold targets or relations contradict each other under shared builds")
         return Run(loaded, futures[0].data, result, {}, summary)
     plan = plan_of(ef)
     summary["objective_musd"] = result.objective_musd
@@ -185,6 +190,7 @@ def _after_plan(loaded: LoadedScenario, futures: list[FutureData], average: Futu
     # 3. the plan in every future
     solver = scenario.options.solver
     evaluations = {}
+    t_eval = time.perf_counter()
     for f in futures:
         interrupt.check()
         stage(f"the plan in future '{f.id}'")
@@ -205,7 +211,13 @@ def _after_plan(loaded: LoadedScenario, futures: list[FutureData], average: Futu
             ev = evaluate(f.data, avg_plan, quiet)
             avg_costs[f.id] = ev.cost_musd
 
+    summary["evaluation_seconds"] = round(time.perf_counter() - t_eval, 4)
     tables = _tables(futures, evaluations, own, avg_costs, own_builds)
+    if scenario.time.aggregation_error:  # hourly profiles aggregated to representative periods
+        tables["aggregation"] = pd.DataFrame(scenario.time.aggregation_error)
+    if flip if flip is not None else scenario.options.flip_tariffs:
+        summary["warnings"].append("flip tariffs are not searched for a plan of several futures "
+                                   "(tariffs.csv's flip_tariff_usd_per_mwh is blank)")
     costs = [evaluations[f.id].cost_musd for f in futures]
     probs = [f.probability for f in futures]
     expected = sum(p[f.id] * evaluations[f.id].cost_musd for f in futures)
@@ -354,10 +366,11 @@ def hedges_table(stochastic: pd.DataFrame, own_builds: dict[str, pd.DataFrame], 
     return frame
 
 
-def future_sheets(tables: dict[str, pd.DataFrame]) -> dict[str, tuple[str, pd.DataFrame]]:
+def future_sheets(tables: dict[str, pd.DataFrame], country: str = "VN") -> dict[str, tuple[str, pd.DataFrame]]:
     """A workbook sheet per future (name ``future_<id>``, at most 31 characters, made unique): per
-    modelled year the plan's cost in it (discounted, the rows in the objective), the shortfalls,
-    and the energy of the hydro plants (technology hydro) and of every plant."""
+    modelled year the plan's cost in it (discounted, the rows in the objective), the energy the
+    importing country receives, the shortfalls, and the energy of the hydro plants (technology
+    hydro) and of every plant."""
     out: dict[str, tuple[str, pd.DataFrame]] = {}
     costs, imports, dispatch, tariffs = tables["costs"], tables["imports"], tables["dispatch"], tables["tariffs"]
     hydro = set(tariffs.loc[tariffs.technology == "hydro", "project"])
@@ -366,6 +379,7 @@ def future_sheets(tables: dict[str, pd.DataFrame]) -> dict[str, tuple[str, pd.Da
         frame = pd.DataFrame({"cost_musd": costs[(costs.scenario == future) & costs.in_objective]
                               .groupby("year").discounted_musd.sum()})
         i = imports[imports.scenario == future]
+        frame["imports_gwh"] = i[i.scope == country].groupby("year").energy_gwh.sum()
         for c in shortfalls:
             frame[c] = i.groupby("year")[c].sum()
         d = dispatch[dispatch.scenario == future]
