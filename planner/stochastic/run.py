@@ -148,7 +148,7 @@ def run_uncertain(loaded: LoadedScenario, log: Callable[[str], None] | None = No
         if result.status not in OK:
             return Run(loaded, futures[0].data, result, {}, summary)
         summary["objective_musd"] = result.objective_musd
-        return _after_plan(loaded, futures, average, plan, own, own_builds, result, summary, quiet, stage)
+        return _after_plan(loaded, futures, average, plan, own, own_builds, result, summary, quiet, stage, flip)
     stage(f"building the extensive form ({len(futures)} futures)")
     t0 = time.perf_counter()
     ef = extensive_form(futures, risk.measure, risk.alpha, risk.weight, own)
@@ -175,11 +175,12 @@ def run_uncertain(loaded: LoadedScenario, log: Callable[[str], None] | None = No
         return Run(loaded, futures[0].data, result, {}, summary)
     plan = plan_of(ef)
     summary["objective_musd"] = result.objective_musd
-    return _after_plan(loaded, futures, average, plan, own, own_builds, result, summary, quiet, stage)
+    return _after_plan(loaded, futures, average, plan, own, own_builds, result, summary, quiet, stage, flip)
 
 
 def _after_plan(loaded: LoadedScenario, futures: list[FutureData], average: FutureData, plan: dict,
-                own: dict, own_builds: dict, result, summary: dict, quiet: SolverSettings, stage):
+                own: dict, own_builds: dict, result, summary: dict, quiet: SolverSettings, stage,
+                flip: bool | None = None):
     """Steps 3 and 4 for a plan (the extensive form's or progressive hedging's)."""
     from ..run import Run
 
