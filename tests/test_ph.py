@@ -33,6 +33,22 @@ def needs_ph():
     pytest.importorskip("mpisppy.opt.ph")
 
 
+@pytest.fixture(scope="module")
+def extensive(tmp_path_factory):
+    """The same case by the extensive form: its builds and expected cost."""
+    run = run_scenario(write(system(uncertainty=LUMPY), tmp_path_factory.mktemp("ef")))
+    assert run.summary["status"] == "optimal"
+    return built(run.tables), run.summary["expected_cost_musd"]
+
+
+def check_same_as_extensive(s: dict, builds: dict, extensive) -> None:
+    """PH's plan is the extensive form's, and the expected costs agree within PH's reported gap."""
+    ef_builds, ef_cost = extensive
+    assert builds == ef_builds
+    assert abs(s["expected_cost_musd"] - ef_cost) <= s["ph_gap"] * abs(s["ph_upper_bound_musd"]) + 1e-6
+    assert s["ph_lower_bound_musd"] <= ef_cost + 1e-6  # a lower bound on the optimum
+
+
 def check_known_answer(s: dict, ranks: int) -> None:
     assert s["status"] == "optimal", s.get("message")
     assert s["method"] == "progressive_hedging" and s["ph_ranks"] == ranks
@@ -48,18 +64,19 @@ def check_known_answer(s: dict, ranks: int) -> None:
     assert s["evpi_musd"] == pytest.approx(7.9, rel=REL)
 
 
-def test_ph_on_one_rank_finds_the_lumpy_plan_and_brackets_it(tmp_path):
+def test_ph_on_one_rank_finds_the_lumpy_plan_and_brackets_it(tmp_path, extensive):
     needs_ph()
     run = run_scenario(write(ph_case(), tmp_path))
     check_known_answer(run.summary, 1)
     assert built(run.tables) == {"L": 100}
+    check_same_as_extensive(run.summary, built(run.tables), extensive)
     h = run.tables["hedges"].set_index("asset")
     assert h.at["L", "class"] == "hedge"
     costs = run.tables["scenarios"].set_index("scenario").cost_musd.to_dict()
     assert costs == {"wet": pytest.approx(1.0, rel=REL), "dry": pytest.approx(44.8, rel=REL)}
 
 
-def test_ph_on_two_ranks_through_the_cli(tmp_path):
+def test_ph_on_two_ranks_through_the_cli(tmp_path, extensive):
     """Two MPI ranks (mpiexec in a subprocess, one future each): the same plan, bounds, console line."""
     needs_ph()
     from planner.stochastic.ph import mpiexec
@@ -73,8 +90,10 @@ def test_ph_on_two_ranks_through_the_cli(tmp_path):
     check_known_answer(s, 2)
     assert "progressive hedging on 2 rank(s)" in proc.stdout
     assert "Initializing mpi-sppy" not in proc.stdout  # mpi-sppy's chatter stays out of the console
-    builds = (out / "builds.csv").read_text()
-    assert "\nL," in builds and "\nZ," not in builds
+    import pandas as pd
+
+    builds = pd.read_csv(out / "builds.csv")
+    check_same_as_extensive(s, built({"builds": builds}), extensive)
 
 
 def test_a_plan_travels_from_the_ranks_intact():
