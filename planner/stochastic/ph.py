@@ -326,6 +326,9 @@ def plan_by_ph(futures: list, ph, settings, quiet) -> tuple:
         warnings.append(f"progressive hedging stopped after {outcome.iterations} iterations without consensus "
                         f"(metric {outcome.convergence:.3g} >= {ph.convergence:g}); the plan is the best of "
                         f"{evaluated} evaluated exactly, within the gap of the optimum")
+    if futures[0].data.perspective == "importer":
+        warnings.append("under progressive hedging the importer's plan is PH's, without the extensive form's last "
+                        "stage (the least expected resource cost among the importer's least-cost plans)")
     status = "optimal" if gap is not None and gap <= settings.mip_gap + 1e-9 else "feasible"
     result = SolveResult(status=status, objective_musd=best_cost, mip_gap=gap, solve_seconds=seconds,
                          message=f"progressive hedging: {outcome.iterations} iterations, gap "
