@@ -428,7 +428,14 @@ def _print_futures(run: Run, target: Path) -> None:
              f"{s.get('cvar_weight', 1):g} CVaR_{s.get('cvar_alpha'):g}", "regret": "maximum regret"}[measure]
     out.print(f"[bold]{s['scenario']}[/]: {s['status']}, one plan for {len(s['futures'])} futures "
               f"({measure}: {value} {s['risk_value_musd']:,.1f} MUSD; gap {100 * (s['mip_gap'] or 0):.2f} %), "
-              f"extensive form solved in {s['solve_seconds']:.1f} s", highlight=False)
+              f"{'progressive hedging' if s.get('method') == 'progressive_hedging' else 'extensive form'} solved "
+              f"in {s['solve_seconds']:.1f} s", highlight=False)
+    if s.get("method") == "progressive_hedging":
+        gap = s.get("ph_gap")
+        out.print(f"progressive hedging on {s['ph_ranks']} rank(s): {s['ph_iterations']} iterations"
+                  f"{'' if s.get('ph_converged') else ' (no consensus)'}; expected cost between "
+                  f"{s['ph_lower_bound_musd']:,.1f} (lower bound) and {s['ph_upper_bound_musd']:,.1f} MUSD (the plan, "
+                  f"evaluated in every future); gap {'n/a' if gap is None else f'{100 * gap:.3f} %'}", highlight=False)
     _print_warnings(run)
     table = Table(title="Futures (net present cost, MUSD; negative: a net benefit)")
     for col in ("future", "p", "hydro x", "cost", "own optimum", "regret", "average-year plan", "short GWh"):

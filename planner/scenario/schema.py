@@ -643,6 +643,21 @@ class Risk(Strict):
     weight: float = Field(default=1.0, ge=0, le=1)
 
 
+class ProgressiveHedging(Strict):
+    """Options of ``method: progressive_hedging`` (mpi-sppy's PH, planner/stochastic/ph.py)."""
+
+    #: the penalty on a future's distance from the consensus, as a multiple of each first-stage
+    #: variable's cost scale (building the whole asset: its capex, MUSD); rho_i = rho x capex_i
+    rho: float = Field(default=0.1, gt=0)
+    #: at most this many PH iterations after the first (each future on its own)
+    max_iterations: int = Field(default=100, ge=0)
+    #: stop when the futures' mean distance from the consensus (mpi-sppy's metric, in build
+    #: fractions of capacity) falls below this
+    convergence: float = Field(default=1e-4, gt=0)
+    #: MPI ranks (processes); > 1 runs ``mpiexec -n ranks`` (at most one rank per future)
+    ranks: int = Field(default=1, ge=1)
+
+
 class Uncertainty(Strict):
     """Futures one plan must serve: builds shared, operation per future (SPEC §3.4)."""
 
@@ -651,6 +666,8 @@ class Uncertainty(Strict):
     hydrology: list[HydrologyRow] = Field(default_factory=list)
     risk: Risk = Field(default_factory=Risk)
     method: Literal["extensive_form", "progressive_hedging"] = "extensive_form"
+    #: progressive hedging's options (used with method: progressive_hedging)
+    ph: ProgressiveHedging = Field(default_factory=ProgressiveHedging)
 
     @model_validator(mode="after")
     def _futures(self):

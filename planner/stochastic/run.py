@@ -102,9 +102,10 @@ def run_uncertain(loaded: LoadedScenario, log: Callable[[str], None] | None = No
     stage = stage or (lambda _s: None)
     scenario, unc = loaded.scenario, loaded.scenario.uncertainty
     file = str(loaded.path)
-    if unc.method != "extensive_form":
-        raise ScenarioError([Problem(file, "uncertainty.method", f"'{unc.method}' is not available in this "
-                                     f"version; use extensive_form (HiGHS on one machine)")])
+    if unc.method == "progressive_hedging":
+        from .ph import check_ph
+
+        check_ph(unc, file)
     settings = _settings(scenario, log)
     bad = check_highs_options(settings.options)
     if bad:
@@ -112,7 +113,6 @@ def run_uncertain(loaded: LoadedScenario, log: Callable[[str], None] | None = No
     quiet = dataclasses.replace(settings, log=None)
     stage("reading the futures")
     futures, average = futures_of(loaded)
-    p = {f.id: f.probability for f in futures}
     risk = unc.risk
     summary = {"scenario": scenario.name, "importing_country": scenario.options.importing_country,
                "status": "error", "objective_musd": None, "mip_gap": None,
@@ -135,6 +135,20 @@ def run_uncertain(loaded: LoadedScenario, log: Callable[[str], None] | None = No
 
     # 2. the stochastic plan
     interrupt.check()
+    if unc.method == "progressive_hedging":
+        from .ph import plan_by_ph
+
+        stage(f"progressive hedging on {unc.ph.ranks} rank(s) ({len(futures)} futures)")
+        result, plan, ph_summary = plan_by_ph(futures, unc.ph, settings, quiet)
+        summary.update(ph_summary)
+        summary.update(status=result.status, mip_gap=result.mip_gap, solve_seconds=round(result.solve_seconds, 4),
+                       own_optima_seconds=round(own_seconds, 4), build_mode=futures[0].data.build_mode,
+                       excluded_by_tariff=futures[0].data.excluded_by_tariff, message=result.message,
+                       warnings=list(result.warnings))
+        if result.status not in OK:
+            return Run(loaded, futures[0].data, result, {}, summary)
+        summary["objective_musd"] = result.objective_musd
+        return _after_plan(loaded, futures, average, plan, own, own_builds, result, summary, quiet, stage, flip)
     stage(f"building the extensive form ({len(futures)} futures)")
     t0 = time.perf_counter()
     ef = extensive_form(futures, risk.measure, risk.alpha, risk.weight, own)
@@ -161,6 +175,18 @@ def run_uncertain(loaded: LoadedScenario, log: Callable[[str], None] | None = No
         return Run(loaded, futures[0].data, result, {}, summary)
     plan = plan_of(ef)
     summary["objective_musd"] = result.objective_musd
+    return _after_plan(loaded, futures, average, plan, own, own_builds, result, summary, quiet, stage, flip)
+
+
+def _after_plan(loaded: LoadedScenario, futures: list[FutureData], average: FutureData, plan: dict,
+                own: dict, own_builds: dict, result, summary: dict, quiet: SolverSettings, stage,
+                flip: bool | None = None):
+    """Steps 3 and 4 for a plan (the extensive form's or progressive hedging's)."""
+    from ..run import Run
+
+    scenario = loaded.scenario
+    risk = scenario.uncertainty.risk
+    p = {f.id: f.probability for f in futures}
 
     # 3. the plan in every future
     solver = scenario.options.solver
