@@ -242,7 +242,12 @@ def run_ph(futures: list, ph, settings, log: Callable[[str], None] | None = None
         cmd = [exe, "-n", str(ph.ranks), sys.executable, "-m", "planner.stochastic.ph", str(src), str(out)]
         env = dict(os.environ, OMP_NUM_THREADS="1")
         t0 = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout_s)
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            return PHOutcome("error", f"progressive hedging on {ph.ranks} ranks did not finish within "
+                                      f"{timeout_s:g} s (its loop stops at options.solver.time_limit_s; "
+                                      f"a rank that hangs is stopped here)")
         wall = time.perf_counter() - t0
         if log:
             for line in proc.stdout.splitlines():
@@ -291,7 +296,8 @@ def plan_by_ph(futures: list, ph, settings, quiet) -> tuple:
     from .run import OK, evaluate
 
     t0 = time.perf_counter()
-    outcome = run_ph(futures, ph, quiet, log=settings.log)
+    # the ranks' loop stops at the time limit; the launch gets twice that, plus start-up, before it is cut
+    outcome = run_ph(futures, ph, quiet, log=settings.log, timeout_s=2 * settings.time_limit_s + 120)
     if outcome.status != "ok":
         return SolveResult(status="error", message=outcome.message), {}, {"ph_ranks": ph.ranks}
     tried = outcome.candidates[:1] if outcome.converged else outcome.candidates[:1 + EXTRA_CANDIDATES]
