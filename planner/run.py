@@ -64,8 +64,11 @@ def run_loaded(loaded: LoadedScenario, log=None, stage=None, flip: bool | None =
                               solver.highs())
     bad = check_highs_options(settings.options)
     if bad:
-        raise ScenarioError([Problem(str(loaded.path), f"options.solver.highs_options.{name}", why)
-                             for name, why in bad])
+        problems = []
+        for name, why in bad:
+            file, line = loaded.where(("options", "solver", "highs_options", name))  # the file or the --set
+            problems.append(Problem(file, f"options.solver.highs_options.{name}", why, line))
+        raise ScenarioError(problems)
     stage("solving with HiGHS")
     second_stage = data.perspective == "importer"  # solves this model again
     result = solve_model(model, settings, want_duals=solver.marginal_values, release=not second_stage,
