@@ -29,8 +29,21 @@ EXIT_OK, EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER = 0, 2, 3, 4
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Plan Lao export power projects and Laos -> Vietnam links at least cost.")
-err = Console(stderr=True, soft_wrap=True)  # messages are never cut into lines
-out = Console()
+#: the width of tables written to a file or a pipe (a terminal's own width is used on a terminal)
+REDIRECTED_WIDTH = 240
+
+
+def _console(stderr: bool = False) -> Console:
+    """A console that never cuts text into lines (soft wrap) and, when its output is not a
+    terminal, draws tables COLUMNS wide, else REDIRECTED_WIDTH: rich's 80 columns would cut them."""
+    console = Console(stderr=stderr, soft_wrap=True)
+    if not console.is_terminal and not os.environ.get("COLUMNS", "").strip().isdigit():
+        console.width = REDIRECTED_WIDTH
+    return console
+
+
+err = _console(stderr=True)
+out = _console()
 
 
 def _version(value: bool) -> None:
@@ -367,8 +380,9 @@ def _no_solution(run: Run, as_json: bool) -> None:
     code = EXIT_INFEASIBLE if status == "infeasible" else EXIT_SOLVER
     if as_json:
         payload = dict(run.summary)
-        if run.diagnosis is not None:
-            payload["unmet_targets"] = run.diagnosis.to_dict("records")
+        if run.diagnosis is not None:  # a quantity that does not apply is null, never NaN (not JSON)
+            payload["unmet_targets"] = [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
+                                        for r in run.diagnosis.to_dict("records")]
         print(json.dumps(payload, indent=2, default=str))
         raise typer.Exit(code)
     _print_warnings(run)
@@ -377,7 +391,7 @@ def _no_solution(run: Run, as_json: bool) -> None:
         if run.diagnosis is not None and len(run.diagnosis):
             err.print("With strict_targets, these targets cannot be met, whatever the cost (the least "
                       "shortfall each can have):")
-            err.print(run.diagnosis.drop(columns="binds").to_string(index=False), markup=False)
+            _print_diagnosis(run.diagnosis)
             for r in run.diagnosis.itertuples():
                 err.print(f"  {r.scope} {r.year}: {r.binds}", markup=False, highlight=False)
         elif run.diagnosis is not None:
@@ -386,6 +400,24 @@ def _no_solution(run: Run, as_json: bool) -> None:
         err.print(f"[bold red]no solution[/]: HiGHS stopped with '{run.result.message}' "
                   f"(time limit {run.loaded.scenario.options.solver.time_limit_s:g} s)")
     raise typer.Exit(code)
+
+
+def _print_diagnosis(diagnosis) -> None:
+    """The unmet strict targets, one row each: a quantity that does not apply to a row is blank."""
+    table = Table()
+    columns = [c for c in diagnosis.columns if c != "binds"]
+    for col in columns:
+        table.add_column(col, justify="left" if col == "scope" else "right")
+    for _, row in diagnosis.iterrows():
+        table.add_row(*[str(row[c]) if c in ("scope", "year") else _number(row[c]) for c in columns])
+    err.print(table)
+
+
+def _number(value) -> str:
+    """A measured quantity as printed: blank where it does not apply (None, NaN)."""
+    if value is None or value != value:
+        return ""
+    return f"{value:,.1f}" if isinstance(value, float) else str(value)
 
 
 def _print_warnings(run: Run) -> None:

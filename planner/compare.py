@@ -64,6 +64,8 @@ def read_result(path: Path, label: str | None = None) -> ResultFolder:
         raise CompareError(f"{path}: no such folder")
     missing = [f for f in ("summary.json", "scenario.yaml", *(f"{t}.csv" for t in RESULT_TABLES))
                if not (path / f).is_file()]
+    if missing and (path / "index.csv").is_file() and (path / "runs").is_dir():
+        raise CompareError(_sweep_folder(path))
     if missing:
         raise CompareError(f"{path}: not a planner result folder (missing {', '.join(missing)})")
     try:
@@ -78,6 +80,16 @@ def read_result(path: Path, label: str | None = None) -> ResultFolder:
     if not isinstance(scenario, dict):
         raise CompareError(f"{path}: scenario.yaml is not one written by planner solve")
     return ResultFolder(label or path.name, path, summary, scenario, tables)
+
+
+def _sweep_folder(path: Path) -> str:
+    """What to say of a sweep folder given where one result is expected: its runs, to pick one."""
+    runs = sorted(p for p in (path / "runs").iterdir() if p.is_dir() and (p / "summary.json").is_file())
+    if not runs:
+        return f"{path} is a sweep folder (index.csv, runs/) with no solved run: see {path / 'index.csv'}"
+    shown = ", ".join(str(p) for p in runs[:8]) + (f" and {len(runs) - 8} more" if len(runs) > 8 else "")
+    return (f"{path} is a sweep folder, not one result: give one of its runs ({shown}); "
+            f"its runs side by side are in {path / 'comparison.xlsx'}")
 
 
 def read_results(paths: list[Path]) -> list[ResultFolder]:

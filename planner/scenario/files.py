@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from .errors import Problems, did_you_mean
+from .errors import Problems, did_you_mean, suggestion
 
 Locations = dict[tuple, tuple[str, str]]  # path -> (file, "line 12" | "row 3, column x")
 
@@ -649,7 +649,7 @@ def read_table(spec: Any, list_name: str, base_dir: Path, yaml_file: Path, yaml_
     bad_cols = [c for c in frame.columns
                 if c not in allowed_columns and not c.startswith("availability_")]
     for c in bad_cols:
-        problems.add(file, list_name, f"unknown column '{shown(c)}'{did_you_mean(c, allowed_columns)}", "row 1",
+        problems.add(file, list_name, f"unknown column '{shown(c)}'{suggestion(c, allowed_columns)}", "row 1",
                      soft=True)
     dup_cols = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
     for c in dup_cols:
