@@ -174,7 +174,7 @@ def solve(
                         progress.update(task, description=f"solving with HiGHS: {line.strip()[:90]}")
 
                 run = run_loaded(loaded, log=log, stage=stage, flip=flip_tariffs, workers=workers,
-                                 scheduler=scheduler)
+                                 scheduler=scheduler, flip_progress=_flip_progress(progress, task))
         else:
             run = run_loaded(loaded, flip=flip_tariffs, workers=workers, scheduler=scheduler)
     except ScenarioError as exc:
@@ -345,6 +345,36 @@ def report(
         _fail(f"[red]cannot write the report:[/] {_plain(exc)}", EXIT_SOLVER)
     if not quiet:
         out.print(f"written {page} ({len(plots)} plots; PNG and CSV in {figures}/)")
+
+
+def _flip_progress(progress, task):
+    """The flip-tariff search as it goes (flip.flip_tariffs's events): each re-solve updates the
+    progress line, each candidate found is printed, so a long search is never silent."""
+    state = {"n": 0, "done": 0, "solves": 0}
+
+    def show(event) -> None:
+        kind = event[0]
+        if kind == "start":
+            state["n"] = event[1]
+            progress.update(task, description=f"flip tariffs: 0 of {event[1]} candidates")
+            return
+        if kind == "solve":
+            _, project, tariff, taken = event
+            state["solves"] += 1
+            progress.update(task, description=f"flip tariffs: {state['done']} of {state['n']} candidates, "
+                                              f"{state['solves']} re-solves (last: {project} at {tariff:,.2f} "
+                                              f"USD/MWh, {'chosen' if taken else 'not chosen'})")
+            return
+        _, project, result = event
+        state["done"] += 1
+        found = (f"{result.flip_tariff_usd_per_mwh:,.2f} USD/MWh" if result.flip_tariff_usd_per_mwh == result.flip_tariff_usd_per_mwh
+                 else f"none ({result.note})")
+        progress.console.print(f"flip tariff {state['done']} of {state['n']}: {project}: {found}, "
+                               f"{result.solves} re-solves", markup=False, highlight=False)
+        progress.update(task, description=f"flip tariffs: {state['done']} of {state['n']} candidates, "
+                                          f"{state['solves']} re-solves")
+
+    return show
 
 
 def _print_aggregation(rows: list[dict]) -> None:
