@@ -99,9 +99,13 @@ def validate(
 
     try:
         loaded = load_scenario(scenario, tuple(set_ or ()))
-        data = build_model_data(loaded.scenario, str(scenario))
     except ScenarioError as exc:
         _bad_input(exc, as_json)
+        return
+    try:
+        data = build_model_data(loaded.scenario, str(scenario))
+    except ScenarioError as exc:
+        _bad_input(loaded.blame_sets(exc), as_json)
         return
     s = loaded.scenario
     report = {"status": "valid", "scenario": s.name, "years": data.years, "slices": len(data.slices),

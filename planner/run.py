@@ -54,7 +54,10 @@ def run_loaded(loaded: LoadedScenario, log=None, stage=None, flip: bool | None =
     stage = stage or (lambda _s: None)
     scenario = loaded.scenario
     interrupt.check()
-    data = build_model_data(scenario, str(loaded.path))
+    try:
+        data = build_model_data(scenario, str(loaded.path))
+    except ScenarioError as exc:
+        raise loaded.blame_sets(exc) from None
     stage("building the model")
     t0 = time.perf_counter()
     model = build_model(data)

@@ -121,7 +121,8 @@ def test_a_target_not_in_the_scenario_is_refused_with_the_forms_to_use(tmp_path)
     ("options.biuld=continuous", "options has no field 'biuld' (did you mean 'build'?)"),
     ("options.solver.mip_gpa=0.1", "options.solver has no field 'mip_gpa' (did you mean 'mip_gap'?)"),
     ("technologies.hydor.lifetime_years=20", "no technology 'hydor' (did you mean 'hydro'?)"),
-    ("options.build.x=1", "'options.build' is a single value; it has no field 'x'"),
+    ("options.build.x=1", "'options.build' is not a mapping of fields: it has no 'x'"),
+    ("import_value.0.value_usd_per_mwh=1", "'import_value' is not a mapping of fields: it has no '0'"),
     ("links.line=1", "the path must name a field of an item, e.g. links.ID.capacity_mw"),
     ("projects.dam.capacity_mw", "expected path=value, e.g. projects.monsoon_wind.capex_usd_per_kw=1500"),
 ])
@@ -133,7 +134,6 @@ def test_a_wrong_set_path_is_named_with_a_suggestion(tmp_path, assignment, says)
 @pytest.mark.parametrize("assignment, where", [
     ("projects.dam.capacity_mw=abc", "projects[dam].capacity_mw: expected a number, got 'abc'"),
     ("projects.wind_s.status=later", "projects[wind_s].status: must be"),
-    ("projects.dam.earliest_year=2030", "projects[dam]: earliest_year/latest_year apply to candidates only"),
     ("projects.dam.node=MARS", "projects[dam].node: unknown node 'MARS'"),
     ("horizon.years=[2025, 2020]", "horizon.years"),
 ])
@@ -142,6 +142,21 @@ def test_a_set_value_that_is_wrong_names_the_set_argument_not_the_file(tmp_path,
     assert len(found) == 1, found
     assert found[0].startswith(f"command line (--set {assignment}): {where}"), found[0]
     assert "scenario.yaml" not in found[0]
+
+
+@pytest.mark.parametrize("assignment, where", [
+    ("projects.dam.earliest_year=2030", "projects[dam]: earliest_year/latest_year apply to candidates only"),
+    ("projects.dam.status=candidate", "projects[dam].capex_usd_per_kw: a candidate project needs capex"),
+])
+def test_a_set_that_breaks_its_item_is_named_beside_the_file(tmp_path, assignment, where):
+    # the item's other fields come from the file: both are named (the second found when the
+    # model data is built, after loading)
+    path = write(base(), tmp_path)
+    proc = planner("validate", path, "--set", assignment)
+    assert proc.returncode == 2, proc.stderr
+    (line,) = [line.strip() for line in proc.stderr.splitlines() if line.strip().startswith("- ")]
+    assert re.match(rf"- {re.escape(str(path))} \((line \d+, )?with --set {re.escape(assignment)}\): "
+                    rf"{re.escape(where)}", line), line
 
 
 def test_set_mistakes_come_with_the_files_mistakes_and_the_cli_exits_2(tmp_path):

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from . import schema
 from .checks import cross_checks
-from .errors import Problems, did_you_mean, suggestion
+from .errors import Problem, Problems, ScenarioError, did_you_mean, suggestion
 from .files import (ENTITY_LISTS, TABLE_COLUMNS, Locations, cell_value, dotted, entity_key, read_frame, read_table,
                     read_yaml, real_path, shown)
 from .merge import merge
@@ -49,6 +49,23 @@ class LoadedScenario:
         """(file, line) to name in a problem found later at ``path``: the --set argument that set
         it, or the scenario file."""
         return _by_set(list(self.set_at), lambda _p: (shown(self.path), ""))(path)
+
+    def blame_sets(self, exc: ScenarioError) -> ScenarioError:
+        """``exc`` (problems found after loading, named by dotted place) with each problem of a
+        field a --set gave naming that --set argument instead of the file, and each problem of
+        its item (or of another field of it) naming the --set beside the file."""
+        out = []
+        for p in exc.problems:
+            for keyed, argument in reversed(self.set_at):
+                field, item = dotted(keyed), dotted(keyed[:-1])
+                if p.where == field or p.where.startswith((field + ".", field + "[")):
+                    p = Problem("command line", p.where, p.message, argument)
+                    break
+                if len(keyed) >= 2 and (p.where == item or p.where.startswith((item + ".", item + "["))):
+                    p = Problem(p.file, p.where, p.message, _with(p.line, argument))
+                    break
+            out.append(p)
+        return ScenarioError(out)
 
     def resolved_yaml(self) -> str:
         return yaml.dump(self.resolved, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
@@ -216,15 +233,24 @@ def _locate(locs: Locations, default_file: str) -> Any:
 
 
 def _by_set(set_at: list[tuple[tuple, str]], where: Any) -> Any:
-    """``where`` that blames the --set argument for a problem of the field it set (or inside it),
-    or of the item whose field it set."""
+    """``where`` that names the --set argument for a problem of the field it set (or inside it),
+    and names it beside the file for a problem of the item whose field it set (or of another field
+    of that item): the --set may be the cause, or the file."""
     def located(path: tuple) -> tuple[str, str]:
         for keyed, argument in reversed(set_at):  # the last --set of a field is the one that counts
-            if path[:len(keyed)] == keyed or (len(path) >= 2 and keyed[:len(path)] == path):
+            if path[:len(keyed)] == keyed:
                 return "command line", argument
+        for keyed, argument in reversed(set_at):
+            if len(keyed) >= 2 and len(path) >= len(keyed) - 1 and path[:len(keyed) - 1] == keyed[:-1]:
+                file, line = where(path)
+                return file, _with(line, argument)
         return where(path)
 
     return located
+
+
+def _with(line: str, argument: str) -> str:
+    return f"{line}, with {argument}" if line else f"with {argument}"
 
 
 def _keyed_path(data: dict, loc: tuple) -> tuple:

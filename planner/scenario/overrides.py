@@ -26,6 +26,8 @@ from .files import ENTITY_LISTS, dotted, entity_key, parse_yaml, shown
 _WHAT = {("projects",): "project", ("links",): "link", ("nodes",): "node", ("time", "slices"): "slice",
          ("targets",): "target"}
 EXAMPLE = "projects.monsoon_wind.capex_usd_per_kw=1500"
+_MODELS_BY_LIST = {("projects",): schema.Project, ("links",): schema.Link, ("nodes",): schema.Node,
+                   ("time", "slices"): schema.Slice, ("targets",): schema.Target}
 
 
 def _fields(model: type[BaseModel]) -> dict[str, Any]:
@@ -139,7 +141,7 @@ def _walk(data: dict, parts: list[str]) -> tuple[Any, tuple, str] | str:
         else:
             is_map, value_kind = _mapping_of(kind)
             if not is_map:
-                return f"'{dotted(walked)}' is a single value; it has no field '{part}'"
+                return f"'{dotted(walked)}' is not a mapping of fields: it has no '{part}'"
             if not isinstance(node, dict):
                 node = None
             existing = node.keys() if isinstance(node, dict) else ()
@@ -153,7 +155,7 @@ def _walk(data: dict, parts: list[str]) -> tuple[Any, tuple, str] | str:
             return node, walked + (part,), part
         if not isinstance(node.get(part), (dict, list)):
             if node.get(part) is not None and not _mapping_of(child_kind)[0] and _model_of(child_kind) is None:
-                return f"'{dotted(walked + (part,))}' is a single value; it has no field '{parts[i + 1]}'"
+                return f"'{dotted(walked + (part,))}' is not a mapping of fields: it has no '{parts[i + 1]}'"
             if (walked + (part,)) in ENTITY_LISTS:
                 node[part] = []
             else:
@@ -164,9 +166,6 @@ def _walk(data: dict, parts: list[str]) -> tuple[Any, tuple, str] | str:
         i += 1
     return "empty path"
 
-
-_MODELS_BY_LIST = {("projects",): schema.Project, ("links",): schema.Link, ("nodes",): schema.Node,
-                   ("time", "slices"): schema.Slice, ("targets",): schema.Target}
 
 
 def apply_set(data: dict, assignment: str, problems: Problems) -> tuple[dict, tuple | None]:
