@@ -19,12 +19,10 @@ from planner.scenario import ScenarioError, load_scenario
 from tests.conftest import ROOT, planner, project, tiny, write
 
 
-def wide(*args, columns: str | None = None):
-    """The CLI in a subprocess whose environment holds no COLUMNS (or the one given): a pytest
-    process's children see COLUMNS=80 in their environment although os.environ has none."""
+def wide(*args):
+    """The CLI in a subprocess whose environment holds no COLUMNS: (seen here) a pytest process's
+    children find COLUMNS=80 in their environment although os.environ has none."""
     env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
-    if columns is not None:
-        env["COLUMNS"] = columns
     return subprocess.run([sys.executable, "-m", "planner.cli", *map(str, args)], capture_output=True, text=True,
                           env=env, timeout=600)
 
@@ -219,7 +217,7 @@ def test_the_strict_diagnosis_prints_blanks_not_nan(tmp_path):
                          {"scope": "VN", "year": 2030, "capacity_mw": 80}])
     data["options"]["strict_targets"] = True
     path = write(data, tmp_path)
-    proc = wide("solve", path, "--out", tmp_path / "out")
+    proc = planner("solve", path, "--out", tmp_path / "out")
     assert proc.returncode == 3, proc.stderr
     assert not re.search(r"\bnan\b", proc.stderr, re.IGNORECASE), proc.stderr
     assert "capacity_shortfall_mw" in proc.stderr and "30.0" in proc.stderr and "438.0" in proc.stderr
@@ -254,8 +252,15 @@ def test_tables_are_not_cut_when_the_output_is_redirected(tmp_path):
     assert proc.returncode == 0, proc.stderr
     row = next(line for line in proc.stdout.splitlines() if long in line)  # the new build, whole, on one line
     assert len(row) > 80 and "…" not in proc.stdout
-    narrow = wide("solve", path, "--out", tmp_path / "n", columns="60")
-    assert max(len(line) for line in narrow.stdout.splitlines() if line.startswith(("┃", "│"))) <= 60
+
+
+def test_the_console_width_is_columns_when_given(monkeypatch):
+    from planner.cli import REDIRECTED_WIDTH, _console
+
+    monkeypatch.setenv("COLUMNS", "60")
+    assert _console().width == 60 and _console(stderr=True).width == 60
+    monkeypatch.delenv("COLUMNS")
+    assert _console().width == REDIRECTED_WIDTH  # pytest's output is not a terminal
 
 
 # --- a long flip-tariff search is never silent -------------------------------------------------
