@@ -174,6 +174,7 @@ def flip_tariffs(scenario, data, workers: int = 1, scheduler: str | None = None,
 
 
 def _one_at_a_time(progress):
+    """``progress`` behind a lock: the main thread and the queue's drain thread both call it."""
     import threading
 
     lock = threading.Lock()
@@ -192,7 +193,10 @@ def _queue(progress):
     import threading
     from multiprocessing import get_context
 
-    manager = get_context("spawn").Manager()
+    from . import interrupt
+
+    with interrupt.ignored():  # Ctrl-C is the search's to handle: the queue's process only ends with it
+        manager = get_context("spawn").Manager()
     events = manager.Queue()
     lock = threading.Lock()
     stopped = threading.Event()

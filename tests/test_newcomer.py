@@ -85,6 +85,12 @@ def test_a_missing_column_is_said_once_and_the_cells_are_still_checked(tmp_path)
     assert any("unknown column 'tech'" in p and "did you mean 'technology'" in p for p in found)
     assert any("projects[dam].capacity_mw" in p and "(row 2, column capacity_mw)" in p for p in found)
     assert not any("missing required field" in p for p in found)
+    # an item written elsewhere (a variant's YAML) that lacks the field is still told
+    write({"name": "v", "extends": "scenario.yaml",
+           "projects": [{"id": "zz_new", "node": "LA", "capacity_mw": 5, "status": "existing"}]}, tmp_path, "v.yaml")
+    found = problems(tmp_path / "v.yaml")
+    assert any("v.yaml" in p and "projects[zz_new].technology" in p and "missing required field" in p
+               for p in found), found
 
 
 # --- --set -----------------------------------------------------------------------------------

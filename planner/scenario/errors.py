@@ -42,9 +42,9 @@ class Problems:
     #: indices of problems that leave the data checkable (a misspelt id in a variant, a misspelt
     #: column header): checking goes on, so the other mistakes are listed with them
     soft: set[int] = field(default_factory=set)
-    #: (list, field) pairs whose table column is missing, already said once: its rows' "missing
-    #: required field" problems are not repeated
-    explained: set[tuple[str, str]] = field(default_factory=set)
+    #: (list, field) -> the table file whose column is missing, already said once: the "missing
+    #: required field" problems of that table's rows are not repeated
+    explained: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def add(self, file: str, where: str, message: str, line: str = "", soft: bool = False) -> None:
         self.items.append(Problem(str(file), where, message, line))

@@ -645,7 +645,7 @@ def read_table(spec: Any, list_name: str, base_dir: Path, yaml_file: Path, yaml_
         problems.add(file, list_name, f"missing column(s) {', '.join(missing)}; "
                      f"the table has {', '.join(shown(c) for c in frame.columns) or 'no columns'}", "row 1",
                      soft=True)
-        problems.explained.update((list_name, c) for c in missing)
+        problems.explained.update({(list_name, c): file for c in missing})
     bad_cols = [c for c in frame.columns
                 if c not in allowed_columns and not c.startswith("availability_")]
     for c in bad_cols:
@@ -654,7 +654,7 @@ def read_table(spec: Any, list_name: str, base_dir: Path, yaml_file: Path, yaml_
     dup_cols = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
     for c in dup_cols:
         problems.add(file, list_name, f"the column '{shown(c)}' is given twice", "row 1", soft=True)
-        problems.explained.add((list_name, c))
+        problems.explained[(list_name, c)] = file
     left_out = set(bad_cols) | set(dup_cols)
     rows: list[dict] = []
     columns = list(frame.columns)

@@ -386,9 +386,10 @@ def load_scenario(path: str | Path, sets: list[str] | tuple[str, ...] = ()) -> L
                 years_err = True
                 err = {**err, **_years_problem(data)}
             keyed = _keyed_path(data, tuple(err["loc"]))
-            if err["type"] == "missing" and len(keyed) == 3 and (keyed[0], keyed[2]) in problems.explained:
-                continue  # the table's missing column is said once
             file, line = where(keyed)
+            if err["type"] == "missing" and len(keyed) == 3 and \
+                    problems.explained.get((keyed[0], keyed[2])) == file:
+                continue  # a row of a table whose missing column is said once
             problems.add(file, dotted(keyed), _message(err, keyed), line)
     if scenario is not None:
         _profile_checks(scenario, where, problems)
