@@ -247,6 +247,8 @@ def test_report_on_a_sweep_folder_lists_its_runs(tmp_path):
         for run in ("scenario-capacity_mw_50", "scenario-capacity_mw_100"):
             assert str(tmp_path / "sw" / "runs" / run) in text
     assert not (tmp_path / "sw" / "report.html").exists() and not (tmp_path / "c.xlsx").exists()
+    runs = planner("report", tmp_path / "sw" / "runs")  # the folder of the runs: as lost as its parent
+    assert runs.returncode == 2 and "holds 2: give one of them" in " ".join(runs.stderr.split())
 
 
 def test_tables_are_not_cut_when_the_output_is_redirected(tmp_path):
