@@ -186,7 +186,7 @@ def test_set_mistakes_come_with_the_files_mistakes_and_the_cli_exits_2(tmp_path)
 _ID = st.from_regex(r"[a-z][a-z0-9_]{0,5}(\.[a-z0-9_]{1,4}){0,2}", fullmatch=True)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ids=st.lists(_ID, min_size=1, max_size=5, unique=True), pick=st.integers(0, 4),
        mw=st.integers(1, 10_000))
 def test_set_finds_a_project_whose_id_holds_dots(tmp_path, ids, pick, mw):
