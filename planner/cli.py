@@ -104,6 +104,10 @@ def validate(
         return
     try:
         data = build_model_data(loaded.scenario, str(scenario))
+        if loaded.scenario.uncertainty is not None:  # every future's data, and its set paths
+            from .stochastic import futures_of
+
+            futures_of(loaded)
     except ScenarioError as exc:
         _bad_input(loaded.blame_sets(exc), as_json)
         return
@@ -111,7 +115,8 @@ def validate(
     report = {"status": "valid", "scenario": s.name, "years": data.years, "slices": len(data.slices),
               "aggregation_error": s.time.aggregation_error,
               "nodes": len(s.nodes), "projects": len(s.projects), "links": len(s.links), "targets": len(s.targets),
-              "excluded_by_tariff": data.excluded_by_tariff, "input_sha256": loaded.input_sha256}
+              "excluded_by_tariff": data.excluded_by_tariff, "input_sha256": loaded.input_sha256,
+              "warnings": data.notes}
     if as_json:
         print(json.dumps(report, indent=2))
     elif not quiet:
@@ -120,6 +125,8 @@ def validate(
                   f"{len(data.slices)} slices")
         if data.excluded_by_tariff:
             out.print(f"excluded by the tariff ceiling: {', '.join(data.excluded_by_tariff)}")
+        for note in data.notes:
+            err.print(f"[yellow]warning[/]: {note}", highlight=False)
         _print_aggregation(s.time.aggregation_error)
 
 
@@ -185,7 +192,7 @@ def solve(
         _bad_input(exc, as_json)
         return
     status = run.summary["status"]
-    if status not in ("optimal", "feasible"):
+    if status not in ("optimal", "feasible") or not run.summary.get("accepted", True):
         _no_solution(run, as_json)
         return
     try:
@@ -411,7 +418,7 @@ def _fmt(value) -> str:
 
 def _no_solution(run: Run, as_json: bool) -> None:
     status = run.summary["status"]
-    code = EXIT_INFEASIBLE if status == "infeasible" else EXIT_SOLVER
+    code = EXIT_INFEASIBLE if status == "infeasible" else EXIT_SOLVER  # feasible beyond the accepted gap: 4
     if as_json:
         payload = dict(run.summary)
         if run.diagnosis is not None:  # a quantity that does not apply is null, never NaN (not JSON)
@@ -420,7 +427,10 @@ def _no_solution(run: Run, as_json: bool) -> None:
         print(json.dumps(payload, indent=2, default=str))
         raise typer.Exit(code)
     _print_warnings(run)
-    if status == "infeasible":
+    if status == "infeasible" and "futures" in run.summary:  # several futures: which one, said in the message
+        err.print(f"[bold red]infeasible[/]: {run.summary.get('message', 'no plan serves every future')}",
+                  highlight=False)
+    elif status == "infeasible":
         err.print("[bold red]infeasible[/]: no plan meets every constraint.")
         if run.diagnosis is not None and len(run.diagnosis):
             err.print("With strict_targets, these targets cannot be met, whatever the cost (the least "
@@ -430,6 +440,8 @@ def _no_solution(run: Run, as_json: bool) -> None:
                 err.print(f"  {r.scope} {r.year}: {r.binds}", markup=False, highlight=False)
         elif run.diagnosis is not None:
             err.print("The targets alone are not the cause: check requires/excludes and limits.")
+    elif status == "feasible":
+        err.print(gap_refused(run.summary, run.loaded.scenario.options.solver), highlight=False)
     else:
         err.print(f"[bold red]no solution[/]: HiGHS stopped with '{run.result.message}' "
                   f"(time limit {run.loaded.scenario.options.solver.time_limit_s:g} s)")
@@ -454,13 +466,64 @@ def _number(value) -> str:
     return f"{value:,.1f}" if isinstance(value, float) else str(value)
 
 
+def gap_refused(summary: dict, solver) -> str:
+    """Why a plan HiGHS stopped at a limit is not taken as a result (written nowhere, exit 4)."""
+    gap = summary.get("mip_gap")
+    accepted = solver.accepted_gap if solver.accepted_gap is not None else max(solver.mip_gap, 0.01)
+    shown = f"a gap of {100 * gap:.1f} %" if gap is not None else "no bound on how far it is from the best"
+    return (f"[bold red]not a result[/]: HiGHS stopped at '{summary.get('message', '').split(';')[0].removeprefix('HiGHS: ')}' "
+            f"(time limit {solver.time_limit_s:g} s) with a plan of {summary.get('objective_musd', float('nan')):,.1f} "
+            f"MUSD and {shown}, above the accepted {100 * accepted:.1f} %: the plan may be far from the best. "
+            f"Nothing was written. Give HiGHS more time (--set options.solver.time_limit_s=...) or accept "
+            f"the plan as it is (--set options.solver.accepted_gap=1).")
+
+
 def _print_warnings(run: Run) -> None:
     """HiGHS's warnings (and planner's numerical notes), shown without --verbose (also in summary.json)."""
     for warning in run.summary.get("warnings", []):
         err.print(f"[yellow]warning[/]: {warning}", highlight=False)
 
 
+def _print_futures(run: Run, target: Path) -> None:
+    """A run of several futures (SPEC §3.4): the plan, each future's cost, the hedges, VSS and EVPI."""
+    import pandas as pd
+
+    s = run.summary
+    measure = s["risk_measure"]
+    value = {"expected": "expected cost", "cvar": f"(1 - {s.get('cvar_weight', 1):g}) E + "
+             f"{s.get('cvar_weight', 1):g} CVaR_{s.get('cvar_alpha'):g}", "regret": "maximum regret"}[measure]
+    out.print(f"[bold]{s['scenario']}[/]: {s['status']}, one plan for {len(s['futures'])} futures "
+              f"({measure}: {value} {s['risk_value_musd']:,.1f} MUSD; gap {100 * (s['mip_gap'] or 0):.2f} %), "
+              f"extensive form solved in {s['solve_seconds']:.1f} s", highlight=False)
+    _print_warnings(run)
+    table = Table(title="Futures (net present cost, MUSD; negative: a net benefit)")
+    for col in ("future", "p", "hydro x", "cost", "own optimum", "regret", "average-year plan", "short GWh"):
+        table.add_column(col, justify="left" if col == "future" else "right")
+    for r in run.tables["scenarios"].itertuples():
+        avg = r.average_year_plan_cost_musd
+        table.add_row(r.scenario, f"{r.probability:g}", f"{r.hydro_energy_factor:.2f}", f"{r.cost_musd:,.1f}",
+                      f"{r.own_optimum_musd:,.1f}", f"{r.regret_musd:,.1f}",
+                      "" if avg is None or avg != avg else f"{avg:,.1f}", f"{r.energy_shortfall_gwh:,.0f}")
+    out.print(table)
+    table = Table(title="New builds: no regret, hedges and bets")
+    for col in ("asset", "class", "in the plan", "MW", "own plans (future:year)"):
+        table.add_column(col, justify="right" if col == "MW" else "left")
+    for r in run.tables["hedges"].itertuples():
+        table.add_row(r.asset, r[5], "" if pd.isna(r.stochastic_build_year) else str(r.stochastic_build_year),
+                      f"{r.stochastic_mw:,.0f}", r.single_future_plans)
+    out.print(table)
+    vss = s.get("vss_musd")
+    out.print(f"expected cost {s['expected_cost_musd']:,.1f} MUSD; VSS {'n/a' if vss is None else f'{vss:,.1f}'} "
+              f"MUSD (the average-year plan's expected cost less the plan's); EVPI {s['evpi_musd']:,.1f} MUSD "
+              f"(the plan's less the futures' own optima); CVaR_{s['cvar_alpha']:g} {s['cvar_musd']:,.1f}; "
+              f"largest regret {s['max_regret_musd']:,.1f}", highlight=False)
+    out.print(f"results written to [bold]{target}[/]")
+
+
 def _print_run(run: Run, target: Path) -> None:
+    if "scenarios" in run.tables:
+        _print_futures(run, target)
+        return
     s = run.summary
     if run.data.import_value:  # the objective is the plan's cost less the value of its imports
         headline = (f"net benefit {-s['objective_musd']:,.1f} MUSD (NPV: Vietnam's value of the imports less the "

@@ -6,6 +6,7 @@ formulation modules only declare variables and constraints over these sets (SPEC
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -94,6 +95,15 @@ class ModelData:
     storage: dict[str, tuple[float, float]] = field(default_factory=dict)
     previous_slice: dict[str, str] = field(default_factory=dict)
     duration_h: dict[str, float] = field(default_factory=dict)
+    #: what planner read differently from how it was written (e.g. a target in a year that is not
+    #: modelled): printed as warnings and listed in summary.json, never silent
+    notes: list[str] = field(default_factory=list)
+    #: targets that must hold in this future (SPEC §3.4, a target row's ``scenario``): (scope, y) ->
+    #: GWh or MW, no shortfall
+    firm_energy_targets: dict[tuple[str, int], float] = field(default_factory=dict)
+    firm_capacity_targets: dict[tuple[str, int], float] = field(default_factory=dict)
+    #: hydro plant -> the factor its water was scaled by (``apply_hydro_factor``); 1.0 when not scaled
+    hydro_factor: dict[str, float] = field(default_factory=dict)
 
     def tariff(self, project: str, year: int) -> float:
         """The tariff paid in ``year`` (USD/MWh): tariff x (1 + escalation)^(year - tariff_base_year)."""
@@ -104,6 +114,8 @@ class ModelData:
                 pr.tariff_usd_per_mwh.astype(float), pr.tariff_escalation_per_year.astype(float),
                 pr.tariff_base_year.astype(int))))
         base, rate, since = terms[project]
+        if base != base:  # a store without an offered tariff: not paid per MWh
+            return 0.0
         return base if rate == 0 else base * (1.0 + rate) ** (year - since)
 
     def can_be_online(self, asset: str, year: int) -> bool:
@@ -153,8 +165,14 @@ def _availability(scenario: Scenario, project) -> dict[str, float]:
     return out
 
 
-def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
-    """Compute sets and parameters; raise ScenarioError for inconsistencies only visible here."""
+def build_model_data(scenario: Scenario, file: str = "scenario", future: str | frozenset | None = None,
+                     hydro_factor: dict[str, float] | None = None) -> ModelData:
+    """Compute sets and parameters; raise ScenarioError for inconsistencies only visible here.
+
+    ``future``: the uncertainty scenario this data is for (its must-hold targets apply; a set: the
+    names it goes by, its id and the pNN it is); None: the targets of no future. ``hydro_factor`` (project -> factor) scales the hydro plants' water
+    (``apply_hydro_factor``); None: options.hydro_energy_factor (``hydro_factors``).
+    """
     problems = Problems()
     h = scenario.horizon
     years = h.year_list
@@ -203,6 +221,10 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
         capex_musd = (capex_kw or 0.0) * p.capacity_mw / 1000.0
         kind = p.hydro_kind or tech.hydro_kind or "run_of_river"
         hydro_kind[p.id] = kind
+        if kind == "run_of_river" and p.energy_gwh_by_season:
+            problems.add(file, f"projects[{p.id}].energy_gwh_by_season",
+                         "a run-of-river plant has no seasonal budget (its power follows its availability); "
+                         "give hydro_kind: pondage or reservoir, or drop energy_gwh_by_season")
         for s, a in _availability(scenario, p).items():
             availability[(p.id, s)] = a
         own_availability = {s: availability[(p.id, s)] for s in slices}  # before a season budget frees it
@@ -225,8 +247,19 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
             expected, cost or 0.0, opts.developer_wacc, ppa_years, connection, royalty) \
             if capex_kw is not None else math.nan  # an existing plant whose capex is not given: unknown
         offered = p.tariff_usd_per_mwh if p.tariff_usd_per_mwh is not None else tech.tariff_usd_per_mwh
-        # the tariff the importer pays and the ceiling tests: the offer, else the developer's break-even
-        tariff = offered if offered is not None else (break_even if break_even == break_even else (cost or 0.0))
+        store_h = p.storage_hours if p.storage_hours is not None else tech.storage_hours
+        if store_h is not None:
+            eff = p.round_trip_efficiency if p.round_trip_efficiency is not None else tech.round_trip_efficiency
+            storage[p.id] = (float(store_h), float(eff) if eff is not None else 0.85)
+            expected = break_even = math.nan  # a store sells what it bought: no energy of its own
+            if offered is None and opts.perspective == "importer" and p.status != "existing":
+                problems.add(file, f"projects[{p.id}].tariff_usd_per_mwh",
+                             "a store has no break-even tariff (it sells what it bought); in the importer's "
+                             "view give the tariff the importer pays per MWh it delivers")
+        # the tariff the importer pays and the ceiling tests: the offer, else the developer's break-even;
+        # a store without an offer has neither: it is not paid per MWh and not tested (NaN, shown blank)
+        tariff = offered if offered is not None else (
+            math.nan if p.id in storage else break_even if break_even == break_even else (cost or 0.0))
         ceiling = limits.tariff_ceiling(p.technology)
         tariff_excluded = p.status == "candidate" and ceiling is not None and tariff > ceiling
         if tariff_excluded:
@@ -241,11 +274,6 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
             top = 1.0  # the importer pays for every MWh the plant can make, delivered or curtailed
         elif contract == "none":
             top = 0.0
-        store_h = p.storage_hours if p.storage_hours is not None else tech.storage_hours
-        if store_h is not None:
-            eff = p.round_trip_efficiency if p.round_trip_efficiency is not None else tech.round_trip_efficiency
-            storage[p.id] = (float(store_h), float(eff) if eff is not None else 0.85)
-            expected = break_even = math.nan  # a store sells what it bought: no energy of its own
         asset_rows.append(dict(
             asset=p.id, kind="project", status=p.status, sizing=p.sizing, capacity_mw=p.capacity_mw,
             lifetime_years=life, online_year=p.online_year, earliest_year=p.earliest_year,
@@ -292,6 +320,7 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
     links = pd.DataFrame(link_rows, columns=["link", "from_node", "to_node", "loss_fraction",
                                              "bidirectional", "importer_share"]).set_index("link")
 
+    notes = _target_year_notes(scenario, years)
     fixed_online: dict[tuple[str, int], float] = {}
     build_years: list[tuple[str, int]] = []
     online_builds: dict[tuple[str, int], list[int]] = {}
@@ -299,6 +328,10 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
         life = int(row.lifetime_years)
         if row.status != "candidate":
             start = row.online_year
+            if start is not None and pd.notna(start) and years[0] < int(start) <= years[-1] \
+                    and int(start) not in years:
+                notes.append(f"{row.kind} {a} ({row.status}) comes online in {int(start)}, which is not a "
+                             f"modelled year: the plan has it online from {min(y for y in years if y > start)}")
             for y in years:
                 on = start is None or pd.isna(start) or (int(start) <= y < int(start) + life)
                 fixed_online[(a, y)] = 1.0 if on else 0.0
@@ -318,6 +351,7 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
 
 
     energy_targets, capacity_targets = _targets(scenario, years)
+    firm_energy, firm_capacity = _targets(scenario, years, future) if future is not None else ({}, {})
     contracted_targets = _contracted_targets(scenario, years)
     for p in scenario.projects:
         if p.contracted_to is not None and p.contracted_to not in node_country \
@@ -325,8 +359,8 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
             problems.add(file, f"projects[{p.id}].contracted_to",
                          f"'{p.contracted_to}' is neither a node id nor the country of a node")
     scope_nodes = {}
-    for scope in ([s for s, _ in list(energy_targets) + list(capacity_targets) + list(contracted_targets)]
-                  + list(limits.max_import_mw_by_scope)):
+    for scope in ([s for s, _ in list(energy_targets) + list(capacity_targets) + list(contracted_targets)
+                   + list(firm_energy) + list(firm_capacity)] + list(limits.max_import_mw_by_scope)):
         scope_nodes[scope] = [n for n in importing_nodes
                               if n == scope or node_country[n] == scope or node_region.get(n) == scope]
     scope_nodes.setdefault(importing, list(importing_nodes))  # the importing country: always reported
@@ -357,10 +391,12 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
     flow_index = [(lk, y, s, d) for lk in links.index for y in years if can_operate(lk, y)
                   for s in slices for d in DIRECTIONS if d == "forward" or both_ways[lk]]
     import_index = [(n, y, s) for n in importing_nodes for y in years for s in slices]
-    if capacity_targets and not any(s.peak for s in scenario.time.slices):
+    if (capacity_targets or firm_capacity) and not any(s.peak for s in scenario.time.slices):
         problems.add(file, "time.slices", "capacity targets are given but no slice is flagged peak: true")
+    if hydro_factor is None:
+        hydro_factor = hydro_factors(scenario, file, problems)
     problems.raise_if_any()
-    return ModelData(
+    data = ModelData(
         name=scenario.name, build_mode=opts.build, years=years, weight=weight, slices=slices, hours=hours,
         peak_slices=[s.id for s in scenario.time.slices if s.peak], nodes=list(node_country),
         node_country=node_country, importing_nodes=importing_nodes,
@@ -381,8 +417,109 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
         season_budget_gwh=season_budget, season_slices=season_slices, hydro_kind=hydro_kind,
         perspective=opts.perspective, end_year=h.end_year, developer_wacc=opts.developer_wacc,
         import_value=import_value, storage=storage, tariff_ceiling_last_year=limits.max_tariff_last_online_year, previous_slice=previous_slice,
-        duration_h=duration_h,
+        duration_h=duration_h, notes=notes, firm_energy_targets=firm_energy, firm_capacity_targets=firm_capacity,
     )
+    return apply_hydro_factor(data, hydro_factor)
+
+
+def hydro_plants(scenario: Scenario) -> list:
+    """The hydro plants whose water a hydrology factor scales: projects of technology ``hydro`` or
+    with a hydro_kind (their own or their technology's), storage (pumped hydro) excepted."""
+    out = []
+    for p in scenario.projects:
+        tech = scenario.technologies[p.technology]
+        store = p.storage_hours if p.storage_hours is not None else tech.storage_hours
+        if store is None and (p.technology == "hydro" or p.hydro_kind is not None or tech.hydro_kind is not None):
+            out.append(p)
+    return out
+
+
+def hydro_factors(scenario: Scenario, file: str, problems: Problems, future_factor: float | None = None,
+                  rows: list | tuple = ()) -> dict[str, float]:
+    """Each hydro plant's water factor in one future (SPEC §3.4), the most specific first: a
+    hydrology row naming the plant, a row naming its basin, the future's own
+    ``hydro_energy_factor``, ``options.hydro_energy_factor`` (the plant's entry, its basin's, or
+    one number), else 1.0. Names in options' mapping that are neither a hydro plant nor a basin are
+    problems."""
+    plants = hydro_plants(scenario)
+    basins = {p.basin for p in plants if p.basin is not None}
+    given = scenario.options.hydro_energy_factor
+    if isinstance(given, dict):
+        for key in given:
+            if key not in basins and key not in {p.id for p in plants}:
+                problems.add(file, f"options.hydro_energy_factor.{key}",
+                             f"'{key}' is neither a hydro project nor a basin of one"
+                             f"{_suggest(key, sorted(basins | {p.id for p in plants}))}")
+    by_project = {r.project: r.hydro_energy_factor for r in rows if r.project is not None}
+    by_basin = {r.basin: r.hydro_energy_factor for r in rows if r.basin is not None}
+    out = {}
+    for p in plants:
+        if p.id in by_project:
+            out[p.id] = float(by_project[p.id])
+        elif p.basin is not None and p.basin in by_basin:
+            out[p.id] = float(by_basin[p.basin])
+        elif future_factor is not None:
+            out[p.id] = float(future_factor)
+        elif isinstance(given, dict):
+            out[p.id] = float(given.get(p.id, given.get(p.basin, 1.0) if p.basin is not None else 1.0))
+        else:
+            out[p.id] = float(given) if given is not None else 1.0
+    return out
+
+
+def _suggest(word: str, choices: list[str]) -> str:
+    from .scenario.errors import did_you_mean
+
+    return did_you_mean(word, choices)
+
+
+def apply_hydro_factor(data: ModelData, factor: dict[str, float]) -> ModelData:
+    """The same data with each hydro plant p's water scaled by factor[p] (SPEC §3.4):
+
+    season_budget_gwh[p,z] x f (at most the season's hours x capacity), max_energy_gwh_per_year[p]
+    x f, a run-of-river plant's availability[p,s] x f (at most 1), and its expected energy (what
+    must-take and take-or-pay pay for) x f. Tariffs and the tariff ceiling's exclusions stay as
+    stated: contracts are signed on the average year. A factor of 1 changes nothing.
+    """
+    factor = {p: f for p, f in factor.items() if p in data.projects.index}
+    if all(f == 1.0 for f in factor.values()):
+        return dataclasses.replace(data, hydro_factor=dict(factor))
+    capacity = data.assets["capacity_mw"].to_dict()
+    budgeted = {p for p, _ in data.season_budget_gwh}
+    budget = dict(data.season_budget_gwh)
+    for (p, season), v in data.season_budget_gwh.items():
+        if p in factor:
+            most = sum(data.hours[s] for s in data.season_slices[season]) * capacity[p] / 1000.0
+            budget[(p, season)] = min(v * factor[p], most)
+    availability = dict(data.availability)
+    for (p, s), a in data.availability.items():
+        if p in factor and p not in budgeted:
+            availability[(p, s)] = min(1.0, a * factor[p])
+    projects = data.projects.copy()
+    f = projects.index.map(lambda p: factor.get(p, 1.0)).to_numpy(dtype=float)
+    projects["max_energy_gwh_per_year"] = projects["max_energy_gwh_per_year"].astype(float) * f
+    projects["expected_energy_gwh"] = projects["expected_energy_gwh"].astype(float) * f
+    gen_index = [(p, y, s) for p, y, s in data.gen_index if availability[(p, s)] > 0]
+    return dataclasses.replace(data, season_budget_gwh=budget, availability=availability, projects=projects,
+                               gen_index=gen_index, hydro_factor=dict(factor))
+
+
+def _target_year_notes(scenario: Scenario, years: list[int]) -> list[str]:
+    """A target row holds from its year on, read at the modelled years (SPEC §3.1): say where a row's
+    year is not modelled, so that it is applied from the next modelled year or never."""
+    notes = []
+    for t in scenario.targets:
+        if t.year in years:
+            continue
+        later = [y for y in years if y > t.year]
+        if not later:
+            notes.append(f"target {t.scope} {t.year}: after the last modelled year {years[-1]}, so it is "
+                         f"never applied; add {t.year} to horizon.years or drop the row")
+        elif t.year > years[0]:
+            notes.append(f"target {t.scope} {t.year}: {t.year} is not a modelled year, so the row applies "
+                         f"from {later[0]} (the next modelled year); add {t.year} to horizon.years to "
+                         f"hold it in {t.year}")
+    return notes
 
 
 def _chronology(scenario: Scenario, file: str, problems: Problems) -> tuple[dict[str, str], dict[str, float]]:
@@ -497,7 +634,7 @@ def _season_budget(scenario: Scenario, project, availability: dict, season_slice
 def _contracted_targets(scenario: Scenario, years: list[int]) -> dict:
     """Contracted-capacity target in modelled year y: the latest row with year <= y that gives one."""
     out: dict[tuple[str, int], float] = {}
-    rows = sorted(scenario.targets, key=lambda t: (t.scope, t.year))
+    rows = sorted((t for t in scenario.targets if t.scenario is None), key=lambda t: (t.scope, t.year))
     for scope in sorted({t.scope for t in rows}):
         for y in years:
             c = [t.contracted_mw for t in rows if t.scope == scope and t.year <= y and t.contracted_mw is not None]
@@ -561,11 +698,14 @@ def _operating(requires: list[tuple[str, str]], fixed_online: dict, online_build
     return fixed_operating, operating_index
 
 
-def _targets(scenario: Scenario, years: list[int]) -> tuple[dict, dict]:
-    """Target value in modelled year y: the latest row with year <= y that gives that quantity (SPEC §3.1)."""
+def _targets(scenario: Scenario, years: list[int], future: str | frozenset | None = None) -> tuple[dict, dict]:
+    """Target value in modelled year y: the latest row with year <= y that gives that quantity (SPEC §3.1).
+    ``future``: the rows that must hold in that future (a target's ``scenario``); None: the others."""
     energy: dict[tuple[str, int], float] = {}
     capacity: dict[tuple[str, int], float] = {}
-    rows = sorted(scenario.targets, key=lambda t: (t.scope, t.year))
+    names = None if future is None else ({future} if isinstance(future, str) else set(future))
+    rows = sorted((t for t in scenario.targets if (t.scenario is None if names is None else t.scenario in names)),
+                  key=lambda t: (t.scope, t.year))
     for scope in sorted({t.scope for t in rows}):
         mine = [t for t in rows if t.scope == scope]
         for y in years:

@@ -148,7 +148,8 @@ def flip_tariffs(scenario, data, workers: int = 1, scheduler: str | None = None,
     FlipResult) as each candidate's search ends."""
     from .sweep import run_jobs
 
-    candidates = [p for p in data.projects.index if data.assets.at[p, "status"] == "candidate"]
+    candidates = [p for p in data.projects.index if data.assets.at[p, "status"] == "candidate"
+                  and p not in data.storage]  # a store has no tariff of its own to flip
     tested = data.projects["tariff_usd_per_mwh"]
     report, drain, manager = None, None, None
     if progress is not None:

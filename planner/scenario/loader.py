@@ -27,7 +27,7 @@ from .overrides import apply_set
 
 TABLE_MODELS: dict[str, type[BaseModel]] = {
     "projects": schema.Project, "links": schema.Link, "targets": schema.Target, "nodes": schema.Node,
-    "import_value": schema.ImportValue,
+    "import_value": schema.ImportValue, "hydrology": schema.HydrologyRow,
 }
 
 
@@ -174,8 +174,23 @@ def _load_layer(path: Path, problems: Problems, chain: tuple[Path, ...], hourly_
                                           _fields(TABLE_MODELS[list_name]), problems)
             data[list_name] = rows
             locs.update(table_locs)
-    if isinstance(data.get("time"), dict) and data["time"].get("profile_file") and not data["time"].get("slices"):
-        _read_profile(data["time"], base_dir, path, locs, problems)
+    future = data.get("uncertainty")
+    if isinstance(future, dict) and "hydrology" in future and not isinstance(future["hydrology"], list):
+        line = locs.get(("uncertainty", "hydrology"), (file, ""))[1]  # {file: hydrology.csv}, read here
+        rows, table_locs = read_table(future["hydrology"], "hydrology", base_dir, path, line,
+                                      _fields(schema.HydrologyRow), problems)
+        future["hydrology"] = rows
+        locs.update({("uncertainty",) + key: where for key, where in table_locs.items()})
+    profile_slices = None  # the slices this file's profile_file gives: they replace a parent's
+    time = data.get("time")
+    if isinstance(time, dict) and time.get("profile_file") is not None:
+        if not time.get("slices"):
+            _read_profile(time, base_dir, path, locs, problems)
+            profile_slices = time.get("slices")
+        elif "profile_availability" not in time:  # a resolved scenario.yaml holds both, already read
+            line = locs.get(("time", "profile_file"), (file, ""))[1]
+            problems.add(file, "time.profile_file", "give time.slices or time.profile_file, not both "
+                                                    "(the profile file's slices would be ignored)", line)
     if isinstance(data.get("time"), dict) and data["time"].get("hourly_file") is not None:
         hourly_at.append((base_dir, path, bool(data["time"].get("slices"))))
     for list_path in ENTITY_LISTS:
@@ -214,6 +229,9 @@ def _load_layer(path: Path, problems: Problems, chain: tuple[Path, ...], hourly_
     since = len(problems.items)
     merged = merge(parent, {k: v for k, v in data.items() if k != "extends"}, locs, problems)
     problems.soften(since)  # a misspelt id in a variant: the rest is still checked, and listed with it
+    if profile_slices is not None:  # a profile file is whole: its slices and columns replace the parent's
+        merged["time"]["slices"] = profile_slices
+        merged["time"]["profile_availability"] = time.get("profile_availability", {})
     merged_locs = dict(parent_locs)
     merged_locs.update(locs)
     return merged, merged_locs

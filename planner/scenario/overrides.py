@@ -81,8 +81,8 @@ def _find_item(parts: list[str], i: int, list_path: tuple, items: list, fields: 
     for k in range(1, len(parts) - i):
         words = parts[i:i + k]
         tries = [".".join(words)]
-        if list_path == ("targets",) and k >= 2:
-            tries.append(".".join(words[:-1]) + "@" + words[-1])
+        if list_path == ("targets",) and k >= 2:  # scope.year (a scope may hold dots), scope.year.future
+            tries += [".".join(words[:-1]) + "@" + words[-1], "@".join(words)]
         for key in tries:
             if key in keys:
                 found.setdefault(key, k)
