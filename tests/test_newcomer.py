@@ -306,3 +306,16 @@ def test_the_cli_prints_each_candidate_found_and_nothing_under_quiet(tmp_path):
     assert quiet.returncode == 0 and quiet.stderr == "" and quiet.stdout == ""
     as_json = planner("solve", path, "--out", tmp_path / "j", "--flip-tariffs", "--workers", "1", "--json")
     assert as_json.returncode == 0 and as_json.stderr == "" and json.loads(as_json.stdout)["status"] == "optimal"
+
+
+@pytest.mark.parametrize("path", ["targets.VN.2030.dry.energy_gwh", "targets.VN@2030@dry.energy_gwh"])
+def test_a_target_of_one_future_is_named_with_its_future(path):
+    from planner.scenario.errors import Problems
+    from planner.scenario.overrides import apply_set
+
+    data = {"targets": [{"scope": "VN", "year": 2030, "energy_gwh": 1},
+                        {"scope": "VN", "year": 2030, "energy_gwh": 2, "scenario": "dry"}]}
+    found = Problems()
+    out, keyed = apply_set(data, f"{path}=5", found)
+    assert not found.items and keyed == ("targets", "VN@2030@dry", "energy_gwh")
+    assert [t["energy_gwh"] for t in out["targets"]] == [1, 5] and data["targets"][1]["energy_gwh"] == 2
