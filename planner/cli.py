@@ -29,8 +29,21 @@ EXIT_OK, EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER = 0, 2, 3, 4
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Plan Lao export power projects and Laos -> Vietnam links at least cost.")
-err = Console(stderr=True, soft_wrap=True)  # messages are never cut into lines
-out = Console()
+#: the width of tables written to a file or a pipe (a terminal's own width is used on a terminal)
+REDIRECTED_WIDTH = 240
+
+
+def _console(stderr: bool = False) -> Console:
+    """A console that never cuts text into lines (soft wrap) and, when its output is not a
+    terminal, draws tables COLUMNS wide, else REDIRECTED_WIDTH: rich's 80 columns would cut them."""
+    console = Console(stderr=stderr, soft_wrap=True)
+    if not console.is_terminal and not os.environ.get("COLUMNS", "").strip().isdigit():
+        console.width = REDIRECTED_WIDTH
+    return console
+
+
+err = _console(stderr=True)
+out = _console()
 
 
 def _version(value: bool) -> None:
@@ -86,13 +99,17 @@ def validate(
 
     try:
         loaded = load_scenario(scenario, tuple(set_ or ()))
+    except ScenarioError as exc:
+        _bad_input(exc, as_json)
+        return
+    try:
         data = build_model_data(loaded.scenario, str(scenario))
         if loaded.scenario.uncertainty is not None:  # every future's data, and its set paths
             from .stochastic import futures_of
 
             futures_of(loaded)
     except ScenarioError as exc:
-        _bad_input(exc, as_json)
+        _bad_input(loaded.blame_sets(exc), as_json)
         return
     s = loaded.scenario
     report = {"status": "valid", "scenario": s.name, "years": data.years, "slices": len(data.slices),
@@ -168,7 +185,7 @@ def solve(
                         progress.update(task, description=f"solving with HiGHS: {line.strip()[:90]}")
 
                 run = run_loaded(loaded, log=log, stage=stage, flip=flip_tariffs, workers=workers,
-                                 scheduler=scheduler)
+                                 scheduler=scheduler, flip_progress=_flip_progress(progress, task))
         else:
             run = run_loaded(loaded, flip=flip_tariffs, workers=workers, scheduler=scheduler)
     except ScenarioError as exc:
@@ -341,6 +358,36 @@ def report(
         out.print(f"written {page} ({len(plots)} plots; PNG and CSV in {figures}/)")
 
 
+def _flip_progress(progress, task):
+    """The flip-tariff search as it goes (flip.flip_tariffs's events): each re-solve updates the
+    progress line, each candidate found is printed, so a long search is never silent."""
+    state = {"n": 0, "done": 0, "solves": 0}
+
+    def show(event) -> None:
+        kind = event[0]
+        if kind == "start":
+            state["n"] = event[1]
+            progress.update(task, description=f"flip tariffs: 0 of {event[1]} candidates")
+            return
+        if kind == "solve":
+            _, project, tariff, taken = event
+            state["solves"] += 1
+            progress.update(task, description=f"flip tariffs: {state['done']} of {state['n']} candidates, "
+                                              f"{state['solves']} re-solves (last: {project} at {tariff:,.2f} "
+                                              f"USD/MWh, {'chosen' if taken else 'not chosen'})")
+            return
+        _, project, result = event
+        state["done"] += 1
+        found = (f"{result.flip_tariff_usd_per_mwh:,.2f} USD/MWh" if result.flip_tariff_usd_per_mwh == result.flip_tariff_usd_per_mwh
+                 else f"none ({result.note})")
+        progress.console.print(f"flip tariff {state['done']} of {state['n']}: {project}: {found}, "
+                               f"{result.solves} re-solves", markup=False, highlight=False)
+        progress.update(task, description=f"flip tariffs: {state['done']} of {state['n']} candidates, "
+                                          f"{state['solves']} re-solves")
+
+    return show
+
+
 def _print_aggregation(rows: list[dict]) -> None:
     """The error of hourly profiles aggregated to representative periods, one row per profile."""
     if not rows:
@@ -374,8 +421,9 @@ def _no_solution(run: Run, as_json: bool) -> None:
     code = EXIT_INFEASIBLE if status == "infeasible" else EXIT_SOLVER  # feasible beyond the accepted gap: 4
     if as_json:
         payload = dict(run.summary)
-        if run.diagnosis is not None:
-            payload["unmet_targets"] = run.diagnosis.to_dict("records")
+        if run.diagnosis is not None:  # a quantity that does not apply is null, never NaN (not JSON)
+            payload["unmet_targets"] = [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
+                                        for r in run.diagnosis.to_dict("records")]
         print(json.dumps(payload, indent=2, default=str))
         raise typer.Exit(code)
     _print_warnings(run)
@@ -387,7 +435,7 @@ def _no_solution(run: Run, as_json: bool) -> None:
         if run.diagnosis is not None and len(run.diagnosis):
             err.print("With strict_targets, these targets cannot be met, whatever the cost (the least "
                       "shortfall each can have):")
-            err.print(run.diagnosis.drop(columns="binds").to_string(index=False), markup=False)
+            _print_diagnosis(run.diagnosis)
             for r in run.diagnosis.itertuples():
                 err.print(f"  {r.scope} {r.year}: {r.binds}", markup=False, highlight=False)
         elif run.diagnosis is not None:
@@ -398,6 +446,24 @@ def _no_solution(run: Run, as_json: bool) -> None:
         err.print(f"[bold red]no solution[/]: HiGHS stopped with '{run.result.message}' "
                   f"(time limit {run.loaded.scenario.options.solver.time_limit_s:g} s)")
     raise typer.Exit(code)
+
+
+def _print_diagnosis(diagnosis) -> None:
+    """The unmet strict targets, one row each: a quantity that does not apply to a row is blank."""
+    table = Table()
+    columns = [c for c in diagnosis.columns if c != "binds"]
+    for col in columns:
+        table.add_column(col, justify="left" if col == "scope" else "right")
+    for _, row in diagnosis.iterrows():
+        table.add_row(*[str(row[c]) if c in ("scope", "year") else _number(row[c]) for c in columns])
+    err.print(table)
+
+
+def _number(value) -> str:
+    """A measured quantity as printed: blank where it does not apply (None, NaN)."""
+    if value is None or value != value:
+        return ""
+    return f"{value:,.1f}" if isinstance(value, float) else str(value)
 
 
 def gap_refused(summary: dict, solver) -> str:

@@ -66,6 +66,12 @@ def read_result(path: Path, label: str | None = None) -> ResultFolder:
         raise CompareError(f"{path}: no such folder")
     missing = [f for f in ("summary.json", "scenario.yaml", *(f"{t}.csv" for t in RESULT_TABLES))
                if not (path / f).is_file()]
+    if missing and (path / "index.csv").is_file() and (path / "runs").is_dir():
+        raise CompareError(_sweep_folder(path))
+    inside = _results_in(path) if missing else []
+    if inside:  # e.g. results/, the parent of the result folders
+        raise CompareError(f"{path} is not one result but holds {len(inside)}: give one of them "
+                           f"({_listed(inside)})")
     if missing:
         raise CompareError(f"{path}: not a planner result folder (missing {', '.join(missing)})")
     try:
@@ -80,6 +86,27 @@ def read_result(path: Path, label: str | None = None) -> ResultFolder:
     if not isinstance(scenario, dict):
         raise CompareError(f"{path}: scenario.yaml is not one written by planner solve")
     return ResultFolder(label or path.name, path, summary, scenario, tables)
+
+
+def _results_in(folder: Path) -> list[Path]:
+    """The result folders directly inside ``folder`` (those holding a summary.json)."""
+    try:
+        return sorted(p for p in folder.iterdir() if p.is_dir() and (p / "summary.json").is_file())
+    except OSError:
+        return []
+
+
+def _listed(paths: list[Path]) -> str:
+    return ", ".join(str(p) for p in paths[:8]) + (f" and {len(paths) - 8} more" if len(paths) > 8 else "")
+
+
+def _sweep_folder(path: Path) -> str:
+    """What to say of a sweep folder given where one result is expected: its runs, to pick one."""
+    runs = _results_in(path / "runs")
+    if not runs:
+        return f"{path} is a sweep folder (index.csv, runs/) with no solved run: see {path / 'index.csv'}"
+    return (f"{path} is a sweep folder, not one result: give one of its runs ({_listed(runs)}); "
+            f"its runs side by side are in {path / 'comparison.xlsx'}")
 
 
 def one_future(result: ResultFolder, future: str, label: str | None = None) -> ResultFolder:

@@ -43,8 +43,11 @@ def _importer_scenario(scenario, project: str):
     return scenario.model_copy(update={"options": options, "projects": projects})
 
 
-def flip_job(scenario, project: str, tested_tariff: float, time_limit_s: float = 600.0) -> FlipResult:
-    """Bisect one candidate's flip tariff (runs in a worker: plain data in and out)."""
+def flip_job(scenario, project: str, tested_tariff: float, time_limit_s: float = 600.0,
+             report=None) -> FlipResult:
+    """Bisect one candidate's flip tariff (runs in a worker: plain data in and out). ``report``
+    (a queue, or anything with ``put``) is given ("solve", project, tariff, chosen) after each
+    re-solve, for the progress shown while the search runs."""
     from .data import build_model_data
     from .formulation import build_model
     from .solve import SolverSettings, _Compiled, _highs, _run
@@ -89,7 +92,10 @@ def flip_job(scenario, project: str, tested_tariff: float, time_limit_s: float =
         h.changeColsCost(len(cols), cols, cost)
         _run(h)
         x = np.asarray(h.getSolution().col_value)
-        return bool(x[builds].sum() > 1e-6 and x[gens].sum() > 1e-6)
+        taken = bool(x[builds].sum() > 1e-6 and x[gens].sum() > 1e-6)
+        if report is not None:
+            report.put(("solve", project, float(tariff), taken))
+        return taken
 
     top = max(4 * tested_tariff, data.shortfall_penalty_usd_per_mwh, 200.0)
     # bracket: steps of 4, 8, 16, ... USD/MWh away from the tested tariff (flips are mostly near it)
@@ -122,16 +128,104 @@ def flip_job(scenario, project: str, tested_tariff: float, time_limit_s: float =
     return FlipResult(project, math.floor(lo * 100) / 100, "", solves)
 
 
+class _Direct:
+    """A report queue for a search run in this process: each event goes straight to ``progress``."""
+
+    def __init__(self, progress):
+        self.progress = progress
+
+    def put(self, event) -> None:
+        self.progress(event)
+
+
 def flip_tariffs(scenario, data, workers: int = 1, scheduler: str | None = None,
-                 time_limit_s: float = 600.0) -> dict[str, FlipResult]:
-    """Flip tariff of every candidate project, searched in parallel (sweep machinery)."""
+                 time_limit_s: float = 600.0, progress=None) -> dict[str, FlipResult]:
+    """Flip tariff of every candidate project, searched in parallel (sweep machinery).
+
+    ``progress`` (optional) is called, in this process, with ("start", number of candidates),
+    ("solve", project, tariff, chosen) after every re-solve (local processes pass them through a
+    queue; a Dask cluster's workers do not report their re-solves) and ("done", project,
+    FlipResult) as each candidate's search ends."""
     from .sweep import run_jobs
 
     candidates = [p for p in data.projects.index if data.assets.at[p, "status"] == "candidate"
                   and p not in data.storage]  # a store has no tariff of its own to flip
     tested = data.projects["tariff_usd_per_mwh"]
-    jobs = {p: (scenario, p, float(tested[p]), time_limit_s) for p in candidates}
+    report, drain, manager = None, None, None
+    if progress is not None:
+        progress(("start", len(candidates)))
+        if scheduler is None and workers <= 1:  # run_jobs searches in this process
+            report = _Direct(progress)
+        elif scheduler is None:
+            progress = _one_at_a_time(progress)  # called by the thread that drains the queue too
+            report, drain, manager = _queue(progress)
+    jobs = {p: (scenario, p, float(tested[p]), time_limit_s, report) for p in candidates}
     out = {}
-    for p, result in run_jobs(flip_job, jobs, workers, scheduler):
-        out[p] = result if isinstance(result, FlipResult) else FlipResult(p, math.nan, str(result), 0)
+    try:
+        for p, result in run_jobs(flip_job, jobs, workers, scheduler):
+            out[p] = result if isinstance(result, FlipResult) else FlipResult(p, math.nan, str(result), 0)
+            if progress is not None:
+                if drain is not None:
+                    drain()  # this candidate's re-solves are shown before it is said done
+                progress(("done", p, out[p]))
+    finally:
+        if manager is not None:
+            manager.shutdown()
     return out
+
+
+def _one_at_a_time(progress):
+    """``progress`` behind a lock: the main thread and the queue's drain thread both call it."""
+    import threading
+
+    lock = threading.Lock()
+
+    def call(event) -> None:
+        with lock:
+            progress(event)
+
+    return call
+
+
+def _queue(progress):
+    """A queue the worker processes report their re-solves to, and a function that passes what
+    they reported so far to ``progress`` (a thread drains it while the search runs)."""
+    import queue as queues
+    import threading
+    from multiprocessing import get_context
+
+    from . import interrupt
+
+    with interrupt.ignored():  # Ctrl-C is the search's to handle: the queue's process only ends with it
+        manager = get_context("spawn").Manager()
+    events = manager.Queue()
+    lock = threading.Lock()
+    stopped = threading.Event()
+
+    def drain() -> None:
+        with lock:
+            while True:
+                try:
+                    event = events.get_nowait()
+                except (queues.Empty, EOFError, OSError):
+                    return
+                progress(event)
+
+    def watch() -> None:
+        while not stopped.wait(0.2):
+            try:
+                drain()
+            except Exception:  # noqa: BLE001 - the manager has gone (the search ended): nothing left
+                return
+
+    thread = threading.Thread(target=watch, name="planner-flip-progress", daemon=True)
+    thread.start()
+
+    class Manager:
+        @staticmethod
+        def shutdown() -> None:
+            stopped.set()
+            thread.join()
+            manager.shutdown()
+
+    return events, drain, Manager

@@ -45,12 +45,13 @@ def run_scenario(path: str | Path, sets: tuple[str, ...] = (), log: Callable[[st
 
 
 def run_loaded(loaded: LoadedScenario, log=None, stage=None, flip: bool | None = None, workers: int = 1,
-               scheduler: str | None = None) -> Run:
+               scheduler: str | None = None, flip_progress=None) -> Run:
     """Build, solve and tabulate a loaded scenario. Raises ScenarioError on bad input and
     ``interrupt.Interrupted`` on Ctrl-C (checked between stages, for workers that only note it).
 
     ``flip`` (default: options.flip_tariffs) also searches every candidate's flip tariff
-    (flip.py) on ``workers`` local processes or a Dask ``scheduler``."""
+    (flip.py) on ``workers`` local processes or a Dask ``scheduler``, telling ``flip_progress``
+    (flip.flip_tariffs) of each re-solve."""
     stage = stage or (lambda _s: None)
     scenario = loaded.scenario
     interrupt.check()
@@ -64,7 +65,10 @@ def run_loaded(loaded: LoadedScenario, log=None, stage=None, flip: bool | None =
         raise ScenarioError([Problem(str(loaded.path), f"targets[{t.scope}@{t.year}@{t.scenario}].scenario",
                                      f"the target holds in future '{t.scenario}', but the scenario has no "
                                      f"uncertainty block naming its futures")])
-    data = build_model_data(scenario, str(loaded.path))
+    try:
+        data = build_model_data(scenario, str(loaded.path))
+    except ScenarioError as exc:
+        raise loaded.blame_sets(exc) from None
     stage("building the model")
     t0 = time.perf_counter()
     model = build_model(data)
@@ -75,8 +79,11 @@ def run_loaded(loaded: LoadedScenario, log=None, stage=None, flip: bool | None =
                               solver.highs())
     bad = check_highs_options(settings.options)
     if bad:
-        raise ScenarioError([Problem(str(loaded.path), f"options.solver.highs_options.{name}", why)
-                             for name, why in bad])
+        problems = []
+        for name, why in bad:
+            file, line = loaded.where(("options", "solver", "highs_options", name))  # the file or the --set
+            problems.append(Problem(file, f"options.solver.highs_options.{name}", why, line))
+        raise ScenarioError(problems)
     stage("solving with HiGHS")
     second_stage = data.perspective == "importer"  # solves this model again
     result = solve_model(model, settings, want_duals=solver.marginal_values, release=not second_stage,
@@ -92,7 +99,7 @@ def run_loaded(loaded: LoadedScenario, log=None, stage=None, flip: bool | None =
         tables = result_tables(model, data, result)
         if flip if flip is not None else scenario.options.flip_tariffs:
             stage("searching flip tariffs (re-solving the importer's plan)")
-            _add_flip_tariffs(tables, scenario, data, workers, scheduler, solver.time_limit_s)
+            _add_flip_tariffs(tables, scenario, data, workers, scheduler, solver.time_limit_s, flip_progress)
         if scenario.time.aggregation_error:  # hourly profiles aggregated to representative periods
             tables["aggregation"] = pd.DataFrame(scenario.time.aggregation_error)
     elif result.status == "infeasible" and data.strict_targets:
@@ -185,11 +192,11 @@ def _least_resource_cost(model, data: ModelData, result: SolveResult, settings: 
 
 
 def _add_flip_tariffs(tables: dict, scenario, data: ModelData, workers: int, scheduler: str | None,
-                      time_limit_s: float) -> None:
+                      time_limit_s: float, progress=None) -> None:
     """Fill tariffs.csv's flip_tariff_usd_per_mwh (and flip_note) from flip.py's search."""
     from .flip import flip_tariffs
 
-    found = flip_tariffs(scenario, data, workers, scheduler, time_limit_s)
+    found = flip_tariffs(scenario, data, workers, scheduler, time_limit_s, progress)
     tariffs = tables["tariffs"]
     tariffs["flip_tariff_usd_per_mwh"] = tariffs.project.map(
         {p: r.flip_tariff_usd_per_mwh for p, r in found.items()}).astype(float)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import os
 import subprocess
 import sys
+import traceback
 from pathlib import Path
 
 import pytest
@@ -61,16 +63,42 @@ def solve(tmp_path):
     return _solve
 
 
-def planner(*args, cwd=None, timeout=600):
-    """The CLI in a subprocess, as a user runs it."""
-    return subprocess.run([sys.executable, "-m", "planner.cli", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=timeout)
+def planner(*args, cwd=None, timeout=600, process=False) -> subprocess.CompletedProcess:
+    """The CLI as a user runs it: its arguments parsed by planner's command line, its exit status,
+    stdout and stderr (an exception that escapes it is a traceback on stderr and status 1, as
+    Python would print it).
+
+    In this process by default: no interpreter start-up and library imports per call (about a
+    second each on a loaded machine, for some 150 calls). ``process=True`` runs ``python -m
+    planner.cli`` in a subprocess: the console entry itself (tests/test_cli.py), and input that
+    could crash the interpreter."""
+    if process:
+        return subprocess.run([sys.executable, "-m", "planner.cli", *map(str, args)], capture_output=True,
+                              text=True, cwd=cwd, timeout=timeout)
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+
+    here = os.getcwd()
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=True)
+    finally:
+        os.chdir(here)
+    stderr = result.stderr
+    code = result.exit_code
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(result.exception))
+        code = 1
+    return subprocess.CompletedProcess(["planner", *map(str, args)], code, result.stdout, stderr)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def example_run(tmp_path_factory):
-    """The shipped example solved once per test module, through the CLI: its result folder."""
+    """The shipped example solved once for the whole run, by the console entry in a subprocess:
+    its result folder (read only: a test that changes results copies it first)."""
     out = tmp_path_factory.mktemp("example") / "example"
-    proc = planner("solve", EXAMPLE, "--out", out, "--quiet")
+    proc = planner("solve", EXAMPLE, "--out", out, "--quiet", process=True)
     assert proc.returncode == 0, proc.stderr
     return out

@@ -8,7 +8,13 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.conftest import EXAMPLE, planner, project, tiny, write
+from tests import conftest
+from tests.conftest import EXAMPLE, project, tiny, write
+
+
+def planner(*args, **kwargs):
+    """This file runs the console entry itself: ``python -m planner.cli`` in a subprocess."""
+    return conftest.planner(*args, process=True, **kwargs)
 
 CONTRACT = {
     "builds.csv": ["asset", "kind", "status", "build_year", "capacity_mw", "capex_musd"],

@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from .errors import Problems, did_you_mean
+from .errors import Problems, did_you_mean, suggestion
 
 Locations = dict[tuple, tuple[str, str]]  # path -> (file, "line 12" | "row 3, column x")
 
@@ -655,19 +655,24 @@ def read_table(spec: Any, list_name: str, base_dir: Path, yaml_file: Path, yaml_
     if frame is None:
         return [], locs
     file = shown(table_path)
+    # a header mistake is said once, and the cells are still checked (every mistake at once): an
+    # unknown or doubled column is left out of the rows, a missing one is not asked of each row
     missing = [c for c in TABLE_COLUMNS[list_name] if c not in frame.columns]
     if missing:
         problems.add(file, list_name, f"missing column(s) {', '.join(missing)}; "
-                     f"the table has {', '.join(shown(c) for c in frame.columns) or 'no columns'}", "row 1")
+                     f"the table has {', '.join(shown(c) for c in frame.columns) or 'no columns'}", "row 1",
+                     soft=True)
+        problems.explained.update({(list_name, c): file for c in missing})
     bad_cols = [c for c in frame.columns
                 if c not in allowed_columns and not c.startswith("availability_")]
     for c in bad_cols:
-        problems.add(file, list_name, f"unknown column '{shown(c)}'{did_you_mean(c, allowed_columns)}", "row 1")
+        problems.add(file, list_name, f"unknown column '{shown(c)}'{suggestion(c, allowed_columns)}", "row 1",
+                     soft=True)
     dup_cols = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
     for c in dup_cols:
-        problems.add(file, list_name, f"the column '{shown(c)}' is given twice", "row 1")
-    if missing or bad_cols or dup_cols:
-        return [], locs
+        problems.add(file, list_name, f"the column '{shown(c)}' is given twice", "row 1", soft=True)
+        problems.explained[(list_name, c)] = file
+    left_out = set(bad_cols) | set(dup_cols)
     rows: list[dict] = []
     columns = list(frame.columns)
     for i, values in enumerate(frame.itertuples(index=False, name=None)):
@@ -675,7 +680,7 @@ def read_table(spec: Any, list_name: str, base_dir: Path, yaml_file: Path, yaml_
         item: dict = {}
         for col, raw in zip(columns, values):
             value = cell_value(raw, col)
-            if value is None:
+            if value is None or col in left_out:
                 continue
             if col.startswith("availability_"):
                 item.setdefault("availability", {})[col[len("availability_"):]] = value
@@ -689,6 +694,8 @@ def read_table(spec: Any, list_name: str, base_dir: Path, yaml_file: Path, yaml_
         ident = key if key is not None else f"row{row_no}"
         locs[(list_name, ident)] = (file, f"row {row_no}")
         for col in columns:
+            if col in left_out:
+                continue
             field = "availability" if col.startswith("availability_") else col
             sub = (col[len("availability_"):],) if col.startswith("availability_") else ()
             locs[(list_name, ident, field) + sub] = (file, f"row {row_no}, column {col}")

@@ -19,10 +19,11 @@ from pydantic import BaseModel, ValidationError
 
 from . import schema
 from .checks import cross_checks
-from .errors import Problems, did_you_mean
+from .errors import Problem, Problems, ScenarioError, did_you_mean, suggestion
 from .files import (ENTITY_LISTS, TABLE_COLUMNS, Locations, cell_value, dotted, entity_key, read_frame, read_table,
                     read_yaml, real_path, shown)
-from .merge import apply_set, merge
+from .merge import merge
+from .overrides import apply_set
 
 TABLE_MODELS: dict[str, type[BaseModel]] = {
     "projects": schema.Project, "links": schema.Link, "targets": schema.Target, "nodes": schema.Node,
@@ -42,6 +43,29 @@ class LoadedScenario:
     path: Path
     input_sha256: str
     files: tuple[Path, ...] = ()  # every file read: the scenario, its parents, tables, profiles
+    set_at: tuple[tuple[tuple, str], ...] = ()  # (keyed path, "--set argument") of each --set applied
+
+    def where(self, path: tuple) -> tuple[str, str]:
+        """(file, line) to name in a problem found later at ``path``: the --set argument that set
+        it, or the scenario file."""
+        return _by_set(list(self.set_at), lambda _p: (shown(self.path), ""))(path)
+
+    def blame_sets(self, exc: ScenarioError) -> ScenarioError:
+        """``exc`` (problems found after loading, named by dotted place) with each problem of a
+        field a --set gave naming that --set argument instead of the file, and each problem of
+        its item (or of another field of it) naming the --set beside the file."""
+        out = []
+        for p in exc.problems:
+            for keyed, argument in reversed(self.set_at):
+                field, item = dotted(keyed), dotted(keyed[:-1])
+                if p.where == field or p.where.startswith((field + ".", field + "[")):
+                    p = Problem("command line", p.where, p.message, argument)
+                    break
+                if len(keyed) >= 2 and (p.where == item or p.where.startswith((item + ".", item + "["))):
+                    p = Problem(p.file, p.where, p.message, _with(p.line, argument))
+                    break
+            out.append(p)
+        return ScenarioError(out)
 
     def resolved_yaml(self) -> str:
         return yaml.dump(self.resolved, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
@@ -202,7 +226,9 @@ def _load_layer(path: Path, problems: Problems, chain: tuple[Path, ...], hourly_
     parent, parent_locs = _load_layer(parent_path, problems, chain + (here,), hourly_at, (file, line, parent_ref))
     if not parent:
         return data, locs
+    since = len(problems.items)
     merged = merge(parent, {k: v for k, v in data.items() if k != "extends"}, locs, problems)
+    problems.soften(since)  # a misspelt id in a variant: the rest is still checked, and listed with it
     if profile_slices is not None:  # a profile file is whole: its slices and columns replace the parent's
         merged["time"]["slices"] = profile_slices
         merged["time"]["profile_availability"] = time.get("profile_availability", {})
@@ -222,6 +248,27 @@ def _locate(locs: Locations, default_file: str) -> Any:
         return default_file, ""
 
     return where
+
+
+def _by_set(set_at: list[tuple[tuple, str]], where: Any) -> Any:
+    """``where`` that names the --set argument for a problem of the field it set (or inside it),
+    and names it beside the file for a problem of the item whose field it set (or of another field
+    of that item): the --set may be the cause, or the file."""
+    def located(path: tuple) -> tuple[str, str]:
+        for keyed, argument in reversed(set_at):  # the last --set of a field is the one that counts
+            if path[:len(keyed)] == keyed:
+                return "command line", argument
+        for keyed, argument in reversed(set_at):
+            if len(keyed) >= 2 and len(path) >= len(keyed) - 1 and path[:len(keyed) - 1] == keyed[:-1]:
+                file, line = where(path)
+                return file, _with(line, argument)
+        return where(path)
+
+    return located
+
+
+def _with(line: str, argument: str) -> str:
+    return f"{line}, with {argument}" if line else f"with {argument}"
 
 
 def _keyed_path(data: dict, loc: tuple) -> tuple:
@@ -289,7 +336,7 @@ def _message(err: dict, path: tuple) -> str:
     msg = str(err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
     if kind == "extra_forbidden":
         model = _model_at(path)
-        hint = did_you_mean(path[-1], _fields(model)) if model else ""
+        hint = suggestion(path[-1], _fields(model)) if model else ""
         return f"unknown field '{shown(path[-1])}'{hint}"
     if kind == "missing":
         return f"missing required field '{shown(path[-1])}'"
@@ -328,11 +375,12 @@ def load_scenario(path: str | Path, sets: list[str] | tuple[str, ...] = ()) -> L
     problems = Problems()
     hourly_at: list = []
     data, locs = _load_layer(path, problems, (), hourly_at)
-    problems.raise_if_any()  # a file that cannot be read, or a broken table: fix those first
+    problems.raise_if_blocking()  # a file that cannot be read, or a broken table: fix those first
+    set_at: list[tuple[tuple, str]] = []  # (keyed path, "--set argument"): its problems name the argument
     for assignment in sets:
-        data = apply_set(data, assignment, problems)
-        parts = tuple(assignment.split("=", 1)[0].split("."))
-        locs[parts] = ("command line", f"--set {assignment}")
+        data, keyed = apply_set(data, assignment, problems)
+        if keyed is not None:
+            set_at.append((keyed, f"--set {shown(assignment)}"))
     time = data.get("time")
     if isinstance(time, dict) and time.get("hourly_file") is not None:
         # the file that names the hourly file (the child-most) is where it is read from; its
@@ -341,8 +389,8 @@ def load_scenario(path: str | Path, sets: list[str] | tuple[str, ...] = ()) -> L
         folder, named_in, aggregated = hourly_at[0] if hourly_at else (path.parent, path, False)
         if not aggregated:
             _read_hourly(time, folder, named_in, locs, problems)
-            problems.raise_if_any()
-    where = _locate(locs, shown(path))
+            problems.raise_if_blocking()
+    where = _by_set(set_at, _locate(locs, shown(path)))
     cross_checks(data, where, problems)
     scenario = None
     try:
@@ -357,6 +405,9 @@ def load_scenario(path: str | Path, sets: list[str] | tuple[str, ...] = ()) -> L
                 err = {**err, **_years_problem(data)}
             keyed = _keyed_path(data, tuple(err["loc"]))
             file, line = where(keyed)
+            if err["type"] == "missing" and len(keyed) == 3 and \
+                    problems.explained.get((keyed[0], keyed[2])) == file:
+                continue  # a row of a table whose missing column is said once
             problems.add(file, dotted(keyed), _message(err, keyed), line)
     if scenario is not None:
         _profile_checks(scenario, where, problems)
@@ -368,7 +419,7 @@ def load_scenario(path: str | Path, sets: list[str] | tuple[str, ...] = ()) -> L
         text = yaml.dump(data, Dumper=_Dumper, sort_keys=True)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     files = tuple(sorted({Path(f) for f, _ in locs.values() if f != "command line"} | {path}))
-    return LoadedScenario(scenario, data, path, digest, files)
+    return LoadedScenario(scenario, data, path, digest, files, tuple(set_at))
 
 
 def _profile_checks(scenario: schema.Scenario, where, problems: Problems) -> None:

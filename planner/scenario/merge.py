@@ -1,4 +1,4 @@
-"""Variants: ``extends`` chains, merge-by-id, and ``--set path=value`` overrides (SPEC §2.1).
+"""Variants: ``extends`` chains and merge-by-id (SPEC §2.1); ``--set`` is overrides.py.
 
 Mappings merge deeply; entity lists (nodes, projects, links, time.slices, targets) merge by id
 (targets by scope and year): a child item with a known id changes only the fields it gives, and
@@ -12,7 +12,7 @@ import copy
 from typing import Any
 
 from .errors import Problems, did_you_mean
-from .files import ENTITY_LISTS, TABLE_COLUMNS, Locations, dotted, entity_key, parse_yaml, shown
+from .files import ENTITY_LISTS, TABLE_COLUMNS, Locations, dotted, entity_key
 
 #: fields a new entity must give; a variant item lacking them is taken for a misspelt id
 REQUIRED_FOR_NEW = {**{(k,): v for k, v in TABLE_COLUMNS.items()}, ("time", "slices"): ("id", "hours")}
@@ -69,54 +69,3 @@ def _merge_entities(parent_items: list, child_items: list, path: tuple, locs: Lo
             by_key[key] = len(out)
             out.append(copy.deepcopy(fields))
     return [item for i, item in enumerate(out) if i not in removed]
-
-
-def apply_set(data: dict, assignment: str, problems: Problems) -> dict:
-    """Apply one ``--set path=value`` (value read as YAML) to merged raw data."""
-    where = f"--set {shown(assignment)}"
-    if "=" not in assignment:
-        problems.add("command line", where, "expected path=value, e.g. projects.monsoon_wind.capex_usd_per_kw=1500")
-        return data
-    path_text, value_text = assignment.split("=", 1)
-    parts = [p for p in path_text.strip().split(".") if p]
-    value = None
-    if value_text.strip():
-        read = Problems()
-        ok, value, _ = parse_yaml(value_text, "command line", read)
-        if read.items or not ok:
-            problems.add("command line", where, "cannot read the value: " + "; ".join(p.message for p in read.items))
-            return data
-    if not parts:
-        problems.add("command line", where, "empty path")
-        return data
-    out = copy.deepcopy(data)
-    node: Any = out
-    walked: tuple = ()
-    i = 0
-    while i < len(parts) - 1:
-        part = parts[i]
-        if walked in ENTITY_LISTS and isinstance(node, list):
-            keys = {entity_key(walked, item): item for item in node}
-            if part not in keys:
-                problems.add("command line", where,
-                             f"no {dotted(walked)} item with id '{part}'{did_you_mean(part, [k for k in keys if k])}")
-                return data
-            node = keys[part]
-            walked += (part,)
-            i += 1
-            continue
-        if not isinstance(node, dict):
-            problems.add("command line", where, f"'{dotted(walked)}' is not a mapping")
-            return data
-        node = node.setdefault(part, {})
-        walked += (part,)
-        i += 1
-    last = parts[-1]
-    if walked in ENTITY_LISTS:
-        problems.add("command line", where, "the path must name a field of an item, e.g. projects.ID.capacity_mw")
-        return data
-    if not isinstance(node, dict):
-        problems.add("command line", where, f"'{dotted(walked)}' is not a mapping")
-        return data
-    node[last] = value
-    return out

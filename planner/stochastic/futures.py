@@ -24,7 +24,7 @@ from ..data import ModelData, build_model_data, hydro_factors, hydro_plants
 from ..scenario import LoadedScenario
 from ..scenario.errors import Problem, Problems, ScenarioError
 from ..scenario.files import ENTITY_LISTS, entity_key
-from ..scenario.merge import apply_set
+from ..scenario.overrides import apply_set
 from ..scenario.schema import Scenario
 
 #: fields of projects, links and technologies that say what can be built or what building costs
@@ -108,7 +108,7 @@ def futures_of(loaded: LoadedScenario) -> tuple[list[FutureData], FutureData]:
                 problems.add(file, where, why)
                 continue
             found = Problems()
-            data = apply_set(data, f"{path}={json.dumps(value)}", found)
+            data, _ = apply_set(data, f"{path}={json.dumps(value)}", found)
             for p in found.items:
                 problems.add(file, where, p.message.replace("--set ", ""))
         raw[f.id] = data
@@ -247,7 +247,7 @@ def _average_year(loaded: LoadedScenario, unc, raw: dict[str, dict], futures: li
         values = [_get(raw[f.id], path) for f in futures]
         mean = _mean(values, weights)
         if mean is not None:
-            data = apply_set(data, f"{path}={json.dumps(mean)}", Problems())
+            data, _ = apply_set(data, f"{path}={json.dumps(mean)}", Problems())
     scenario = _validated(data, file, "uncertainty (the average year)")
     plants = set().union(*(f.factors for f in futures))
     factors = {p: sum(w * f.factors.get(p, 1.0) for w, f in zip(weights, futures)) for p in plants}
