@@ -557,8 +557,12 @@ def _reason(a, r, built, base_plan, years, got, rev, objective, tariffs, require
         if headroom is not None:
             parts.append(f"its break-even is {headroom:,.1f} USD/MWh under its ceiling")
         return "; ".join(parts)
-    if a in data.excluded_by_tariff and headroom is not None:
-        parts.append(f"excluded by its tariff ceiling by {-headroom:,.1f} USD/MWh (tariffs.csv headroom)")
+    if a in data.excluded_by_tariff:
+        tested = float(data.projects.at[a, "tariff_usd_per_mwh"])
+        ceiling = float(data.projects.at[a, "ceiling_usd_per_mwh"])
+        until = f" up to {data.tariff_ceiling_last_year}" if data.tariff_ceiling_last_year is not None else ""
+        parts.append(f"excluded by its tariff ceiling{until} by {tested - ceiling:,.1f} USD/MWh "
+                     f"(tariff tested {tested:,.1f} > ceiling {ceiling:,.1f})")
     elif not years and a not in data.excluded_by_tariff:
         return "cannot be online in any modelled year (its build window)"
     if got is None:
@@ -706,3 +710,69 @@ def morris_table(tornado, morris_loaded, answers: dict, trajectories) -> pd.Data
                           "sigma_musd": res["sigma"], "mu_star_conf_musd": res["mu_star_conf"]})
     frame["trajectories"] = trajectories
     return frame.sort_values("mu_star_musd", ascending=False).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# writing
+
+EXPLORE_HELP = {
+    "with_without": "Every candidate's decision reversed and the plan re-solved: a built asset barred, an unbuilt "
+                    "one forced in at its earliest modelled year (one excluded by its tariff ceiling in every year: "
+                    "allowed at its ceiling tariff). value_musd = reversed_objective_musd - objective_musd (NPV): "
+                    "what the decision is worth; ranked (rank 1 is worth most). A value within the solver's MIP gap "
+                    "(explore.json gap_musd) is a tie. note: the reason in words; changes: the builds that differ "
+                    "in the reversed plan (+ added, - dropped, a -> b moved or resized).",
+    "near_optimal": "Plans whose objective is at most optimum + slack x |optimum| (explore.json bound_musd; with "
+                    "import values the objective is negative, a net benefit, and the slack is taken on its size): "
+                    "the least (min_mw) and most (max_mw) MW of each group's candidates online in the year, beside "
+                    "the optimal plan's. verdict: 'in every near-optimal plan' (min_mw > 0), 'a real choice' "
+                    "(min_mw = 0 < max_mw), 'never' (max_mw = 0). min_plan / max_plan: the folder with that "
+                    "extreme plan's builds.csv.",
+    "tornado": "One --set path at its low and at its high value, the rest as the scenario gives it: the objective "
+               "and the builds that change against the optimal plan at each end; sorted by the swing.",
+    "morris": "Morris elementary effects (SALib) over the --tornado ranges: mu_star_musd is the mean absolute "
+              "change of the objective per step across the range; sigma_musd its spread (interactions, "
+              "non-linearity).",
+}
+
+
+def write_explore(out_dir, explored: Explored, loaded, force: bool = False, workbook: bool = True) -> None:
+    """The explore folder, atomically (safety.py): explore.json, scenario.yaml, base/ (the optimal
+    plan's full results), the study tables as CSV, alternatives/<plan>/builds.csv, explore.xlsx."""
+    import json
+    from pathlib import Path
+
+    from .io.safety import check_target, discard, locked, replace_folder, temporary_folder, write_manifest
+    from .io.writers import _json_safe, fill_results, write_csv, write_workbook
+
+    out_dir = Path(out_dir)
+    check_target(out_dir, force, loaded.files)
+    with locked(out_dir):
+        check_target(out_dir, force, loaded.files)
+        tmp = temporary_folder(out_dir)
+        try:
+            base = tmp / "base"
+            base.mkdir()
+            fill_results(base, explored.base.tables, explored.base.summary, loaded.resolved_yaml(), workbook=workbook)
+            write_manifest(base, "planner explore")
+            for name, frame in explored.tables.items():
+                write_csv(frame, tmp / f"{name}.csv")
+            for name, frame in explored.alternatives.items():
+                folder = tmp / "alternatives" / name
+                folder.mkdir(parents=True)
+                write_csv(frame, folder / "builds.csv")
+            (tmp / "scenario.yaml").write_text(loaded.resolved_yaml(), encoding="utf-8")
+            (tmp / "explore.json").write_text(json.dumps(_json_safe(explored.summary), indent=2, default=str) + "\n")
+            if workbook and explored.tables:
+                readme = [("scenario", str(explored.summary.get("scenario", ""))),
+                          ("objective_musd", str(explored.summary.get("objective_musd", ""))),
+                          *[(f"{name} sheet", EXPLORE_HELP.get(name, "")) for name in explored.tables],
+                          ("units", "Units are in every column name: _mw, _musd (USD million, NPV to the base year)."),
+                          ("base", "base/ holds the optimal plan's full results (planner solve's tables).")]
+                keys = {"with_without": 2, "near_optimal": 3, "tornado": 1, "morris": 1}
+                write_workbook(explored.tables, tmp / "explore.xlsx", readme,
+                               {k: v for k, v in keys.items() if k in explored.tables})
+            write_manifest(tmp, "planner explore")
+            replace_folder(tmp, out_dir)
+        finally:
+            discard(tmp)
