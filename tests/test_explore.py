@@ -162,7 +162,7 @@ def test_cli_end_to_end(tmp_path):
     ww = pd.read_csv(out / "with_without.csv").set_index("asset")
     assert ww.at["a", "value_musd"] == pytest.approx(10.0, rel=1e-9)  # the same on 2 local processes
     summary = json.loads((out / "explore.json").read_text())
-    assert summary["resolves"]["with_without"] == 3 and summary["resolves"]["near_optimal"] == 2 * 2 * 4
+    assert summary["resolves"]["with_without"] == 3 and summary["resolves"]["near_optimal"] == 4 * 2  # 4 groups x 1 year x min, max
     import openpyxl
 
     book = openpyxl.load_workbook(out / "explore.xlsx")
