@@ -194,7 +194,13 @@ class Session:
         cost = np.zeros(self.n)
         total = float(mw.sum())
         cost[cols] = (mw / total) * (1.0 if sense == "min" else -1.0)  # O(1) coefficients
-        out = self.solve(cost=cost)
+        # without the cost's constant: HiGHS's relative MIP gap divides by the objective, and a
+        # constant of thousands would make any first plan look optimal
+        self.h.changeObjectiveOffset(0.0)
+        try:
+            out = self.solve(cost=cost)
+        finally:
+            self.h.changeObjectiveOffset(self.offset)
         if out.status in ("optimal", "feasible"):
             out.value = float(np.asarray(out.x)[cols] @ mw)  # type: ignore[attr-defined]
             out.objective_musd = None  # the objective here is MW, not the plan's cost
