@@ -330,7 +330,7 @@ def explore(
     """Options for the negotiating table: the value of each decision, near-optimal alternatives, a tornado."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from .explore import ExploreError, morris_samples, parse_tornado, write_explore
+    from .explore import ExploreError, load_morris, morris_samples, parse_tornado, write_explore
     from .explore import explore as run_explore
     from .scenario import ScenarioError, load_scenario
     from .sweep import SweepError, check_scheduler
@@ -352,7 +352,8 @@ def explore(
             raise ExploreError("nothing to explore: give --with-without, --near-optimal SLACK or --tornado PATH=LOW:HIGH")
         if scheduler is not None:
             check_scheduler(scheduler)
-        samples = morris_samples(specs, morris)[1] if morris is not None else None
+        if morris is not None:
+            morris_samples(specs, morris)  # SALib installed, ranges numeric: before any scenario is read
     except (ExploreError, SweepError) as exc:
         _fail(f"[bold red]cannot explore:[/] {_plain(exc)}", EXIT_BAD_INPUT)
     try:
@@ -367,10 +368,7 @@ def explore(
                     problems += [p for p in exc.problems if p not in problems]
         if problems:
             raise ScenarioError(problems)
-        morris_loaded = []
-        for row in samples if samples is not None else ():
-            sets = tuple(f"{t.path}={v!r}" for t, v in zip(specs, row.tolist()))
-            morris_loaded.append((row.tolist(), load_scenario(scenario, base_sets + sets)))
+        morris_loaded = load_morris(scenario, base_sets, specs, morris) if morris is not None else []
     except ScenarioError as exc:
         _bad_input(exc, as_json)
         return

@@ -55,6 +55,7 @@ class Outcome:
     plan: Plan = field(default_factory=dict)
     seconds: float = 0.0
     value: float | None = None  # near-optimal: the group's MW
+    year: int | None = None  # with/without 'force': the year it was forced in
 
 
 def settings_of(scenario):
@@ -158,7 +159,9 @@ class Session:
             return self.solve(lower, upper)
         if action == "force":
             lower[years[min(years)]] = 1.0
-            return self.solve(lower, upper)
+            out = self.solve(lower, upper)
+            out.year = min(years)
+            return out
         if action == "force_any":
             idx = np.array(sorted(years.values()), dtype=np.int32)
             row = self.h.getNumRow()
@@ -210,7 +213,7 @@ class Session:
 def _strip(out: Outcome) -> dict:
     """An outcome as plain data (for a worker's answer)."""
     return {"status": out.status, "objective_musd": out.objective_musd, "plan": out.plan,
-            "seconds": out.seconds, "value": out.value}
+            "seconds": out.seconds, "value": out.value, "year": out.year}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -513,7 +516,7 @@ def _with_without_table(data, base, base_plan: Plan, objective: float, decisions
             row["reversed"] = f"forced in at {years[0]}"
         elif a in data.excluded_by_tariff:
             got = answer("wwfresh", f"{a}|force")
-            row["reversed"] = "allowed at its ceiling tariff and forced in at its earliest year"
+            row["reversed"] = f"allowed at its ceiling tariff, forced in at {got.get('year') if got else '?'}"
         else:
             got = None
             row["reversed"] = "not reversed"
@@ -581,7 +584,7 @@ def _reason(a, r, built, base_plan, years, got, rev, objective, tariffs, require
         if abs(value) <= gap_musd:
             parts.append(f"a near tie: forcing it in costs within the solver's gap ({gap_musd:,.1f} MUSD)")
         elif value > 0:
-            parts.append(f"forcing it in costs {value:,.1f} MUSD")
+            parts.append(f"forcing it in at {got.get('year')} costs {value:,.1f} MUSD")
         else:
             parts.append(f"forcing it in saves {-value:,.1f} MUSD (the optimum is within the MIP gap)")
     key = f"{a}|force_any"
@@ -590,11 +593,11 @@ def _reason(a, r, built, base_plan, years, got, rev, objective, tariffs, require
         y_best = min(any_year["plan"][a])
         if years and y_best > years[0]:
             parts.append(f"not needed until {y_best} (forced in then: {any_year['objective_musd'] - objective:+,.1f} MUSD)")
-    needed = [b for b in requires.get(a, []) if b not in base_plan and data.assets.at[b, "status"] == "candidate"]
-    if needed and got["plan"]:
-        lines = [f"{b} ({float(data.assets.at[b, 'capex_musd']):,.0f} MUSD capex)" for b in needed if b in got["plan"]]
-        if lines:
-            parts.append(f"needs its line {', '.join(lines)}")
+    needed = [b for b in requires.get(a, []) if b not in base_plan and data.assets.at[b, "status"] == "candidate"
+              and b in got["plan"]]
+    for b in needed:
+        what = "its line " if data.assets.at[b, "kind"] == "link" else ""
+        parts.append(f"needs {what}{b} ({float(data.assets.at[b, 'capex_musd']):,.0f} MUSD capex), not in the plan")
     if headroom is not None and a not in data.excluded_by_tariff:
         parts.append(f"its break-even is {headroom:,.1f} USD/MWh under its ceiling")
     return "; ".join(parts)
@@ -699,6 +702,20 @@ def morris_samples(tornado: list[TornadoSpec], trajectories: int, seed: int = 19
     problem = {"num_vars": len(tornado), "names": [t.path for t in tornado], "bounds": bounds}
     samples = morris_sample.sample(problem, trajectories, num_levels=4, seed=seed)
     return problem, samples
+
+
+def load_morris(path, base_sets: tuple, tornado: list[TornadoSpec], trajectories: int) -> list:
+    """Each Morris sample's scenario, loaded (so validated) before anything is solved: a list of
+    (values, LoadedScenario). ScenarioError lists the problems of the first bad sample."""
+    from .scenario import load_scenario
+
+    _problem, samples = morris_samples(tornado, trajectories)
+    out = []
+    for row in samples:
+        values = [float(v) for v in row]
+        sets = tuple(f"{t.path}={v!r}" for t, v in zip(tornado, values))
+        out.append((values, load_scenario(path, tuple(base_sets) + sets)))
+    return out
 
 
 def morris_table(tornado, morris_loaded, answers: dict, trajectories) -> pd.DataFrame:

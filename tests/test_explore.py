@@ -49,7 +49,7 @@ def test_with_without_values_by_hand(tmp_path):
     assert ww.at["a", "changes"] == "-a; +b (100 MW in 2025)"
     assert ww.at["b", "changes"] == "-a; +b (100 MW in 2025)"
     assert "barring it costs 10.0 MUSD" in ww.at["a", "note"]
-    assert "forcing it in costs 10.0 MUSD" in ww.at["b", "note"]
+    assert "forcing it in at 2025 costs 10.0 MUSD" in ww.at["b", "note"]
 
 
 def test_with_without_names_the_tariff_ceiling_and_the_line(tmp_path):
@@ -70,8 +70,10 @@ def test_with_without_names_the_tariff_ceiling_and_the_line(tmp_path):
     assert ex.summary["objective_musd"] == pytest.approx(10.0, rel=1e-9)
     assert ww.at["c", "value_musd"] == pytest.approx(5.0, rel=1e-9)
     assert "excluded by its tariff ceiling by 10.0 USD/MWh" in ww.at["c", "note"]
+    assert ww.at["c", "reversed"] == "allowed at its ceiling tariff, forced in at 2025"
+    assert "forcing it in at 2025 costs 5.0 MUSD" in ww.at["c", "note"]
     assert ww.at["d", "value_musd"] == pytest.approx(2.5, rel=1e-9)
-    assert "needs its line new (5 MUSD capex)" in ww.at["d", "note"]
+    assert "needs its line new (5 MUSD capex), not in the plan" in ww.at["d", "note"]
     assert ww.at["new", "value_musd"] == pytest.approx(0.5, rel=1e-9)
 
 
@@ -174,6 +176,12 @@ def test_cli_end_to_end(tmp_path):
     for name in ("tornado", "near_optimal_ranges", "decision_values"):
         assert (out / "report_figures" / f"{name}.png").is_file()
         assert f"id='{name}'" in page
+    # Morris screening through the command line
+    screened = tmp_path / "screened"
+    proc = planner("explore", scenario, "--tornado", "projects.a.capex_usd_per_kw=500:1500", "--morris", "2",
+                   "--workers", "1", "--out", screened, "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert pd.read_csv(screened / "morris.csv").mu_star_musd.iloc[0] == pytest.approx(10.0, rel=1e-6)
     # again without --force: refused, the folder kept
     proc = planner("explore", scenario, "--with-without", "--out", out, "--quiet")
     assert proc.returncode == 2 and "exists" in proc.stderr
@@ -188,6 +196,8 @@ def test_cli_end_to_end(tmp_path):
     ([], "nothing to explore"),
     (["--near-optimal", "-0.1"], "--near-optimal"),
     (["--with-without", "--groups", "tech"], "--groups"),
+    (["--morris", "4"], "give at least one --tornado"),
+    (["--tornado", "options.build=integer:continuous", "--morris", "4"], "not a numeric range"),
 ])
 def test_cli_bad_input_exit_2_nothing_written(tmp_path, args, message):
     scenario = write(two_plants(1000, 2000), tmp_path)
@@ -224,3 +234,23 @@ def test_near_optimal_agrees_with_with_without_on_the_base_case():
             assert least > 0, asset
             judged += 1
     assert judged >= 6
+
+
+def test_morris_elementary_effects_by_hand(tmp_path):
+    """Morris screening (SALib) over two ranges. a (built in every sample: at most 1500 USD/kW
+    against b's 2500-3000) costs capex/100 MUSD, a straight line: every elementary effect over the
+    unit range [500, 1500] is 1000/100 = 10 MUSD, so mu* = 10 and sigma = 0. b is never built: its
+    capex changes nothing, mu* = 0."""
+    pytest.importorskip("SALib")
+    from planner.explore import load_morris
+
+    path = write(two_plants(1000, 2000), tmp_path)
+    specs = [TornadoSpec("projects.a.capex_usd_per_kw", "500", "1500"),
+             TornadoSpec("projects.b.capex_usd_per_kw", "2500", "3000")]
+    samples = load_morris(path, (), specs, 4)
+    assert len(samples) == 4 * (len(specs) + 1)
+    ex = explore(load_scenario(path), tornado=specs, morris=4, morris_loaded=samples)
+    m = ex.tables["morris"].set_index("parameter")
+    assert m.at["projects.a.capex_usd_per_kw", "mu_star_musd"] == pytest.approx(10.0, rel=1e-6)
+    assert m.at["projects.a.capex_usd_per_kw", "sigma_musd"] == pytest.approx(0.0, abs=1e-6)
+    assert m.at["projects.b.capex_usd_per_kw", "mu_star_musd"] == pytest.approx(0.0, abs=1e-9)
