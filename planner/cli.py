@@ -314,7 +314,8 @@ def explore(
     scenario: Path = typer.Argument(..., metavar="SCENARIO", help="Scenario YAML file"),
     with_without: bool = typer.Option(False, "--with-without", help="Reverse every candidate's decision (bar the built, force in the unbuilt) and re-solve: what each decision is worth"),
     near_optimal: Optional[float] = typer.Option(None, "--near-optimal", metavar="SLACK", help="Plans within optimum + SLACK x |optimum| (e.g. 0.02): the least and most MW of each group"),
-    near_optimal_years: str = typer.Option("all", "--near-optimal-years", metavar="all|last", help="Ranges in every modelled year, or the last only"),
+    near_optimal_years: str = typer.Option("last", "--near-optimal-years", metavar="last|all", help="Ranges in the last modelled year (default), or in every one"),
+    near_optimal_gap: float = typer.Option(0.01, "--near-optimal-gap", metavar="GAP", help="Relative MIP gap of each near-optimal MIP, on the group's MW (the verdicts hold at any gap below 1)"),
     groups: str = typer.Option(",".join(("technology", "link", "country", "project")), "--groups", metavar="KINDS", help="Near-optimal groups: any of technology,link,country,project"),
     tornado: Optional[List[str]] = typer.Option(None, "--tornado", metavar="PATH=LOW:HIGH", help="A --set path at a low and a high value, one at a time (repeatable)"),
     morris: Optional[int] = typer.Option(None, "--morris", metavar="N", min=2, help="Also Morris screening (SALib) with N trajectories over the --tornado ranges"),
@@ -346,6 +347,8 @@ def explore(
             raise ExploreError(f"--near-optimal-years {near_optimal_years!r}: give all or last")
         if near_optimal is not None and not (0 <= near_optimal < 10) or near_optimal != near_optimal:
             raise ExploreError(f"--near-optimal {near_optimal}: give a slack share of the optimum, e.g. 0.02 (2 %)")
+        if not 0 <= near_optimal_gap < 1:
+            raise ExploreError(f"--near-optimal-gap {near_optimal_gap}: give a share below 1, e.g. 0.01")
         if morris is not None and not specs:
             raise ExploreError("--morris screens the --tornado ranges: give at least one --tornado PATH=LOW:HIGH")
         if not (with_without or near_optimal is not None or specs):
@@ -385,6 +388,7 @@ def explore(
             explored = run_explore(loaded, with_without=with_without, slack=near_optimal, tornado=specs,
                                    tornado_loaded=tornado_loaded, workers=workers, scheduler=scheduler, kinds=kinds,
                                    years=near_optimal_years, morris=morris, morris_loaded=morris_loaded,
+                                   near_optimal_gap=near_optimal_gap,
                                    stage=lambda text: progress.update(task, description=text))
     except ScenarioError as exc:
         _bad_input(exc, as_json)

@@ -36,6 +36,10 @@ Plan = dict
 #: near-optimal groups, in the order written
 GROUP_KINDS = ("technology", "link", "country", "project")
 MW_TOL = 1e-3  # MW: a plan's builds differ when a year's MW differs by more
+#: relative MIP gap of a near-optimal MIP (on the group's MW, not on the cost): the MW reported are
+#: those of a real plan within this share of the least (most); the verdicts hold whatever the gap,
+#: since a gap below 1 cannot close while the best plan has MW > 0 and the bound 0, or the reverse
+NEAR_OPTIMAL_GAP = 0.01
 
 
 class ExploreError(Exception):
@@ -240,14 +244,17 @@ def fresh_reversal_job(scenario, asset: str, action: str) -> dict:
     return {"compile_seconds": s.compile_seconds, "results": {f"{asset}|{action}": out}}
 
 
-def near_optimal_job(scenario, bound_musd: float, specs: list[tuple[str, int, list[str]]]) -> dict:
-    """Least and most MW of each (group, year, assets) with the objective bounded."""
+def near_optimal_job(scenario, bound_musd: float, specs: list[tuple[str, int, list[str]]],
+                     mip_gap: float = NEAR_OPTIMAL_GAP, senses: tuple[str, ...] = ("min", "max")) -> dict:
+    """Least and most MW of each (group, year, assets) with the objective bounded, each MIP to
+    ``mip_gap`` of the group's MW."""
     s = Session(scenario)
     s.bound_objective(bound_musd)
+    s.h.setOptionValue("mip_rel_gap", float(mip_gap))
     results = {}
     for group, year, assets in specs:
         cols, mw = s.group_columns(assets, year)
-        for sense in ("min", "max"):
+        for sense in senses:
             results[f"{group}|{year}|{sense}"] = _strip(s.extreme(cols, mw, sense))
     return {"compile_seconds": s.compile_seconds, "results": results}
 
@@ -364,7 +371,8 @@ class Explored:
 
 def explore(loaded, with_without: bool = False, slack: float | None = None, tornado: list[TornadoSpec] = (),
             tornado_loaded: dict | None = None, workers: int = 1, scheduler: str | None = None,
-            kinds: tuple[str, ...] = GROUP_KINDS, years: str = "all", morris: int | None = None,
+            kinds: tuple[str, ...] = GROUP_KINDS, years: str = "last", morris: int | None = None,
+            near_optimal_gap: float = NEAR_OPTIMAL_GAP,
             morris_loaded: list | None = None, stage=None) -> Explored:
     """Solve the scenario, then run the studies asked for in parallel. ``tornado_loaded``: the
     scenarios of each tornado end, loaded (and so validated) by the caller: {(path, 'low'|'high'):
@@ -419,9 +427,10 @@ def explore(loaded, with_without: bool = False, slack: float | None = None, torn
         no_years = list(data.years) if years == "all" else [data.years[-1]]
         bound = objective + slack * abs(objective)
         specs = [(g, y, assets) for g, assets in groups.items() for y in no_years]
-        n_chunks = workers if not scheduler else max(workers, math.ceil(len(specs) / 4))
+        # more chunks than workers: a few of these MIPs take a minute, most a fraction of a second
+        n_chunks = 4 * workers if not scheduler else max(workers, math.ceil(len(specs) / 4))
         for i, chunk in enumerate(_chunks(specs, n_chunks)):
-            jobs[f"no#{i}"] = (near_optimal_job, (scenario, bound, chunk))
+            jobs[f"no#{i}"] = (near_optimal_job, (scenario, bound, chunk, near_optimal_gap))
     # -- tornado, Morris
     for (path, end), lt in (tornado_loaded or {}).items():
         jobs[f"tornado#{path}#{end}"] = (plan_job, (lt.scenario,))
@@ -463,7 +472,8 @@ def explore(loaded, with_without: bool = False, slack: float | None = None, torn
         tables["morris"] = morris_table(tornado, morris_loaded, answers, morris)
     n_resolves = {k: len(v) for k, v in solve_seconds.items()}
     summary.update({
-        "slack": slack, "bound_musd": bound, "near_optimal_years": no_years, "groups": list(groups),
+        "slack": slack, "bound_musd": bound, "near_optimal_years": no_years,
+        "near_optimal_mip_gap": near_optimal_gap if slack is not None else None, "groups": list(groups),
         "tornado": [f"{t.path}={t.low}:{t.high}" for t in tornado], "morris_trajectories": morris,
         "workers": workers, "scheduler": scheduler, "resolves": n_resolves,
         "mean_resolve_seconds": {k: (float(np.mean(v)) if v else None) for k, v in solve_seconds.items()},
@@ -640,6 +650,8 @@ def _near_optimal_table(data, base, groups: dict, years: list[int], answer) -> t
                 verdict = "a real choice"
             else:
                 verdict = "never"
+            if notes and verdict:
+                verdict += " (unproven: a solve stopped at a limit)"
             row["verdict"] = verdict
             row["note"] = "; ".join(notes)
             rows.append(row)
