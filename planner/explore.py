@@ -477,6 +477,7 @@ def explore(loaded, with_without: bool = False, slack: float | None = None, torn
         "tornado": [f"{t.path}={t.low}:{t.high}" for t in tornado], "morris_trajectories": morris,
         "workers": workers, "scheduler": scheduler, "resolves": n_resolves,
         "mean_resolve_seconds": {k: (float(np.mean(v)) if v else None) for k, v in solve_seconds.items()},
+        "max_resolve_seconds": {k: (float(np.max(v)) if v else None) for k, v in solve_seconds.items()},
         "mean_compile_seconds": float(np.mean(compile_seconds)) if compile_seconds else None,
         "jobs_seconds": round(jobs_seconds, 3), "total_seconds": round(time.perf_counter() - t_start, 3),
         "gap_musd": gap_musd,

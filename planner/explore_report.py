@@ -51,21 +51,34 @@ def tornado_data(summary: dict, tables: dict) -> pd.DataFrame:
     return frame
 
 
+def _label(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def plot_tornado(frame: pd.DataFrame) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(9, 0.6 * len(frame) + 1.8))
     base = float(frame.objective_base_musd.iloc[0])
     rows = frame.iloc[::-1].reset_index(drop=True)  # the widest swing on top
     for i, r in rows.iterrows():
+        ends = {end: r[f"objective_{end}_musd"] for end in ("low", "high")}
+        if all(pd.notna(v) and abs(v - base) <= 1e-6 * max(1.0, abs(base)) for v in ends.values()):
+            ax.text(base, i, f" {_label(r.low)} to {_label(r.high)}: no change", va="center", ha="left", fontsize=8)
+            continue
         for end, colour in (("low", "#1f77b4"), ("high", "#d62728")):
-            v = r[f"objective_{end}_musd"]
+            v = ends[end]
             if pd.notna(v):
-                ax.barh(i, v - base, left=base, color=colour, alpha=0.8, label=end if i == 0 else None)
-                ax.text(v, i, f" {r[end]}", va="center", ha="left" if v >= base else "right", fontsize=8)
+                ax.barh(i, v - base, left=base, color=colour, alpha=0.8)
+                ax.text(v, i, f" {_label(r[end])} ", va="center", ha="left" if v >= base else "right", fontsize=8)
     ax.axvline(base, color="black", lw=1)
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color=colour, alpha=0.8, label=f"{end} value")
+               for end, colour in (("low", "#1f77b4"), ("high", "#d62728"))]
+    ax.set_ylim(-0.6, len(rows) - 0.4)
     ax.set_yticks(range(len(rows)), rows.parameter, fontsize=8)
     ax.set_xlabel("objective (MUSD, NPV)")
     ax.set_title("Tornado: the objective at each parameter's low and high value")
-    ax.legend(loc="best", fontsize=8)
+    ax.legend(handles=handles, loc="best", fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -86,6 +99,8 @@ def plot_ranges(frame: pd.DataFrame) -> plt.Figure:
     for i, r in rows.iterrows():
         colour = colours.get(r.verdict, "#1f77b4")
         ax.plot([r.min_mw, r.max_mw], [i, i], color=colour, lw=6, solid_capstyle="butt", alpha=0.7)
+        if abs(r.max_mw - r.min_mw) < 1e-6:  # no range: a square shows the verdict's colour
+            ax.plot([r.min_mw], [i], marker="s", color=colour, ms=7, alpha=0.8)
         ax.plot([r.optimal_mw], [i], marker="|", color="black", ms=12, mew=2)
     ax.set_yticks(range(len(rows)), rows.group, fontsize=8)
     ax.set_xlabel(f"MW online in {int(frame.year.max())}")
