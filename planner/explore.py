@@ -277,17 +277,17 @@ def _fmt_plan(years: dict) -> str:
 
 
 def plan_changes(base: Plan, new: Plan) -> str:
-    """The builds that differ between two plans, in words ('' when none): '+a (500 MW in 2030)',
-    '-b', 'c 2030 -> 2032'."""
+    """The builds that differ between two plans, in words ('' when none): 'add a (500 MW in 2030)',
+    'drop b', 'c 2030 -> 2032' (no leading sign: a spreadsheet would read '+a' or '-b' as a formula)."""
     parts = []
     for a in sorted(set(base) | set(new)):
         b, n = base.get(a, {}), new.get(a, {})
         if set(b) == set(n) and all(abs(b[y] - n[y]) <= max(MW_TOL, 1e-6 * abs(b[y])) for y in b):
             continue
         if not b:
-            parts.append(f"+{a} ({_fmt_plan(n)})")
+            parts.append(f"add {a} ({_fmt_plan(n)})")
         elif not n:
-            parts.append(f"-{a}")
+            parts.append(f"drop {a}")
         elif abs(sum(b.values()) - sum(n.values())) <= MW_TOL:
             parts.append(f"{a} {'/'.join(map(str, sorted(b)))} -> {'/'.join(map(str, sorted(n)))}")
         else:
@@ -757,7 +757,7 @@ EXPLORE_HELP = {
                     "allowed at its ceiling tariff). value_musd = reversed_objective_musd - objective_musd (NPV): "
                     "what the decision is worth; ranked (rank 1 is worth most). A value within the solver's MIP gap "
                     "(explore.json gap_musd) is a tie. note: the reason in words; changes: the builds that differ "
-                    "in the reversed plan (+ added, - dropped, a -> b moved or resized).",
+                    "in the reversed plan (add, drop, a -> b: moved or resized).",
     "near_optimal": "Plans whose objective is at most optimum + slack x |optimum| (explore.json bound_musd; with "
                     "import values the objective is negative, a net benefit, and the slack is taken on its size): "
                     "the least (min_mw) and most (max_mw) MW of each group's candidates online in the year, beside "

@@ -46,8 +46,8 @@ def test_with_without_values_by_hand(tmp_path):
     assert ww.at["b", "reversed_objective_musd"] == pytest.approx(20.0, rel=1e-9)
     assert ww.at["b", "value_musd"] == pytest.approx(10.0, rel=1e-9)
     assert list(ww["rank"]) == [1, 2] and list(ww.index) == ["a", "b"]  # a tie: by name
-    assert ww.at["a", "changes"] == "-a; +b (100 MW in 2025)"
-    assert ww.at["b", "changes"] == "-a; +b (100 MW in 2025)"
+    assert ww.at["a", "changes"] == "drop a; add b (100 MW in 2025)"
+    assert ww.at["b", "changes"] == "drop a; add b (100 MW in 2025)"
     assert "barring it costs 10.0 MUSD" in ww.at["a", "note"]
     assert "forcing it in at 2025 costs 10.0 MUSD" in ww.at["b", "note"]
 
@@ -119,7 +119,7 @@ def test_tornado_ends_by_hand(tmp_path):
     row = ex.tables["tornado"].iloc[0]
     assert (row.objective_low_musd, row.objective_high_musd) == pytest.approx((5.0, 20.0), rel=1e-9)
     assert row.builds_changed_low == "none"
-    assert row.builds_changed_high == "-a; +b (100 MW in 2025)"
+    assert row.builds_changed_high == "drop a; add b (100 MW in 2025)"
     assert row.swing_musd == pytest.approx(15.0, rel=1e-9)
 
 
@@ -141,8 +141,8 @@ def test_reusing_the_compiled_model_restores_it(tmp_path):
 def test_plan_changes_words():
     base = {"a": {2030: 100.0}, "b": {2030: 50.0}, "c": {2030: 10.0}}
     new = {"a": {2032: 100.0}, "b": {2030: 25.0}, "d": {2035: 5.0}}
-    assert plan_changes(base, new) == ("a 2030 -> 2032; b 50 MW in 2030 -> 25 MW in 2030; -c; "
-                                       "+d (5 MW in 2035)")
+    assert plan_changes(base, new) == ("a 2030 -> 2032; b 50 MW in 2030 -> 25 MW in 2030; drop c; "
+                                       "add d (5 MW in 2035)")
     assert plan_changes(base, base) == ""
 
 
