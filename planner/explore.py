@@ -60,6 +60,7 @@ class Outcome:
     seconds: float = 0.0
     value: float | None = None  # near-optimal: the group's MW
     year: int | None = None  # with/without 'force': the year it was forced in
+    x: np.ndarray | None = field(default=None, repr=False)  # the column values (not sent back by workers)
 
 
 def settings_of(scenario):
@@ -105,9 +106,7 @@ class Session:
 
     def solve(self, lower=None, upper=None, cost=None) -> Outcome:
         """Re-solve with these column bounds / scaled costs (None: the model's own)."""
-        import highspy
-
-        from .solve import _run
+        from .solve import _run, _status
 
         t0 = time.perf_counter()
         h = self.h
@@ -118,23 +117,11 @@ class Session:
         try:
             _run(h)
             info = h.getInfo()
-            has = info.primal_solution_status == 2
-            status = h.getModelStatus()
-            s = highspy.HighsModelStatus
-            if status == s.kOptimal:
-                state = "optimal"
-            elif status in (s.kInfeasible, s.kUnboundedOrInfeasible):
-                state = "infeasible"
-            elif has:
-                state = "feasible"
-            else:
-                state = "error"
-            out = Outcome(state, seconds=0.0)
-            if state in ("optimal", "feasible"):
-                x = np.asarray(h.getSolution().col_value)
-                out.plan = self.plan_of(x)
+            out = Outcome(_status(h, info.primal_solution_status == 2))  # 2: a feasible solution
+            if out.status in ("optimal", "feasible"):
+                out.x = np.asarray(h.getSolution().col_value)
+                out.plan = self.plan_of(out.x)
                 out.objective_musd = float(info.objective_function_value) / self.compiled.scale
-                out.x = x  # type: ignore[attr-defined]
         finally:
             if cost is not None:
                 h.changeColsCost(self.n, self.cols, self.cost)
@@ -209,7 +196,7 @@ class Session:
         finally:
             self.h.changeObjectiveOffset(self.offset)
         if out.status in ("optimal", "feasible"):
-            out.value = float(np.asarray(out.x)[cols] @ mw)  # type: ignore[attr-defined]
+            out.value = float(out.x[cols] @ mw)
             out.objective_musd = None  # the objective here is MW, not the plan's cost
         return out
 
