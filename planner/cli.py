@@ -361,14 +361,18 @@ def explore(
         _fail(f"[bold red]cannot explore:[/] {_plain(exc)}", EXIT_BAD_INPUT)
     try:
         loaded = load_scenario(scenario, base_sets)
-        problems = []
+        problems, seen = [], set()
         tornado_loaded = {}
         for t in specs:  # every end checked before anything is solved
             for end, value in (("low", t.low), ("high", t.high)):
                 try:
                     tornado_loaded[(t.path, end)] = load_scenario(scenario, base_sets + (f"{t.path}={value}",))
                 except ScenarioError as exc:
-                    problems += [p for p in exc.problems if p not in problems]
+                    for p in exc.problems:  # a bad path is one mistake, not one per end
+                        key = str(p).replace(f"{t.path}={value}", t.path)
+                        if key not in seen:
+                            seen.add(key)
+                            problems.append(p)
         if problems:
             raise ScenarioError(problems)
         morris_loaded = load_morris(scenario, base_sets, specs, morris) if morris is not None else []

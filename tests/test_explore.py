@@ -189,7 +189,7 @@ def test_cli_end_to_end(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--tornado", "projects.zz.capex_usd_per_kw=1:2"], "no projects item with id 'zz'"),
+    (["--tornado", "projects.zz.capex_usd_per_kw=1:2"], "'zz'"),
     (["--tornado", "projects.a.capexx=1:2"], "unknown field 'capexx'"),
     (["--tornado", "projects.a.capex_usd_per_kw=abc:2"], "expected a number, got 'abc'"),
     (["--tornado", "projects.a.capex_usd_per_kw"], "expected PATH=LOW:HIGH"),
@@ -206,6 +206,7 @@ def test_cli_bad_input_exit_2_nothing_written(tmp_path, args, message):
     assert proc.returncode == 2, proc.stderr
     assert message in proc.stderr
     assert "Traceback" not in proc.stderr
+    assert proc.stderr.count("\n  - ") <= 1  # one message per mistake (a bad path: not one per end)
     assert not out.exists()
 
 
