@@ -331,7 +331,7 @@ def explore(
     """Options for the negotiating table: the value of each decision, near-optimal alternatives, a tornado."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from .explore import ExploreError, load_morris, morris_samples, parse_tornado, write_explore
+    from .explore import ExploreError, check_explorable, load_morris, morris_samples, parse_tornado, write_explore
     from .explore import explore as run_explore
     from .scenario import ScenarioError, load_scenario
     from .sweep import SweepError, check_scheduler
@@ -379,6 +379,10 @@ def explore(
     except ScenarioError as exc:
         _bad_input(exc, as_json)
         return
+    try:
+        check_explorable(loaded.scenario)
+    except ExploreError as exc:
+        _fail(f"[bold red]cannot explore:[/] {_plain(exc)}", EXIT_BAD_INPUT)
     target = out_dir or Path("results") / f"{loaded.scenario.name}-explore"
     try:
         check_target(target, force, loaded.files)

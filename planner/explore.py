@@ -368,6 +368,7 @@ def explore(loaded, with_without: bool = False, slack: float | None = None, torn
     from .sweep import run_jobs
 
     stage = stage or (lambda _s: None)
+    check_explorable(loaded.scenario)
     t_start = time.perf_counter()
     stage("solving the scenario")
     base = run_loaded(loaded, flip=False)
@@ -470,6 +471,16 @@ def explore(loaded, with_without: bool = False, slack: float | None = None, torn
         "gap_musd": gap_musd,
     })
     return Explored(tables, alternatives, summary, base)
+
+
+def check_explorable(scenario) -> None:
+    """ExploreError for a scenario the re-solves cannot stand for: one with an ``uncertainty`` block
+    (several futures, one plan: SPEC §3.4) is solved as a stochastic programme, and a Session
+    re-solves the single-future model, so the values would not compare."""
+    if getattr(scenario, "uncertainty", None) is not None:
+        raise ExploreError("planner explore re-solves one future; this scenario has an uncertainty block "
+                           "(several futures, SPEC §3.4), which it does not explore yet: explore each "
+                           "future as a variant of its own")
 
 
 def _call(fn, args):

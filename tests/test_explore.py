@@ -279,3 +279,17 @@ def test_morris_elementary_effects_by_hand(tmp_path):
     assert m.at["projects.a.capex_usd_per_kw", "mu_star_musd"] == pytest.approx(10.0, rel=1e-6)
     assert m.at["projects.a.capex_usd_per_kw", "sigma_musd"] == pytest.approx(0.0, abs=1e-6)
     assert m.at["projects.b.capex_usd_per_kw", "mu_star_musd"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_cli_refuses_a_scenario_with_several_futures(tmp_path):
+    """A scenario with an uncertainty block (SPEC §3.4) is solved as one plan for several futures;
+    the re-solves would use one future, so explore refuses it (exit 2) rather than mix the two."""
+    from tests.conftest import ROOT
+
+    path = ROOT / "scenarios" / "base" / "hydrology_years.yaml"
+    if not path.is_file():
+        pytest.skip("no shipped scenario with an uncertainty block in this checkout")
+    out = tmp_path / "explored"
+    proc = planner("explore", path, "--with-without", "--out", out)
+    assert proc.returncode == 2, proc.stderr
+    assert "uncertainty block" in proc.stderr and not out.exists()
