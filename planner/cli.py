@@ -334,8 +334,159 @@ def sweep(
 
 
 @app.command()
+def explore(
+    scenario: Path = typer.Argument(..., metavar="SCENARIO", help="Scenario YAML file"),
+    with_without: bool = typer.Option(False, "--with-without", help="Reverse every candidate's decision (bar the built, force in the unbuilt) and re-solve: what each decision is worth"),
+    near_optimal: Optional[float] = typer.Option(None, "--near-optimal", metavar="SLACK", help="Plans within optimum + SLACK x |optimum| (e.g. 0.02): the least and most MW of each group"),
+    near_optimal_years: str = typer.Option("last", "--near-optimal-years", metavar="last|all", help="Ranges in the last modelled year (default), or in every one"),
+    near_optimal_gap: float = typer.Option(0.01, "--near-optimal-gap", metavar="GAP", help="Relative MIP gap of each near-optimal MIP, on the group's MW (the verdicts hold at any gap below 1)"),
+    groups: str = typer.Option(",".join(("technology", "link", "country", "project")), "--groups", metavar="KINDS", help="Near-optimal groups: any of technology,link,country,project"),
+    tornado: Optional[List[str]] = typer.Option(None, "--tornado", metavar="PATH=LOW:HIGH", help="A --set path at a low and a high value, one at a time (repeatable)"),
+    morris: Optional[int] = typer.Option(None, "--morris", metavar="N", min=2, help="Also Morris screening (SALib) with N trajectories over the --tornado ranges"),
+    set_: Optional[List[str]] = typer.Option(None, "--set", metavar="PATH=VALUE", help="Override a field: path=value (repeatable)"),
+    out_dir: Optional[Path] = typer.Option(None, "--out", metavar="DIR", help="Folder to write (default results/<name>-explore)"),
+    workers: int = typer.Option(min(2, os.cpu_count() or 1), "--workers", min=1, metavar="N", help="Local worker processes"),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help="Dask scheduler address (tcp://host:8786) instead of local processes"),
+    force: bool = typer.Option(False, "--force", help="Replace an explore folder planner wrote earlier"),
+    no_xlsx: bool = typer.Option(False, "--no-xlsx", help="Skip explore.xlsx and base/results.xlsx"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or tables"),
+    as_json: bool = typer.Option(False, "--json", help="Print explore.json to stdout"),
+) -> None:
+    """Options for the negotiating table: the value of each decision, near-optimal alternatives, a tornado."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from .explore import ExploreError, check_explorable, load_morris, morris_samples, parse_tornado, write_explore
+    from .explore import explore as run_explore
+    from .scenario import ScenarioError, load_scenario
+    from .sweep import SweepError, check_scheduler
+
+    base_sets = tuple(set_ or ())
+    try:
+        specs = parse_tornado(list(tornado or ()))
+        kinds = tuple(k.strip() for k in groups.split(",") if k.strip())
+        unknown = [k for k in kinds if k not in ("technology", "link", "country", "project")]
+        if unknown or not kinds:
+            raise ExploreError(f"--groups {groups!r}: give any of technology,link,country,project")
+        if near_optimal_years not in ("all", "last"):
+            raise ExploreError(f"--near-optimal-years {near_optimal_years!r}: give all or last")
+        if near_optimal is not None and not (0 <= near_optimal < 10) or near_optimal != near_optimal:
+            raise ExploreError(f"--near-optimal {near_optimal}: give a slack share of the optimum, e.g. 0.02 (2 %)")
+        if not 0 <= near_optimal_gap < 1:
+            raise ExploreError(f"--near-optimal-gap {near_optimal_gap}: give a share below 1, e.g. 0.01")
+        if morris is not None and not specs:
+            raise ExploreError("--morris screens the --tornado ranges: give at least one --tornado PATH=LOW:HIGH")
+        if not (with_without or near_optimal is not None or specs):
+            raise ExploreError("nothing to explore: give --with-without, --near-optimal SLACK or --tornado PATH=LOW:HIGH")
+        if scheduler is not None:
+            check_scheduler(scheduler)
+        if morris is not None:
+            morris_samples(specs, morris)  # SALib installed, ranges numeric: before any scenario is read
+    except (ExploreError, SweepError) as exc:
+        _fail(f"[bold red]cannot explore:[/] {_plain(exc)}", EXIT_BAD_INPUT)
+    try:
+        loaded = load_scenario(scenario, base_sets)
+        problems, seen = [], set()
+        tornado_loaded = {}
+        for t in specs:  # every end checked before anything is solved
+            for end, value in (("low", t.low), ("high", t.high)):
+                try:
+                    tornado_loaded[(t.path, end)] = load_scenario(scenario, base_sets + (f"{t.path}={value}",))
+                except ScenarioError as exc:
+                    for p in exc.problems:  # a bad path is one mistake, not one per end
+                        key = str(p).replace(f"{t.path}={value}", t.path)
+                        if key not in seen:
+                            seen.add(key)
+                            problems.append(p)
+        if problems:
+            raise ScenarioError(problems)
+        morris_loaded = load_morris(scenario, base_sets, specs, morris) if morris is not None else []
+    except ScenarioError as exc:
+        _bad_input(exc, as_json)
+        return
+    try:
+        check_explorable(loaded.scenario)
+    except ExploreError as exc:
+        _fail(f"[bold red]cannot explore:[/] {_plain(exc)}", EXIT_BAD_INPUT)
+    target = out_dir or Path("results") / f"{loaded.scenario.name}-explore"
+    try:
+        check_target(target, force, loaded.files)
+    except OutputRefused as exc:
+        _fail(f"[red]cannot write the explore folder:[/] {_plain(exc)}", EXIT_BAD_INPUT)
+    show = not (quiet or as_json)
+    try:
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
+                      transient=True, disable=not show) as progress:
+            task = progress.add_task("starting")
+            explored = run_explore(loaded, with_without=with_without, slack=near_optimal, tornado=specs,
+                                   tornado_loaded=tornado_loaded, workers=workers, scheduler=scheduler, kinds=kinds,
+                                   years=near_optimal_years, morris=morris, morris_loaded=morris_loaded,
+                                   near_optimal_gap=near_optimal_gap,
+                                   stage=lambda text: progress.update(task, description=text))
+    except ScenarioError as exc:
+        _bad_input(exc, as_json)
+        return
+    except (ExploreError, SweepError) as exc:
+        _fail(f"[bold red]explore failed:[/] {_plain(exc)}", EXIT_SOLVER)
+    status = explored.summary["status"]
+    if status not in ("optimal", "feasible"):
+        _no_solution(explored.base, as_json)
+        return
+    try:
+        write_explore(target, explored, loaded, force=force, workbook=not no_xlsx)
+    except OutputRefused as exc:
+        _fail(f"[red]cannot write the explore folder:[/] {_plain(exc)}", EXIT_BAD_INPUT)
+    except OSError as exc:
+        _fail(f"[red]cannot write the explore folder:[/] {_plain(exc)}", EXIT_SOLVER)
+    if as_json:
+        print(json.dumps({**explored.summary, "out": str(target)}, indent=2, default=str))
+    elif not quiet:
+        _print_explore(explored, target)
+
+
+def _print_explore(explored, target: Path) -> None:
+    import pandas as pd
+
+    s = explored.summary
+    out.print(f"[bold]{s['scenario']}[/]: objective {s['objective_musd']:,.1f} MUSD (MIP gap setting "
+              f"{100 * s['mip_gap_setting']:.2f} %: values within {s['gap_musd']:,.1f} MUSD are ties)")
+    ww = explored.tables.get("with_without")
+    if ww is not None:
+        table = Table(title="What each decision is worth (with_without.csv)")
+        for col in ("rank", "asset", "built", "build_year", "value_musd", "note"):
+            table.add_column(col, justify="right" if col in ("rank", "value_musd", "build_year") else "left")
+        for r in ww.itertuples():
+            table.add_row(str(r.rank), r.asset, "yes" if r.built else "no",
+                          "" if pd.isna(r.build_year) else str(r.build_year),
+                          _fmt(r.value_musd), str(r.note))
+        out.print(table)
+    no = explored.tables.get("near_optimal")
+    if no is not None:
+        last = no[no.year == no.year.max()]
+        table = Table(title=f"Near-optimal ranges in {int(no.year.max())} (slack {100 * s['slack']:g} %: "
+                            f"near_optimal.csv)")
+        for col in ("group", "min_mw", "optimal_mw", "max_mw", "verdict"):
+            table.add_column(col, justify="left" if col in ("group", "verdict") else "right")
+        for r in last.itertuples():
+            table.add_row(r.group, _fmt(r.min_mw), _fmt(r.optimal_mw), _fmt(r.max_mw), r.verdict)
+        out.print(table)
+    tor = explored.tables.get("tornado")
+    if tor is not None:
+        table = Table(title="Tornado (tornado.csv)")
+        for col in ("parameter", "low", "high", "objective_low_musd", "objective_high_musd", "builds_changed_low",
+                    "builds_changed_high"):
+            table.add_column(col, justify="right" if col.startswith("objective") else "left")
+        for r in tor.itertuples():
+            table.add_row(r.parameter, str(r.low), str(r.high), _fmt(r.objective_low_musd),
+                          _fmt(r.objective_high_musd), str(r.builds_changed_low), str(r.builds_changed_high))
+        out.print(table)
+    n = sum(s["resolves"].values())
+    out.print(f"{n} re-solves in {s['jobs_seconds']:,.1f} s on "
+              f"{s['scheduler'] or str(s['workers']) + ' local process(es)'}; written to [bold]{target}[/]")
+
+
+@app.command()
 def report(
-    result_dir: Path = typer.Argument(..., metavar="RESULT_DIR", help="A result folder written by planner solve"),
+    result_dir: Path = typer.Argument(..., metavar="RESULT_DIR", help="A result folder written by planner solve (or planner explore)"),
     out_html: Optional[Path] = typer.Option(None, "--out", metavar="FILE.html", help="HTML page to write (default DIR/report.html)"),
     force: bool = typer.Option(False, "--force", help="Replace a report planner wrote earlier"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success"),
