@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .compare import CompareError  # noqa: E402
-from .report import Plot, _png, _table_html  # noqa: E402
+from .report import Plot, _table_html  # noqa: E402
 
 EXPLORE_TABLES = ("with_without", "near_optimal", "tornado", "morris")
 
@@ -177,25 +177,8 @@ def render_explore_html(path: Path, summary: dict, figures: list[Plot], pngs: di
 
 def write_explore_report(folder: Path, out_html: Path | None = None, force: bool = False):
     """The report page of an explore folder (default ``<folder>/report.html``) and its figures."""
-    from .io.writers import check_file_and_folder, write_file_and_folder
+    from .report import write_page
 
     summary, tables = read_explore(folder)
-    out_html = Path(out_html) if out_html else Path(folder) / "report.html"
-    png_dir = out_html.with_name(f"{out_html.stem}_figures")
-    reads = [p for p in sorted(Path(folder).iterdir())
-             if p.is_file() and not p.name.startswith(".") and p.suffix in (".csv", ".json", ".yaml")]
-    check_file_and_folder(out_html, png_dir, force, protected=reads)
-    figures = explore_plots(summary, tables)
-    pngs = {p.name: _png(p.figure) for p in figures}
-    for p in figures:
-        plt.close(p.figure)
-
-    def fill(sub: Path, page: Path) -> None:
-        for name, png in pngs.items():
-            (sub / f"{name}.png").write_bytes(png)
-        for p in figures:
-            p.data.to_csv(sub / f"{p.name}.csv", index=False)
-        page.write_text(render_explore_html(Path(folder), summary, figures, pngs), encoding="utf-8")
-
-    write_file_and_folder(out_html, png_dir, fill, force=force, protected=reads, command="planner report")
-    return out_html, png_dir, figures
+    return write_page(Path(folder), out_html, force, lambda: explore_plots(summary, tables),
+                      lambda figures, pngs: render_explore_html(Path(folder), summary, figures, pngs))

@@ -12,6 +12,7 @@ import base64
 import html
 import io
 from dataclasses import dataclass
+from typing import Callable
 from pathlib import Path
 
 import matplotlib
@@ -395,13 +396,22 @@ def write_report(result_dir: Path, out_html: Path | None = None, force: bool = F
     if is_explore_folder(result_dir):
         return write_explore_report(Path(result_dir), out_html, force)
     result = read_result(Path(result_dir))
-    out_html = Path(out_html) if out_html else Path(result_dir) / "report.html"
+    return write_page(Path(result_dir), out_html, force, lambda: plots(result),
+                      lambda figures, pngs: render_html(result, figures, pngs))
+
+
+def write_page(source: Path, out_html: Path | None, force: bool, draw: Callable[[], list[Plot]],
+               render: Callable[[list[Plot], dict[str, bytes]], str]) -> tuple[Path, Path, list[Plot]]:
+    """Draw the figures of the folder ``source`` (``draw``), then write the page ``render`` makes of
+    them (default ``<source>/report.html``) and the PNGs with their data in ``<stem>_figures/``, both
+    replacing an earlier report only once the new one is complete."""
+    out_html = Path(out_html) if out_html else source / "report.html"
     png_dir = out_html.with_name(f"{out_html.stem}_figures")
     # the page and its figures may go into the result folder (the default), never onto what is read
-    reads = [p for p in sorted(Path(result_dir).iterdir())
+    reads = [p for p in sorted(source.iterdir())
              if p.is_file() and not p.name.startswith(".") and p.suffix in (".csv", ".json", ".yaml")]
     check_file_and_folder(out_html, png_dir, force, protected=reads)  # before the plots are drawn
-    figures = plots(result)
+    figures = draw()
     pngs = {p.name: _png(p.figure) for p in figures}
     for p in figures:
         plt.close(p.figure)
@@ -411,7 +421,7 @@ def write_report(result_dir: Path, out_html: Path | None = None, force: bool = F
             (folder / f"{name}.png").write_bytes(png)
         for p in figures:
             p.data.to_csv(folder / f"{p.name}.csv", index=False)
-        page.write_text(render_html(result, figures, pngs), encoding="utf-8")
+        page.write_text(render(figures, pngs), encoding="utf-8")
 
     write_file_and_folder(out_html, png_dir, fill, force=force, protected=reads, command="planner report")
     return out_html, png_dir, figures
