@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import os
+import time
 import shutil
 import string
 from pathlib import Path
@@ -117,6 +118,20 @@ def test_lock_makes_a_second_writer_fail(tmp_path):
         write_results(target, {"t": pd.DataFrame({"a": [1]})}, {}, "name: x\n")
     assert not target.exists()
     lock.write_text("999999999")  # its process is gone: taken over
+    write_results(target, {"t": pd.DataFrame({"a": [1]})}, {}, "name: x\n", workbook=False)
+    assert (target / "t.csv").is_file() and not lock.exists()
+
+
+def test_an_empty_lock_is_a_run_starting_until_it_is_old(tmp_path):
+    """A run creates its lock, then writes its pid: a second run that reads the lock in between finds
+    it empty and must not take it over (the race that let two concurrent solves both write)."""
+    target = tmp_path / "out"
+    lock = tmp_path / ".out.lock"
+    lock.write_text("")
+    with pytest.raises(OutputRefused, match="starting to write"):
+        write_results(target, {"t": pd.DataFrame({"a": [1]})}, {}, "name: x\n", workbook=False)
+    old = time.time() - 3600
+    os.utime(lock, (old, old))  # a run killed as it began, an hour ago: taken over
     write_results(target, {"t": pd.DataFrame({"a": [1]})}, {}, "name: x\n", workbook=False)
     assert (target / "t.csv").is_file() and not lock.exists()
 

@@ -27,6 +27,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
@@ -170,6 +171,18 @@ def _alive(pid: int) -> bool:
     return True
 
 
+#: an empty lock younger than this is a run between creating its lock and writing its pid into it;
+#: older, a run killed as it began
+EMPTY_LOCK_GRACE_S = 30.0
+
+
+def _age_s(path: Path) -> float:
+    try:
+        return time.time() - path.stat().st_mtime
+    except OSError:
+        return float("inf")
+
+
 def _lock_pid(lock: Path) -> int | None:
     """The pid in a lock planner wrote (0 for an empty one, left by a run killed as it began), or
     None when the file is not planner's lock (anything else in it)."""
@@ -200,6 +213,9 @@ def locked(target: Path) -> Iterator[None]:
                                     "--out") from None
             if pid and _alive(pid) and pid != os.getpid():
                 raise OutputRefused(f"another planner run (pid {pid}) is writing {target} (its lock is {lock}); "
+                                    "wait for it to finish, or give another --out") from None
+            if pid == 0 and _age_s(lock) < EMPTY_LOCK_GRACE_S:  # created this instant, its pid not yet in
+                raise OutputRefused(f"another planner run is starting to write {target} (its lock is {lock}); "
                                     "wait for it to finish, or give another --out") from None
             lock.unlink(missing_ok=True)  # planner's, left by a run that is gone
     else:
