@@ -56,6 +56,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "targets": ("scope", "year"),
     "nodes": ("id", "country"),
     "import_value": ("value_usd_per_mwh",),
+    "demand": ("node", "demand_mw"),
 }
 
 LIST_COLUMNS = {"requires", "excludes"}
@@ -66,7 +67,7 @@ def entity_key(list_path: tuple[str, ...], item: Any) -> str | None:
     if not isinstance(item, dict):
         return None
     fields = ENTITY_LISTS.get(list_path)
-    if fields is None:  # a table that is not merged by id (import_value)
+    if fields is None:  # a table that is not merged by id (import_value, demand)
         return None
     values = [item.get(f) for f in fields]
     if any(v is None for v in values):

@@ -26,7 +26,7 @@ from .merge import apply_set, merge
 
 TABLE_MODELS: dict[str, type[BaseModel]] = {
     "projects": schema.Project, "links": schema.Link, "targets": schema.Target, "nodes": schema.Node,
-    "import_value": schema.ImportValue,
+    "import_value": schema.ImportValue, "demand": schema.Demand,
 }
 
 
@@ -228,6 +228,7 @@ _MODELS: dict[tuple, type[BaseModel]] = {
     ("options", "solver"): schema.Solver, ("nodes",): schema.Node, ("technologies",): schema.Technology,
     ("projects",): schema.Project, ("links",): schema.Link, ("targets",): schema.Target,
     ("limits",): schema.Limits, ("import_value",): schema.ImportValue,
+    ("demand",): schema.Demand,
 }
 
 
