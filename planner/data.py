@@ -6,6 +6,7 @@ formulation modules only declare variables and constraints over these sets (SPEC
 
 from __future__ import annotations
 
+import heapq
 import math
 from dataclasses import dataclass, field
 
@@ -103,6 +104,9 @@ class ModelData:
     #: N-1 (options.n_minus_1): link -> (circuits - 1) / circuits, the share of its capacity it may
     #: carry in peak slices; links without circuits are not in it (no rule)
     n_minus_1_share: dict[str, float] = field(default_factory=dict)
+    #: must-take plants with several buyers: scope -> [(project, kept)], kept = the largest share of
+    #: a MW that reaches the scope's importing nodes (best path, 1 - losses); and the scope's nodes
+    must_take_to: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
 
     def tariff(self, project: str, year: int) -> float:
         """The tariff paid in ``year`` (USD/MWh): tariff x (1 + escalation)^(year - tariff_base_year)."""
@@ -131,6 +135,31 @@ class ModelData:
         if cached is None:
             cached = self.__dict__["_operating_cache"] = set(self.operating_index)
         return cached
+
+
+def kept_from(links: pd.DataFrame, start: str) -> dict[str, float]:
+    """The largest product of (1 - loss) over paths of links from ``start`` to every node it reaches
+    (links of any status; forward, and reverse where bidirectional): Dijkstra on -log(1 - loss)."""
+    out_links: dict[str, list] = {}
+    for r in links.itertuples():
+        kept = 1.0 - float(r.loss_fraction)
+        out_links.setdefault(r.from_node, []).append((r.to_node, kept))
+        if bool(r.bidirectional):
+            out_links.setdefault(r.to_node, []).append((r.from_node, kept))
+    best = {start: 1.0}
+    heap = [(0.0, start)]
+    done = set()
+    while heap:
+        _, n = heapq.heappop(heap)
+        if n in done:
+            continue
+        done.add(n)
+        for nxt, kept in out_links.get(n, []):
+            value = best[n] * kept
+            if value > 0 and value > best.get(nxt, 0.0) + 1e-15:
+                best[nxt] = value
+                heapq.heappush(heap, (-math.log(value), nxt))
+    return best
 
 
 def _can_be_online(fixed_online: dict, online_builds: dict, asset: str, year: int) -> bool:
@@ -370,6 +399,22 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
                   for s in slices for d in DIRECTIONS if d == "forward" or both_ways[lk]]
     import_index = [(n, y, s) for n in importing_nodes for y in years for s in slices]
     demand_mw, voll = _demand(scenario, years)
+    must_take_to: dict[str, list[tuple[str, float]]] = {}
+    if len(buyers) > 1:
+        for p in scenario.projects:
+            if projects.at[p.id, "contract"] != "must_take":
+                continue
+            scope = p.contracted_to or importing
+            nodes = scope_nodes.setdefault(scope, [n for n in importing_nodes if n == scope or node_country[n] == scope
+                                                   or node_region.get(n) == scope])
+            reach = kept_from(links, p.node)
+            kept = max((reach[n] for n in nodes if n in reach), default=None)
+            if kept is None:
+                problems.add(file, f"projects[{p.id}].contract",
+                             f"must_take for '{scope}', but no link path leads from node '{p.node}' to its importing "
+                             f"nodes ({', '.join(nodes) or 'none'})")
+                continue
+            must_take_to.setdefault(scope, []).append((p.id, kept))
     n_minus_1_share = {link.id: (link.circuits - 1) / link.circuits for link in scenario.links
                        if opts.n_minus_1 and link.circuits is not None}
     if opts.n_minus_1 and not any(s.peak for s in scenario.time.slices):
@@ -399,7 +444,7 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
         perspective=opts.perspective, end_year=h.end_year, developer_wacc=opts.developer_wacc,
         import_value=import_value, storage=storage, tariff_ceiling_last_year=limits.max_tariff_last_online_year, previous_slice=previous_slice,
         duration_h=duration_h, importing_countries=buyers, importer=importing, demand_mw=demand_mw, voll_usd_per_mwh=voll,
-        n_minus_1_share=n_minus_1_share,
+        n_minus_1_share=n_minus_1_share, must_take_to=must_take_to,
     )
 
 

@@ -29,13 +29,12 @@ what price at the border a plant would rather go elsewhere.
 
 from __future__ import annotations
 
-import heapq
 import math
 
 import numpy as np
 import pandas as pd
 
-from .data import ModelData
+from .data import ModelData, kept_from
 from .solution import value
 
 LOSSES, STORAGE = "losses", "storage"
@@ -117,31 +116,6 @@ def trace_offtake(m, data: ModelData) -> pd.DataFrame:
     return frame.sort_values(["project", "year", "country"]).reset_index(drop=True)
 
 
-def kept_from(data: ModelData, start: str) -> dict[str, float]:
-    """The largest product of (1 - loss) over paths of links from ``start`` to every node it reaches
-    (any status; forward, and reverse where bidirectional): Dijkstra on -log(1 - loss)."""
-    out_links: dict[str, list] = {}
-    for lk, r in data.links.iterrows():
-        kept = 1.0 - float(r.loss_fraction)
-        out_links.setdefault(r.from_node, []).append((r.to_node, kept))
-        if bool(r.bidirectional):
-            out_links.setdefault(r.to_node, []).append((r.from_node, kept))
-    best = {start: 1.0}
-    heap = [(-0.0, start)]
-    done = set()
-    while heap:
-        cost, n = heapq.heappop(heap)
-        if n in done:
-            continue
-        done.add(n)
-        for nxt, kept in out_links.get(n, []):
-            value_ = best[n] * kept
-            if value_ > best.get(nxt, 0.0) + 1e-15:
-                best[nxt] = value_
-                heapq.heappush(heap, (-math.log(value_) if value_ > 0 else math.inf, nxt))
-    return best
-
-
 def buyer_values(data: ModelData) -> dict[str, dict[str, float]]:
     """project -> {buying country: netback USD/MWh at the plant} (see the module's docstring);
     {} without import values. A country the plant cannot reach is left out."""
@@ -160,7 +134,7 @@ def buyer_values(data: ModelData) -> dict[str, dict[str, float]]:
         if total <= 0:
             continue
         home = node_of[p]
-        reach = reach_cache.setdefault(home, kept_from(data, home))
+        reach = reach_cache.setdefault(home, kept_from(data.links, home))
         values: dict[str, float] = {}
         for n in data.importing_nodes:
             if n not in reach:

@@ -62,6 +62,20 @@ def test_with_lossier_thai_line_the_plant_goes_to_vietnam(solve):
     assert run.tables["tariffs"].set_index("project").at["p", "main_buyer"] == "VN"
 
 
+def test_a_must_take_plant_goes_to_its_buyer_even_when_another_pays_more(solve):
+    # p is must-take for Vietnam (its contracted_to defaults to options.importing_country): though
+    # Thailand's 56 beats Vietnam's 54 net of losses, Vietnam must receive what p sends it,
+    # 0.9 x gen: 90 MW arrive, objective = -90 x 8760 x 60 / 1e6 = -47.304 MUSD.
+    data = _two_buyers(th_loss=0.0)
+    data["projects"][0]["contract"] = "must_take"
+    run = solve(data)
+    assert_all(run)
+    assert run.result.objective_musd == pytest.approx(-47.304, rel=REL)
+    off = run.tables["offtake"].set_index(["project", "country"]).energy_gwh
+    assert off[("p", "VN")] == pytest.approx(788.4, rel=REL)
+    assert ("p", "TH") not in off.index
+
+
 def test_offtake_shares_a_node_in_proportion_to_what_enters_it(solve):
     # a (100 MW at LA1) sends everything to LA2, where b makes 100 MW: 200 MW enter LA2, half a's.
     # Vietnam (worth 100) can take 50 MW, Thailand (worth 50) the rest: 150 MW. Proportional
