@@ -112,6 +112,7 @@ def cross_checks(data: dict, where: Where, problems: Problems) -> None:
     buyers = (data.get("options") or {}).get("importing_countries") if isinstance(data.get("options"), dict) else None
     buyers = {str(c) for c in buyers} if isinstance(buyers, list) and buyers else {importing}
     buying = ", ".join(sorted(buyers))
+    the_buyers = f"the importing country ({buying})" if len(buyers) == 1 else f"an importing country ({buying})"
     if isinstance(data.get("options"), dict) and isinstance(data["options"].get("importing_countries"), list):
         for c in sorted(buyers):
             if countries and c not in countries:
@@ -129,7 +130,7 @@ def cross_checks(data: dict, where: Where, problems: Problems) -> None:
     for n in nodes:
         if n.get("max_import_mw") is not None and n.get("country") not in buyers:
             add(("nodes", n.get("id"), "max_import_mw"),
-                f"max_import_mw applies to nodes of an importing country ({buying}), "
+                f"max_import_mw applies to nodes of {the_buyers}, "
                 f"not to a node of {n.get('country')}")
 
     def check_availability(path: tuple, availability: Any) -> None:
@@ -186,7 +187,7 @@ def cross_checks(data: dict, where: Where, problems: Problems) -> None:
         scope_countries = {str(n.get("country")) for n in nodes
                            if str(n.get("id")) == str(scope) or str(n.get("region")) == str(scope)} or {str(scope)}
         if not scope_countries & buyers:
-            add(path, f"scope '{scope}' is not in an importing country ({buying}); imports are only absorbed there")
+            add(path, f"scope '{scope}' is not in {the_buyers}; imports are only absorbed there")
 
     for t in targets:
         if t.get("scope") is not None:
