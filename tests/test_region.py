@@ -186,3 +186,32 @@ def test_bad_region_input_is_refused_with_one_message_each(tmp_path):
     assert "Traceback" not in text
     for where in ("importing_countries", "demand[0].node", "demand[1].demand_mw", "demand[2].slice", "circuits"):
         assert where in text, (where, text)
+
+
+def test_the_shipped_regional_variant_tells_its_story(solve):
+    """scenarios/base/regional.yaml, measured (README, "The region around the border"): pinned so a
+    change in the data or the model that moves it is seen."""
+    from planner.run import run_scenario
+    from tests.conftest import ROOT
+
+    run = run_scenario(ROOT / "scenarios" / "base" / "regional.yaml")
+    assert_all(run)
+    assert run.result.objective_musd == pytest.approx(-5103.24, abs=0.05)
+    t = run.tables
+    # N-1 binds the Monsoon - Thanh My double circuit in the peaks: half of 1,470 MW
+    peak = t["flows"][t["flows"].slice.str.endswith("peak") & (t["flows"].link == "monsoon_thanh_my_500kv")]
+    assert peak.flow_mw.max() == pytest.approx(735, rel=1e-6)
+    # Cambodia outbids Vietnam for Attapeu's solar; Thailand takes most of Xekong 4 once Pakse - Ubon is built
+    tariffs = t["tariffs"].set_index("project")
+    assert tariffs.at["south_solar_zone", "best_other_buyer"] == "KH"
+    assert tariffs.at["south_solar_zone", "main_buyer"] == "KH"
+    assert tariffs.at["xekong4", "main_buyer"] == "TH"
+    # EDL's dry-season deficit is visible before the Xieng Khouang - Nasaythong line and new plants
+    unserved = t["demand"].groupby("year").unserved_gwh.sum()
+    assert unserved[2026] > 1000 and unserved[2030] == pytest.approx(0, abs=1e-6)
+    assert (t["demand"].unserved_mw[t["demand"].slice.str.startswith("wet")] == 0).all()
+    # Phonesack Xekong's energy goes to Cambodia, which meets its 1,800 MW contracted target
+    off = t["offtake"]
+    assert set(off[off.project.str.startswith("phonesack")].country) <= {"KH", "losses"}
+    kh = t["imports"].set_index(["scope", "year"])
+    assert kh.at[("KH", 2030), "contracted_shortfall_mw"] == pytest.approx(0, abs=1e-6)
