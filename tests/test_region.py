@@ -215,3 +215,24 @@ def test_the_shipped_regional_variant_tells_its_story(solve):
     assert set(off[off.project.str.startswith("phonesack")].country) <= {"KH", "losses"}
     kh = t["imports"].set_index(["scope", "year"])
     assert kh.at[("KH", 2030), "contracted_shortfall_mw"] == pytest.approx(0, abs=1e-6)
+
+
+def test_cli_writes_offtake_and_demand_tables(tmp_path):
+    # The demand case through the CLI, as a user runs it: offtake.csv and demand.csv with their
+    # columns, links.csv with n_minus_1_limit_mw, and both new tables as sheets of results.xlsx.
+    import openpyxl
+    import pandas as pd
+
+    data = _demand_case(options={"importing_countries": ["VN"], "n_minus_1": True, "solver": {"mip_gap": 0}})
+    data["links"][0]["circuits"] = 2
+    out = tmp_path / "out"
+    proc = planner("solve", write(data, tmp_path), "--out", out, "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    off = pd.read_csv(out / "offtake.csv")
+    assert list(off.columns) == ["project", "year", "country", "energy_gwh"]
+    dem = pd.read_csv(out / "demand.csv")
+    assert list(dem.columns) == ["node", "year", "slice", "demand_mw", "served_mw", "unserved_mw", "unserved_gwh",
+                                 "value_of_lost_load_usd_per_mwh"]
+    assert pd.read_csv(out / "links.csv").n_minus_1_limit_mw.tolist() == [5000.0]
+    sheets = openpyxl.load_workbook(out / "results.xlsx", read_only=True).sheetnames
+    assert "offtake" in sheets and "demand" in sheets
