@@ -236,3 +236,13 @@ def test_cli_writes_offtake_and_demand_tables(tmp_path):
     assert pd.read_csv(out / "links.csv").n_minus_1_limit_mw.tolist() == [5000.0]
     sheets = openpyxl.load_workbook(out / "results.xlsx", read_only=True).sheetnames
     assert "offtake" in sheets and "demand" in sheets
+
+
+def test_the_hourly_regional_variant_has_48_days_of_24_hours():
+    from planner.scenario.loader import load_scenario
+    from tests.conftest import ROOT
+
+    scenario = load_scenario(ROOT / "scenarios" / "hourly" / "regional_48d.yaml").scenario
+    assert len(scenario.time.slices) == 48 * 24
+    assert scenario.options.n_minus_1 and scenario.options.importing_countries == ["VN", "TH", "KH"]
+    assert any(s.peak for s in scenario.time.slices)
