@@ -131,6 +131,33 @@ def test_demand_is_served_before_export_and_the_dry_deficit_is_unserved(solve):
     assert costs["lost_load"] == pytest.approx(43.8, rel=REL)
 
 
+def test_a_dry_year_s_water_and_the_demand_both_apply(solve):
+    # options.hydro_energy_factor 0.5 (SPEC §3.4) halves the run-of-river availability: wet 50 MW,
+    # 30 for the demand, 20 exported; dry 10 MW, all for the demand, 20 unserved. Objective =
+    # -20 x 4380 x 80 / 1e6 + 20 x 4380 x 1000 / 1e6 = -7.008 + 87.6 = 80.592 MUSD.
+    run = solve(_demand_case(options={"solver": {"mip_gap": 0}, "hydro_energy_factor": 0.5}))
+    assert_all(run)
+    assert run.result.objective_musd == pytest.approx(80.592, rel=REL)
+    dem = run.tables["demand"].set_index("slice")
+    assert dem.at["dry", "unserved_mw"] == pytest.approx(20)
+    assert dem.at["dry", "unserved_gwh"] == pytest.approx(87.6)
+
+
+def test_futures_carry_the_demand_and_report_what_each_leaves_unserved(solve):
+    # Two hydrology years (SPEC §3.4) of the demand case, p 0.5 each: the stated water (19.272
+    # MUSD, 43.8 GWh unserved) and half of it (80.592, 87.6 GWh unserved, as above); nothing to
+    # build, so the expected cost is their mean, 49.932 MUSD.
+    run = solve(_demand_case(uncertainty={"scenarios": [
+        {"id": "average", "probability": 0.5}, {"id": "dry", "probability": 0.5, "hydro_energy_factor": 0.5}]}))
+    assert run.summary["objective_musd"] == pytest.approx(49.932, rel=REL)
+    futures = run.tables["scenarios"].set_index("scenario")
+    assert futures.at["average", "cost_musd"] == pytest.approx(19.272, rel=REL)
+    assert futures.at["dry", "cost_musd"] == pytest.approx(80.592, rel=REL)
+    assert futures.unserved_demand_gwh.to_dict() == pytest.approx({"average": 43.8, "dry": 87.6}, rel=REL)
+    dem = run.tables["demand"].set_index(["scenario", "slice"])
+    assert dem.at[("dry", "dry"), "unserved_mw"] == pytest.approx(20)
+
+
 def test_demand_is_served_first_even_when_vietnam_pays_more_at_the_border(solve):
     # Vietnam's MWh now worth 900, still under the 1000 of lost load: the dry 20 MW still serve
     # the demand. Objective = -70 x 4380 x 900 / 1e6 + 10 x 4380 x 1000 / 1e6 = -275.94 + 43.8.
