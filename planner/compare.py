@@ -19,7 +19,7 @@ import pandas as pd
 import yaml
 
 RESULT_TABLES = ("builds", "capacity", "imports", "links", "costs")
-COST_COMPONENTS = ("capex", "fixed_om", "energy", "payments", "links", "co2", "penalty", "import_value")
+COST_COMPONENTS = ("capex", "fixed_om", "energy", "payments", "links", "co2", "penalty", "lost_load", "import_value")
 BY_YEAR_QUANTITIES = ("energy_gwh", "target_energy_gwh", "energy_shortfall_gwh", "firm_mw", "target_capacity_mw",
                       "capacity_shortfall_mw", "marginal_cost_usd_per_mwh", "marginal_capacity_cost_usd_per_kw_year")
 LINK_QUANTITIES = ("delivered_gwh", "losses_gwh", "peak_flow_mw", "utilisation")

@@ -7,6 +7,7 @@ formulation modules only declare variables and constraints over these sets (SPEC
 from __future__ import annotations
 
 import dataclasses
+import heapq
 import math
 from dataclasses import dataclass, field
 
@@ -104,6 +105,18 @@ class ModelData:
     firm_capacity_targets: dict[tuple[str, int], float] = field(default_factory=dict)
     #: hydro plant -> the factor its water was scaled by (``apply_hydro_factor``); 1.0 when not scaled
     hydro_factor: dict[str, float] = field(default_factory=dict)
+    #: the buying countries (SPEC §3.6; [importing_country] when options.importing_countries is absent)
+    importing_countries: list[str] = field(default_factory=lambda: ["VN"])
+    importer: str = "VN"  # options.importing_country: the default buyer of contracts and links' cost shares
+    #: load served at a node before export: (node, year, slice) -> MW, and its value of lost load (USD/MWh)
+    demand_mw: dict[tuple[str, int, str], float] = field(default_factory=dict)
+    voll_usd_per_mwh: dict[tuple[str, int, str], float] = field(default_factory=dict)
+    #: N-1 (options.n_minus_1): link -> (circuits - 1) / circuits, the share of its capacity it may
+    #: carry in peak slices; links without circuits are not in it (no rule)
+    n_minus_1_share: dict[str, float] = field(default_factory=dict)
+    #: must-take plants with several buyers: scope -> [(project, kept)], kept = the largest share of
+    #: a MW that reaches the scope's importing nodes (best path, 1 - losses); and the scope's nodes
+    must_take_to: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
 
     def tariff(self, project: str, year: int) -> float:
         """The tariff paid in ``year`` (USD/MWh): tariff x (1 + escalation)^(year - tariff_base_year)."""
@@ -134,6 +147,31 @@ class ModelData:
         if cached is None:
             cached = self.__dict__["_operating_cache"] = set(self.operating_index)
         return cached
+
+
+def kept_from(links: pd.DataFrame, start: str) -> dict[str, float]:
+    """The largest product of (1 - loss) over paths of links from ``start`` to every node it reaches
+    (links of any status; forward, and reverse where bidirectional): Dijkstra on -log(1 - loss)."""
+    out_links: dict[str, list] = {}
+    for r in links.itertuples():
+        kept = 1.0 - float(r.loss_fraction)
+        out_links.setdefault(r.from_node, []).append((r.to_node, kept))
+        if bool(r.bidirectional):
+            out_links.setdefault(r.to_node, []).append((r.from_node, kept))
+    best = {start: 1.0}
+    heap = [(0.0, start)]
+    done = set()
+    while heap:
+        _, n = heapq.heappop(heap)
+        if n in done:
+            continue
+        done.add(n)
+        for nxt, kept in out_links.get(n, []):
+            value = best[n] * kept
+            if value > 0 and value > best.get(nxt, 0.0) + 1e-15:
+                best[nxt] = value
+                heapq.heappush(heap, (-math.log(value), nxt))
+    return best
 
 
 def _can_be_online(fixed_online: dict, online_builds: dict, asset: str, year: int) -> bool:
@@ -180,10 +218,12 @@ def build_model_data(scenario: Scenario, file: str = "scenario", future: str | f
     weight = year_weights(years, h.base_year, rate, h.end_year)
     slices = [s.id for s in scenario.time.slices]
     hours = {s.id: float(s.hours) for s in scenario.time.slices}
-    importing = scenario.options.importing_country
+    buyers = list(scenario.options.importing_countries or [scenario.options.importing_country])
+    # the default buyer of a contract (contracted_to) and of a link's cost share: importing_country
+    importing = scenario.options.importing_country if scenario.options.importing_country in buyers else buyers[0]
     node_country = {n.id: n.country for n in scenario.nodes}
     node_region = {n.id: n.region for n in scenario.nodes if n.region is not None}
-    importing_nodes = [n.id for n in scenario.nodes if n.country == importing]
+    importing_nodes = [n.id for n in scenario.nodes if n.country in buyers]
     limits = scenario.limits
 
     asset_rows, project_rows, link_rows = [], [], []
@@ -363,7 +403,8 @@ def build_model_data(scenario: Scenario, file: str = "scenario", future: str | f
                    + list(firm_energy) + list(firm_capacity)] + list(limits.max_import_mw_by_scope)):
         scope_nodes[scope] = [n for n in importing_nodes
                               if n == scope or node_country[n] == scope or node_region.get(n) == scope]
-    scope_nodes.setdefault(importing, list(importing_nodes))  # the importing country: always reported
+    for c in buyers:  # every importing country: always reported
+        scope_nodes.setdefault(c, [n for n in importing_nodes if node_country[n] == c])
     import_value = _import_value(scenario, years, importing_nodes, node_country, node_region, file, problems)
     no_values = not import_value
     e_penalty = opts.shortfall_penalty_usd_per_mwh
@@ -391,6 +432,27 @@ def build_model_data(scenario: Scenario, file: str = "scenario", future: str | f
     flow_index = [(lk, y, s, d) for lk in links.index for y in years if can_operate(lk, y)
                   for s in slices for d in DIRECTIONS if d == "forward" or both_ways[lk]]
     import_index = [(n, y, s) for n in importing_nodes for y in years for s in slices]
+    demand_mw, voll = _demand(scenario, years)
+    must_take_to: dict[str, list[tuple[str, float]]] = {}
+    if len(buyers) > 1:
+        for p in scenario.projects:
+            if projects.at[p.id, "contract"] != "must_take":
+                continue
+            scope = p.contracted_to or importing
+            nodes = scope_nodes.setdefault(scope, [n for n in importing_nodes if n == scope or node_country[n] == scope
+                                                   or node_region.get(n) == scope])
+            reach = kept_from(links, p.node)
+            kept = max((reach[n] for n in nodes if n in reach), default=None)
+            if kept is None:
+                problems.add(file, f"projects[{p.id}].contract",
+                             f"must_take for '{scope}', but no link path leads from node '{p.node}' to its importing "
+                             f"nodes ({', '.join(nodes) or 'none'})")
+                continue
+            must_take_to.setdefault(scope, []).append((p.id, kept))
+    n_minus_1_share = {link.id: (link.circuits - 1) / link.circuits for link in scenario.links
+                       if opts.n_minus_1 and link.circuits is not None}
+    if opts.n_minus_1 and not any(s.peak for s in scenario.time.slices):
+        problems.add(file, "options.n_minus_1", "the N-1 rule holds in peak slices, but no slice is flagged peak: true")
     if (capacity_targets or firm_capacity) and not any(s.peak for s in scenario.time.slices):
         problems.add(file, "time.slices", "capacity targets are given but no slice is flagged peak: true")
     if hydro_factor is None:
@@ -418,6 +480,8 @@ def build_model_data(scenario: Scenario, file: str = "scenario", future: str | f
         perspective=opts.perspective, end_year=h.end_year, developer_wacc=opts.developer_wacc,
         import_value=import_value, storage=storage, tariff_ceiling_last_year=limits.max_tariff_last_online_year, previous_slice=previous_slice,
         duration_h=duration_h, notes=notes, firm_energy_targets=firm_energy, firm_capacity_targets=firm_capacity,
+        importing_countries=buyers, importer=importing, demand_mw=demand_mw, voll_usd_per_mwh=voll,
+        n_minus_1_share=n_minus_1_share, must_take_to=must_take_to,
     )
     return apply_hydro_factor(data, hydro_factor)
 
@@ -593,6 +657,38 @@ def _import_value(scenario: Scenario, years: list[int], importing_nodes: list[st
                      f"slice and modelled year a value (a row with a blank node, season and year covers all; "
                      f"0 where imports are worth nothing)")
     return out
+
+
+def _demand(scenario: Scenario, years: list[int]) -> tuple[dict, dict]:
+    """Demand (MW) and its value of lost load (USD/MWh) per (node, year, slice) (SPEC §3.6).
+
+    Among a node's ``demand`` rows that cover (y, s) -- time: s itself, its season or blank; year:
+    blank or <= y -- the most specific time wins, then the latest year. A node, year and slice no
+    row covers has no demand (0 MW, e.g. before the first row's year).
+    """
+    mw: dict[tuple[str, int, str], float] = {}
+    voll: dict[tuple[str, int, str], float] = {}
+    by_node: dict[str, list] = {}
+    for r in scenario.demand:
+        by_node.setdefault(r.node, []).append(r)
+    for n, rows in by_node.items():
+        for s in scenario.time.slices:
+            times = {s.id: 2, None: 0}
+            if s.season is not None:
+                times[s.season] = 1
+            for y in years:
+                best, best_rank = None, None
+                for r in rows:
+                    key = r.slice if r.slice is not None else r.season
+                    if key not in times or (r.year is not None and r.year > y):
+                        continue
+                    rank = (times[key], r.year if r.year is not None else -1)
+                    if best_rank is None or rank > best_rank:
+                        best, best_rank = r, rank
+                if best is not None and best.demand_mw > 0:
+                    mw[(n, y, s.id)] = float(best.demand_mw)
+                    voll[(n, y, s.id)] = float(best.value_of_lost_load_usd_per_mwh)
+    return mw, voll
 
 
 def schema_row(value: float, season: str | None = None, slice: str | None = None) -> ImportValue:

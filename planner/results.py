@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .data import ModelData
-from . import payers, solution
+from . import payers, region, solution
 from .solve import SolveResult
 
 TOL = 1e-9
@@ -235,7 +235,9 @@ def _mean_value(m, data: ModelData, nodes: list[str], y: int) -> float:
 
 
 def links_table(m, data: ModelData) -> pd.DataFrame:
-    """The border gates: energy delivered and lost, peak flow and utilisation per link and year."""
+    """The border gates: energy delivered and lost, peak flow and utilisation per link and year;
+    ``n_minus_1_limit_mw`` = (circuits - 1) / circuits x online_mw, what the link may carry in a peak
+    slice under options.n_minus_1 (blank: no N-1 rule for it)."""
     cap = data.assets["capacity_mw"]
     loss = data.links["loss_fraction"]
     acc: dict[tuple[str, int], list[float]] = {}
@@ -255,9 +257,11 @@ def links_table(m, data: ModelData) -> pd.DataFrame:
             sent, lost, peak = acc.get((lk, y), [0.0, 0.0, 0.0])
             rows.append(dict(link=lk, year=y, online_mw=online, delivered_gwh=(sent - lost) / 1000.0,
                              losses_gwh=lost / 1000.0, peak_flow_mw=peak,
-                             utilisation=sent / (online * hours_per_year)))
+                             utilisation=sent / (online * hours_per_year),
+                             n_minus_1_limit_mw=data.n_minus_1_share[lk] * online if lk in data.n_minus_1_share
+                             else np.nan))
     frame = pd.DataFrame(rows, columns=["link", "year", "online_mw", "delivered_gwh", "losses_gwh", "peak_flow_mw",
-                                        "utilisation"])
+                                        "utilisation", "n_minus_1_limit_mw"])
     return frame.sort_values(["link", "year"]).reset_index(drop=True)
 
 
@@ -291,6 +295,7 @@ def result_tables(m, data: ModelData, result: SolveResult) -> dict[str, pd.DataF
     """Every table of SPEC §4, keyed by file stem."""
     payments = payers.payments_table(m, data)
     extra = {"storage": storage_table(m, data)} if data.storage else {}
+    extra.update(region_tables(m, data))
     return {
         "builds": builds_table(m, data),
         "capacity": capacity_table(m, data),
@@ -301,6 +306,26 @@ def result_tables(m, data: ModelData, result: SolveResult) -> dict[str, pd.DataF
         "prices": prices_table(m, data, result),
         "costs": payers.costs_table(m, data, payments, data.end_year),
         "payments": payments,
-        "tariffs": payers.tariffs_table(m, data),
+        "tariffs": _with_buyers(payers.tariffs_table(m, data), data, extra.get("offtake")),
         **extra,
     }
+
+
+def region_tables(m, data: ModelData) -> dict[str, pd.DataFrame]:
+    """SPEC §3.6: ``offtake`` (project, year, country, energy_gwh: where each plant's energy went, by
+    proportional sharing, region.trace_offtake) with several buying countries or a demand, and
+    ``demand`` (served and unserved load per node, year and slice) with a demand."""
+    out = {}
+    if len(data.importing_countries) > 1 or data.demand_mw:
+        out["offtake"] = region.trace_offtake(m, data)
+    if data.demand_mw:
+        out["demand"] = region.demand_table(m, data)
+    return out
+
+
+def _with_buyers(tariffs: pd.DataFrame, data: ModelData, offtake: pd.DataFrame | None) -> pd.DataFrame:
+    """tariffs.csv with several buying countries: each project's value to the importer against its
+    best other buyer (region.competing_buyers_table)."""
+    if len(data.importing_countries) < 2:
+        return tariffs
+    return tariffs.merge(region.competing_buyers_table(data, offtake), on="project", how="left")

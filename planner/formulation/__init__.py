@@ -11,7 +11,7 @@ import pyomo.core as pyo  # the modelling components only: pyomo.environ would l
 
 from ..data import ModelData
 from ..gcpause import paused_gc
-from . import blocks, investment, limits, network, objective, operation, storage, targets
+from . import blocks, demand, investment, limits, network, objective, operation, storage, targets
 
 FAMILIES = (
     # variables
@@ -21,6 +21,7 @@ FAMILIES = (
     targets.add_shortfall_variables,
     blocks.add_block_variables,
     storage.add_storage_variables,
+    demand.add_demand_variables,
     # 7. build logic
     investment.add_online_definition,
     investment.add_build_once,
@@ -37,11 +38,13 @@ FAMILIES = (
     # 3-4. network
     network.add_node_balance,
     network.add_link_capacity,
+    network.add_n_minus_1,
     # 5-6. targets
     targets.add_energy_target,
     targets.add_capacity_target,
     targets.add_contracted_capacity_target,
     targets.add_firm_target,
+    targets.add_must_take_delivery,
     # 8. limits (CO2 price is in the objective)
     limits.add_max_new_capacity,
     limits.add_capex_budget,

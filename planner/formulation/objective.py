@@ -16,14 +16,15 @@ from __future__ import annotations
 import pyomo.core as pyo
 
 from ..data import ModelData
+from .demand import lost_load_cost
 from .investment import online_fraction
 
 VIEWS = {
-    "system": ("capex", "fixed_om", "energy", "co2", "penalty", "import_value"),
-    "importer": ("payments", "links", "co2", "penalty", "import_value"),
+    "system": ("capex", "fixed_om", "energy", "co2", "penalty", "lost_load", "import_value"),
+    "importer": ("payments", "links", "co2", "penalty", "lost_load", "import_value"),
 }
 #: every component that may appear in costs.csv, in its order
-COMPONENTS = ("capex", "fixed_om", "energy", "payments", "links", "co2", "penalty", "import_value")
+COMPONENTS = ("capex", "fixed_om", "energy", "payments", "links", "co2", "penalty", "lost_load", "import_value")
 
 
 def add_cost_components(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -39,6 +40,7 @@ def add_cost_components(m: pyo.ConcreteModel, data: ModelData) -> None:
 
     with annuity = capex x CRF(discount_rate, lifetime_years).
 
+    lost_load[y]    = sum_{n,s} hours[s] * unserved[n,y,s] * value_of_lost_load[n,y,s] / 1e6   (demand.py)
     import_value[y] = - sum_{n importing, s} hours[s] * import[n,y,s] * import_value_usd_per_mwh[n,y,s] / 1e6
     links[y]        = sum_l importer_share[l] * (annuity[l] + fixed_om[l]) * online_fraction[l,y]
     payments[y]     = sum_{p,s} hours[s] * gen[p,y,s] * tariff[p,y] / 1e6          (no take-or-pay)
@@ -95,6 +97,7 @@ def add_cost_components(m: pyo.ConcreteModel, data: ModelData) -> None:
                     for n in data.importing_nodes for s in data.slices if value.get((n, y, s), 0.0) > 0)
 
     m.cost_import_value = pyo.Expression(m.years, rule=import_value_rule)
+    m.cost_lost_load = pyo.Expression(m.years, rule=lambda m, y: lost_load_cost(m, data, y))
     if data.perspective == "importer":
         _add_importer_components(m, data, gens_of_year)
 
@@ -147,9 +150,9 @@ def _add_importer_components(m: pyo.ConcreteModel, data: ModelData, gens_of_year
 
 
 def add_objective(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """minimise sum_y W_y * (capex[y] + fixed_om[y] + energy[y] + co2[y] + penalty[y] + import_value[y])
+    """minimise sum_y W_y * (capex[y] + fixed_om[y] + energy[y] + co2[y] + penalty[y] + lost_load[y] + import_value[y])
     (perspective system), or
-    minimise sum_y W_y * (payments[y] + links[y] + co2[y] + penalty[y] + import_value[y])
+    minimise sum_y W_y * (payments[y] + links[y] + co2[y] + penalty[y] + lost_load[y] + import_value[y])
     (perspective importer); MUSD, NPV to base_year."""
     view = VIEWS[data.perspective]
 

@@ -94,3 +94,24 @@ def add_firm_target(m: pyo.ConcreteModel, data: ModelData) -> None:
     index = [(t, y, s) for (t, y) in sorted(data.firm_capacity_targets) for s in data.peak_slices]
     m.firm_capacity_target = pyo.Constraint(pyo.Set(dimen=3, initialize=index, ordered=True),
                                             rule=firm_capacity_rule)
+
+
+def add_must_take_delivery(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """sum_{n in scope c} import[n,y,s] >= sum_{p must_take to c} kept[p,c] * gen[p,y,s]
+
+    for every scope c that must-take plants are contracted to, year y and slice s, with several
+    buying countries (SPEC §3.6): a must-take plant's energy may not be sold to another buyer.
+    kept[p,c] is the largest share of a MW from p's node that reaches c (the best path's 1 - losses,
+    ``data.kept_from``), so the row asks c to receive at least what its must-take plants send it.
+    With one buyer every MW goes to it anyway and the family is empty.
+    """
+    gens = set(data.gen_index)
+    index = [(c, y, s) for c in sorted(data.must_take_to) for y in data.years for s in data.slices
+             if any((p, y, s) in gens for p, _ in data.must_take_to[c])]
+
+    def must_take_delivery_rule(m, c, y, s):
+        return (sum(m.imports[n, y, s] for n in data.scope_nodes[c])
+                >= sum(kept * m.gen[p, y, s] for p, kept in data.must_take_to[c] if (p, y, s) in gens))
+
+    m.must_take_delivery = pyo.Constraint(pyo.Set(dimen=3, initialize=index, ordered=True),
+                                          rule=must_take_delivery_rule)

@@ -48,6 +48,12 @@ TABLE_HELP = {
               "in money of that year; blank where nothing is online at the node that year.",
     "storage": "Storage (batteries, pumped hydro) per project, year and slice: charge and discharge (MW) "
                "and the state of charge at the end of the slice (MWh); each period's slices form a cycle.",
+    "offtake": "Where each plant's energy went (SPEC §3.6), GWh per year: to each buying country (its "
+               "imports) and to each country's own demand served, plus what the links lost on the way (losses) "
+               "and what stores charged (storage); by proportional sharing: the power leaving a node has the mix "
+               "of plants of the power entering it. A plant's rows sum to its generation.",
+    "demand": "Load served at a node before export (SPEC §3.6), per node, year and slice: demand, served and "
+              "unserved MW, unserved GWh a year, and the value of lost load that prices it.",
     "aggregation": "Hourly profiles aggregated to representative periods: per profile, the RMSE and MAE "
                    "against the hourly data, the RMSE of the duration curves, and the mean before and after.",
     "costs": "Annual cost per year and component (undiscounted_musd, one calendar year) and its "

@@ -109,6 +109,15 @@ def cross_checks(data: dict, where: Where, problems: Problems) -> None:
     periods = seasons | slice_ids
     importing = str((data.get("options") or {}).get("importing_country", "VN")) \
         if isinstance(data.get("options"), dict) else "VN"
+    buyers = (data.get("options") or {}).get("importing_countries") if isinstance(data.get("options"), dict) else None
+    buyers = {str(c) for c in buyers} if isinstance(buyers, list) and buyers else {importing}
+    buying = ", ".join(sorted(buyers))
+    the_buyers = f"the importing country ({buying})" if len(buyers) == 1 else f"an importing country ({buying})"
+    if isinstance(data.get("options"), dict) and isinstance(data["options"].get("importing_countries"), list):
+        for c in sorted(buyers):
+            if countries and c not in countries:
+                add(("options", "importing_countries"),
+                    f"'{c}' is not the country of any node{did_you_mean(c, countries)}; countries: {', '.join(countries)}")
 
     solver = (data.get("options") or {}).get("solver") if isinstance(data.get("options"), dict) else None
     highs = solver.get("highs_options") if isinstance(solver, dict) else None
@@ -119,9 +128,9 @@ def cross_checks(data: dict, where: Where, problems: Problems) -> None:
                 add(("options", "solver", "highs_options", name), why)
 
     for n in nodes:
-        if n.get("max_import_mw") is not None and n.get("country") != importing:
+        if n.get("max_import_mw") is not None and n.get("country") not in buyers:
             add(("nodes", n.get("id"), "max_import_mw"),
-                f"max_import_mw applies to nodes of the importing country ({importing}), "
+                f"max_import_mw applies to nodes of {the_buyers}, "
                 f"not to a node of {n.get('country')}")
 
     def check_availability(path: tuple, availability: Any) -> None:
@@ -177,8 +186,8 @@ def cross_checks(data: dict, where: Where, problems: Problems) -> None:
             return
         scope_countries = {str(n.get("country")) for n in nodes
                            if str(n.get("id")) == str(scope) or str(n.get("region")) == str(scope)} or {str(scope)}
-        if importing not in scope_countries:
-            add(path, f"scope '{scope}' is not in the importing country ({importing}); imports are only absorbed there")
+        if not scope_countries & buyers:
+            add(path, f"scope '{scope}' is not in {the_buyers}; imports are only absorbed there")
 
     for t in targets:
         if t.get("scope") is not None:
@@ -209,6 +218,15 @@ def cross_checks(data: dict, where: Where, problems: Problems) -> None:
         if row.get("slice") is not None and str(row["slice"]) not in slice_ids:
             add(("import_value", i, "slice"), f"unknown slice '{row['slice']}'"
                 f"{did_you_mean(row['slice'], sorted(slice_ids))}")
+    for i, row in enumerate(_items(data, "demand")):
+        if row.get("node") is not None and str(row["node"]) not in node_ids:
+            add(("demand", i, "node"), f"unknown node '{row['node']}'{did_you_mean(row['node'], node_ids)}")
+        if row.get("season") is not None and str(row["season"]) not in seasons | (slice_ids - {
+                str(s.get("id")) for s in slices if s.get("season") is not None}):
+            add(("demand", i, "season"), f"unknown season '{row['season']}'"
+                f"{did_you_mean(row['season'], sorted(seasons))}; seasons: {', '.join(sorted(seasons))}")
+        if row.get("slice") is not None and str(row["slice"]) not in slice_ids:
+            add(("demand", i, "slice"), f"unknown slice '{row['slice']}'{did_you_mean(row['slice'], sorted(slice_ids))}")
     for p in projects:
         conn = p.get("connection")
         if conn is not None and str(conn) not in _ids(links):

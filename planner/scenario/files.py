@@ -58,6 +58,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "nodes": ("id", "country"),
     "import_value": ("value_usd_per_mwh",),
     "hydrology": ("scenario", "hydro_energy_factor"),  # uncertainty.hydrology (SPEC §3.4)
+    "demand": ("node", "demand_mw"),
 }
 
 LIST_COLUMNS = {"requires", "excludes"}
@@ -68,7 +69,7 @@ def entity_key(list_path: tuple[str, ...], item: Any) -> str | None:
     if not isinstance(item, dict):
         return None
     fields = ENTITY_LISTS.get(list_path)
-    if fields is None:  # a table that is not merged by id (import_value)
+    if fields is None:  # a table that is not merged by id (import_value, demand)
         return None
     values = [item.get(f) for f in fields]
     if any(v is None for v in values):

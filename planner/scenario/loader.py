@@ -27,7 +27,7 @@ from .overrides import apply_set
 
 TABLE_MODELS: dict[str, type[BaseModel]] = {
     "projects": schema.Project, "links": schema.Link, "targets": schema.Target, "nodes": schema.Node,
-    "import_value": schema.ImportValue, "hydrology": schema.HydrologyRow,
+    "import_value": schema.ImportValue, "hydrology": schema.HydrologyRow, "demand": schema.Demand,
 }
 
 
@@ -293,6 +293,7 @@ _MODELS: dict[tuple, type[BaseModel]] = {
     ("options", "solver"): schema.Solver, ("nodes",): schema.Node, ("technologies",): schema.Technology,
     ("projects",): schema.Project, ("links",): schema.Link, ("targets",): schema.Target,
     ("limits",): schema.Limits, ("import_value",): schema.ImportValue,
+    ("demand",): schema.Demand,
 }
 
 

@@ -283,6 +283,12 @@ class Options(Strict):
     capacity_shortfall_penalty_usd_per_kw_year: Optional[float] = Field(default=None, ge=0, le=1e6)
     strict_targets: bool = False
     importing_country: Id = "VN"
+    #: every country that buys (SPEC §3.6): power is absorbed at the nodes of each; [importing_country]
+    #: when absent. importing_country stays the default buyer of a project's contract (contracted_to)
+    importing_countries: Optional[list[Annotated[Id, Field(min_length=2, max_length=3)]]] = None
+    #: N-1 in peak slices: a link of n circuits (links[].circuits) carries at most (n-1)/n of its
+    #: capacity in every slice flagged peak, so the corridor survives the outage of one circuit
+    n_minus_1: bool = False
     solver: Solver = Field(default_factory=Solver)
     #: whose cost is minimised (SPEC §3.2): system (the resource cost of the plan: annuities, O&M,
     #: variable cost) | importer (what the importer pays: PPA tariffs on energy, its share of links)
@@ -507,6 +513,9 @@ class Link(_Asset):
     #: share of the link's cost (annuity and O&M) the importer pays [0 inside the exporting
     #: country, 1 inside the importing one, 0.5 across the border]
     importer_share: Optional[float] = Field(default=None, ge=0, le=1)
+    #: circuits of the corridor (SPEC §3.6): with options.n_minus_1 it carries at most
+    #: (circuits - 1) / circuits of capacity_mw in peak slices; not given: no N-1 rule for it
+    circuits: Optional[int] = Field(default=None, ge=1, le=20)
 
     @model_validator(mode="after")
     def _link_checks(self):
@@ -572,6 +581,29 @@ class ImportValue(Strict):
     slice: Optional[Id] = None
     year: Optional[int] = Field(default=None, ge=1900, le=2200)
     value_usd_per_mwh: float = Field(ge=0, le=5_000)
+    source: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _one_time(self):
+        if self.season is not None and self.slice is not None:
+            raise ValueError("give a season or a slice, not both (a slice row overrides its season's row)")
+        return self
+
+
+class Demand(Strict):
+    """Load served at a node before export (SPEC §3.6), e.g. EDL's: one row.
+
+    ``season`` or ``slice`` (a slice overrides its season; both blank: every slice); ``year``: the
+    row holds from this year until a later row of the same node and time (blank: from the start).
+    Unserved demand costs its value of lost load.
+    """
+
+    node: Id
+    season: Optional[Id] = None
+    slice: Optional[Id] = None
+    year: Optional[int] = Field(default=None, ge=1900, le=2200)
+    demand_mw: float = Field(ge=0, le=500_000)
+    value_of_lost_load_usd_per_mwh: float = Field(default=1000.0, ge=0, le=100_000)
     source: Optional[str] = None
 
     @model_validator(mode="after")
@@ -711,6 +743,8 @@ class Scenario(Strict):
     import_value: list[ImportValue] = Field(default_factory=list)
     #: several futures (hydrology years) that one plan must serve (SPEC §3.4); none: one future
     uncertainty: Optional[Uncertainty] = None
+    #: load served inside a country before export (SPEC §3.6); a list, or {file: demand.csv}
+    demand: list[Demand] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _one_import_value(self):

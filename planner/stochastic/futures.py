@@ -35,13 +35,15 @@ BUILD_FIELDS = frozenset({
     "capex_usd_per_mw_km", "length_km", "fixed_om_usd_per_kw_year", "fixed_om_musd_per_year", "min_block_mw",
     "unit_mw", "construction_years", "royalty_share", "tariff_usd_per_mwh", "ppa_years", "connection",
     "contract", "take_or_pay_share", "tariff_escalation_per_year", "tariff_base_year", "contracted_to",
-    "capacity_credit", "hydro_kind", "storage_hours", "importer_share", "basin"})
+    "capacity_credit", "hydro_kind", "storage_hours", "importer_share", "basin",
+    "circuits"})  # a link's circuits (SPEC §3.6): what is built; an average of 1 and 2 is no link
 #: whole sections or options a future may not change (the horizon, the year's slices, the model's
 #: build mode and view, what limits building, the futures themselves)
 BUILD_PATHS = (
     ("name",), ("extends",), ("horizon",), ("time",), ("uncertainty",),
     ("options", "build"), ("options", "perspective"), ("options", "developer_wacc"), ("options", "ppa_years"),
-    ("options", "solver"), ("options", "importing_country"), ("options", "strict_targets"),
+    ("options", "solver"), ("options", "importing_country"), ("options", "importing_countries"),
+    ("options", "strict_targets"),
     ("limits", "max_new_capacity_mw_per_year"), ("limits", "capex_budget_musd_per_year"),
     ("limits", "max_tariff_usd_per_mwh"), ("limits", "max_tariff_last_online_year"),
     ("nodes",),

@@ -325,6 +325,8 @@ def _tables(futures: list[FutureData], evaluations: dict[str, Evaluation], own: 
             hydro_energy_gwh=float(hydro.energy_gwh.sum()),
             own_optimum_musd=own[f.id], regret_musd=evaluations[f.id].cost_musd - own[f.id],
             average_year_plan_cost_musd=avg_costs.get(f.id)))
+        if "demand" in t:  # SPEC §3.6: the load a future's water leaves unserved
+            rows[-1]["unserved_demand_gwh"] = float(t["demand"].unserved_gwh.sum())
     out["scenarios"] = pd.DataFrame(rows)
     out["hedges"] = hedges_table(first["builds"], own_builds, [f.id for f in futures])
     return out
