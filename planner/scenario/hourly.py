@@ -134,7 +134,17 @@ def _numbers(frame: pd.DataFrame, file: str, problems: Problems) -> pd.DataFrame
         return None
     start = "2024-01-01" if n == 8784 else "2025-01-01"
     if time_col == "time":
-        stamps = pd.to_datetime(frame[time_col], errors="coerce")
+        try:
+            stamps = pd.to_datetime(frame[time_col], errors="coerce")
+        except (ValueError, TypeError, OverflowError):  # pandas refuses times in several offsets
+            stamps = None
+        if stamps is None or not pd.api.types.is_datetime64_any_dtype(stamps):
+            offsets = frame[time_col].astype(str).str.extract(r"([+-]\d\d:?\d\d|Z)\s*$")[0].dropna().unique()
+            what = (f"in more than one time-zone offset ({', '.join(map(str, offsets[:4]))})" if len(offsets) > 1
+                    else "partly with a time-zone offset and partly without")
+            problems.add(file, "time.hourly_file", f"the times are {what}; give every time in one offset (e.g. all "
+                         "+07:00, or all UTC)", "column time")
+            return None
         bad = stamps.isna().to_numpy().nonzero()[0]
         if len(bad):
             problems.add(file, "time.hourly_file", f"not a date and time: {frame[time_col].iloc[bad[0]]!r}",
@@ -158,9 +168,9 @@ def _numbers(frame: pd.DataFrame, file: str, problems: Problems) -> pd.DataFrame
         return None
     out = frame[columns].apply(pd.to_numeric, errors="coerce")
     for col in columns:
-        bad = out[col].isna().to_numpy().nonzero()[0]
-        if len(bad):
-            problems.add(file, "time.hourly_file", f"expected a number, got {frame[col].iloc[bad[0]]!r}",
+        bad = (~np.isfinite(out[col].to_numpy(dtype=float, na_value=np.nan))).nonzero()[0]
+        if len(bad):  # blank, text, NaN or infinity
+            problems.add(file, "time.hourly_file", f"expected a finite number, got {frame[col].iloc[bad[0]]!r}",
                          f"row {bad[0] + 2}, column {col}")
             return None
         if col != LOAD_COLUMN and ((out[col] < 0) | (out[col] > 1)).any():
