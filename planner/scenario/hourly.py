@@ -134,16 +134,23 @@ def _numbers(frame: pd.DataFrame, file: str, problems: Problems) -> pd.DataFrame
         return None
     start = "2024-01-01" if n == 8784 else "2025-01-01"
     if time_col == "time":
-        try:
-            stamps = pd.to_datetime(frame[time_col], errors="coerce")
-        except (ValueError, TypeError, OverflowError):  # pandas refuses times in several offsets
-            stamps = None
+        text = frame[time_col].astype(str).str.strip()
+        offsets = text.str.extract(r"(?:\d)((?:[+-]\d\d:?\d\d)|Z)$")[0].fillna("")
+        kinds = offsets.unique()
+        stamps = None
+        if len(kinds) == 1:
+            try:
+                stamps = pd.to_datetime(frame[time_col], errors="coerce")
+            except (ValueError, TypeError, OverflowError):  # pandas refuses times in several offsets
+                stamps = None
         if stamps is None or not pd.api.types.is_datetime64_any_dtype(stamps):
-            offsets = frame[time_col].astype(str).str.extract(r"([+-]\d\d:?\d\d|Z)\s*$")[0].dropna().unique()
-            what = (f"in more than one time-zone offset ({', '.join(map(str, offsets[:4]))})" if len(offsets) > 1
+            given = [k for k in kinds if k]
+            what = (f"in more than one time-zone offset ({', '.join(given[:4])})" if len(given) > 1
                     else "partly with a time-zone offset and partly without")
-            problems.add(file, "time.hourly_file", f"the times are {what}; give every time in one offset (e.g. all "
-                         "+07:00, or all UTC)", "column time")
+            first = int((offsets != offsets.iloc[0]).to_numpy().nonzero()[0][0]) if len(kinds) > 1 else 0
+            problems.add(file, "time.hourly_file", f"the times are {what}: row {first + 2} has "
+                         f"{frame[time_col].iloc[first]!r}, row 2 {frame[time_col].iloc[0]!r}; give every time in one "
+                         "offset (e.g. all +07:00, or all UTC)", "column time")
             return None
         bad = stamps.isna().to_numpy().nonzero()[0]
         if len(bad):

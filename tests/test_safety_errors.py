@@ -1,0 +1,157 @@
+"""Every failure has its code and its reason (issue 17, part 3): bad input found by the cases that
+gave a traceback or hung is one clear message naming the file (and row, column or entity) and an
+exit status from SPEC §5 (2 bad input, 4 solver failure or a cluster that cannot run the work)."""
+
+from __future__ import annotations
+
+import errno
+import shutil
+import string
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from planner.compare import CompareError, comparison_tables, read_results
+from tests.conftest import planner, project, tiny, write
+
+TINY = tiny(projects=[project("h", 100, energy_cost_usd_per_mwh=10)],
+            targets=[{"scope": "VN", "year": 2025, "energy_gwh": 100}])
+
+
+def _clean(proc, code: int) -> str:
+    """The process left with ``code`` and one message, no traceback; its stderr."""
+    assert proc.returncode == code, (proc.returncode, proc.stdout[-2000:], proc.stderr[-3000:])
+    assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout, proc.stderr[-3000:]
+    return proc.stderr
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory) -> Path:
+    """TINY solved once through the CLI (no workbook): a result folder to copy and spoil."""
+    folder = tmp_path_factory.mktemp("tiny")
+    out = folder / "run"
+    _clean(planner("solve", write(TINY, folder), "--out", out, "--quiet", "--no-xlsx"), 0)
+    return out
+
+
+def _copy(run: Path, tmp_path: Path, name: str) -> Path:
+    target = tmp_path / name
+    shutil.copytree(run, target)
+    return target
+
+
+# --- hourly profiles -----------------------------------------------------------------------------
+
+def _hourly_scenario(tmp_path: Path, frame: pd.DataFrame) -> Path:
+    frame.to_csv(tmp_path / "hourly.csv", index=False)
+    data = tiny(projects=[project("h", 100)], targets=[{"scope": "VN", "year": 2025, "energy_gwh": 100}])
+    data["time"] = {"hourly_file": "hourly.csv", "representative_days": 4}
+    return write(data, tmp_path)
+
+
+@pytest.mark.parametrize("value", [np.inf, -np.inf, "inf", "nan"])
+def test_hourly_load_that_is_not_finite_is_bad_input(tmp_path, value):
+    pytest.importorskip("tsam")
+    frame = pd.DataFrame({"hour": range(1, 8761), "hydro": 0.5, "load": np.linspace(1.0, 2.0, 8760)})
+    frame["load"] = frame["load"].astype(object)
+    frame.loc[100, "load"] = value
+    stderr = _clean(planner("validate", _hourly_scenario(tmp_path, frame)), 2)
+    assert "hourly.csv (row 102, column load)" in stderr and "expected a finite number" in stderr
+
+
+@pytest.mark.parametrize("offsets", [("+07:00", "+08:00"), ("+07:00", "")])
+def test_hourly_times_in_mixed_offsets_are_bad_input(tmp_path, offsets):
+    stamps = pd.date_range("2025-01-01", periods=8760, freq="h").strftime("%Y-%m-%dT%H:%M:00")
+    frame = pd.DataFrame({"time": stamps + np.where(np.arange(8760) < 5000, *offsets), "hydro": 0.5})
+    stderr = _clean(planner("validate", _hourly_scenario(tmp_path, frame)), 2)
+    assert "hourly.csv (column time)" in stderr and "time-zone offset" in stderr
+
+
+# --- compare ---------------------------------------------------------------------------------------
+
+def test_compare_a_folder_named_like_a_column(tiny_run, tmp_path):
+    """A result folder called ``link`` (or ``year``, ``asset``...) is labelled by its parent too."""
+    folders = [_copy(tiny_run, tmp_path, name) for name in ("link", "year", "metric")]
+    proc = planner("compare", tiny_run, *folders, "--out", tmp_path / "c.xlsx", "--json")
+    _clean(proc, 0)
+    labels = list(pd.read_csv(tmp_path / "c" / "summary.csv").columns)
+    assert labels == ["metric", "run", f"{tmp_path.name}/link", f"{tmp_path.name}/year", f"{tmp_path.name}/metric"]
+    links = pd.read_csv(tmp_path / "c" / "links.csv")
+    assert list(links.columns[:3]) == ["quantity", "link", "year"]
+
+
+@pytest.mark.parametrize("spoil, where", [
+    (lambda r: pd.read_csv(r / "links.csv").drop(columns="utilisation").to_csv(r / "links.csv", index=False),
+     "links.csv: missing column(s) utilisation"),
+    (lambda r: (r / "links.csv").write_text((r / "links.csv").read_text().replace(",100,0,", ",lots,0,")),
+     "links.csv: row 2, column delivered_gwh: expected a finite number, got 'lots'"),
+    (lambda r: (r / "costs.csv").write_text((r / "costs.csv").read_text().replace("2025,capex", "soon,capex")),
+     "costs.csv: row 2, column year: expected a whole year, got 'soon'"),
+    (lambda r: (r / "scenario.yaml").write_text("- just\n- a list\n"),
+     "scenario.yaml is not one written by planner solve (expected a mapping of fields, got list)"),
+    (lambda r: (r / "scenario.yaml").write_text("name: x\nhorizon: 2025\n"),
+     "scenario.yaml is not one written by planner solve (expected a mapping of fields with a horizon, got int)"),
+    (lambda r: (r / "summary.json").write_text('{"excluded_by_tariff": 3}'),
+     "summary.json: excluded_by_tariff is not a list"),
+    (lambda r: (r / "imports.csv").write_bytes(b"\xff\xfe\x00garbage"), "imports.csv: not UTF-8 text"),
+])
+def test_compare_names_the_file_row_and_column(tiny_run, tmp_path, spoil, where):
+    bad = _copy(tiny_run, tmp_path, "bad")
+    spoil(bad)
+    stderr = _clean(planner("compare", tiny_run, bad, "--out", tmp_path / "c.xlsx"), 2)
+    assert f"{bad}/{where}" in stderr.replace("\n", " ") or f"{bad}{where}" in stderr, stderr
+    assert not (tmp_path / "c.xlsx").exists() and not (tmp_path / "c").exists()
+
+
+_CELLS = st.one_of(st.text(max_size=8), st.sampled_from(["", "nan", "inf", "-inf", "1e400", "NA", "true", "2025",
+                                                         "2025.5", " 3 ", "=1+1", "\"", ",", "\n"]),
+                   st.floats(allow_nan=True, allow_infinity=True).map(repr), st.integers().map(str))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(table=st.sampled_from(["builds", "capacity", "imports", "links", "costs"]), data=st.data())
+def test_compare_never_gives_a_traceback_on_spoilt_csv(tiny_run, tmp_path_factory, table, data):
+    """Random cells, rows, headers or bytes in one CSV of a result folder: the comparison is made
+    or CompareError says which file; nothing else is raised."""
+    folder = _copy(tiny_run, tmp_path_factory.mktemp("fuzz"), "spoilt")
+    file = folder / f"{table}.csv"
+    how = data.draw(st.sampled_from(["cell", "header", "row", "bytes"]))
+    if how == "bytes":
+        file.write_bytes(data.draw(st.binary(max_size=200)))
+    else:
+        frame = pd.read_csv(file, dtype=str, keep_default_na=False)
+        if how == "cell":
+            frame.iloc[data.draw(st.integers(0, len(frame) - 1)),
+                       data.draw(st.integers(0, frame.shape[1] - 1))] = data.draw(_CELLS)
+        elif how == "header":
+            columns = list(frame.columns)
+            columns[data.draw(st.integers(0, len(columns) - 1))] = data.draw(_CELLS)
+            frame.columns = columns
+        else:
+            frame = pd.concat([frame, frame.iloc[[data.draw(st.integers(0, len(frame) - 1))]]], ignore_index=True)
+        frame.to_csv(file, index=False)
+    try:
+        folders = read_results([tiny_run, folder])
+    except CompareError as exc:
+        assert folder.name in str(exc)
+        return
+    tables = comparison_tables(folders)
+    assert set(tables) >= {"summary", "by_year", "differences"}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.one_of(st.text(max_size=60), st.sampled_from(["horizon: {base_year: 2025-01-01}", "options: 3",
+                                                            "nodes: [1, 2]", "links: {a: 1}", "[", "&a [*a]",
+                                                            "horizon: {base_year: .nan}", "time: []"])))
+def test_compare_never_gives_a_traceback_on_a_spoilt_scenario(tiny_run, tmp_path_factory, text):
+    folder = _copy(tiny_run, tmp_path_factory.mktemp("fuzz"), "spoilt")
+    (folder / "scenario.yaml").write_text(text)
+    try:
+        comparison_tables(read_results([tiny_run, folder]))
+    except CompareError as exc:
+        assert folder.name in str(exc)
