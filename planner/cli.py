@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from .cluster import DEFAULT_TIMEOUT_S, ClusterError
 from .io.safety import OutputRefused, check_target
 
 if TYPE_CHECKING:  # the libraries behind the commands are imported by each command: --help stays fast
@@ -124,6 +125,9 @@ def solve(
     workers: int = typer.Option(min(2, os.cpu_count() or 1), "--workers", min=1, metavar="N",
                                 help="Local processes for the flip-tariff search"),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help="Dask scheduler for the flip-tariff search"),
+    scheduler_timeout: float = typer.Option(DEFAULT_TIMEOUT_S, "--scheduler-timeout", min=0.1, metavar="SECONDS",
+                                            help="Longest wait for the Dask scheduler to answer, for a first worker, "
+                                                 "and without any worker while work is pending"),
 ) -> None:
     """Solve a scenario and write its result tables."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -144,6 +148,18 @@ def solve(
         check_target(target, force, loaded.files)  # before solving: a bad --out costs no solve
     except OutputRefused as exc:
         _fail(f"[red]cannot write the results:[/] {_plain(exc)}", EXIT_BAD_INPUT)
+    if scheduler is not None:  # before solving: a wrong address or a cluster that is not there costs no solve
+        from .cluster import SchedulerAddressError, check_address, probe
+
+        try:
+            check_address(scheduler)
+            if flip_tariffs if flip_tariffs is not None else loaded.scenario.options.flip_tariffs:
+                probe(scheduler, scheduler_timeout)
+        except SchedulerAddressError as exc:
+            _fail(f"[red]bad --scheduler:[/] {_plain(exc)}", EXIT_BAD_INPUT)
+        except ClusterError as exc:
+            _fail(f"[bold red]cannot search flip tariffs on the cluster:[/] {_plain(exc)} (nothing was solved or "
+                  "written)", EXIT_SOLVER)
     show = not (quiet or as_json)
     try:
         if show:
@@ -161,12 +177,15 @@ def solve(
                         progress.update(task, description=f"solving with HiGHS: {line.strip()[:90]}")
 
                 run = run_loaded(loaded, log=log, stage=stage, flip=flip_tariffs, workers=workers,
-                                 scheduler=scheduler)
+                                 scheduler=scheduler, scheduler_timeout=scheduler_timeout)
         else:
-            run = run_loaded(loaded, flip=flip_tariffs, workers=workers, scheduler=scheduler)
+            run = run_loaded(loaded, flip=flip_tariffs, workers=workers, scheduler=scheduler,
+                             scheduler_timeout=scheduler_timeout)
     except ScenarioError as exc:
         _bad_input(exc, as_json)
         return
+    except ClusterError as exc:
+        _fail(f"[bold red]the flip-tariff search failed:[/] {_plain(exc)} (nothing was written)", EXIT_SOLVER)
     status = run.summary["status"]
     if status not in ("optimal", "feasible"):
         _no_solution(run, as_json)
@@ -230,6 +249,9 @@ def sweep(
     out_dir: Path = typer.Option(..., "--out", metavar="DIR", help="Folder for all runs, index.csv and comparison.xlsx"),
     workers: int = typer.Option(min(2, os.cpu_count() or 1), "--workers", min=1, metavar="N", help="Local worker processes"),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help="Dask scheduler address (tcp://host:8786) instead of local processes"),
+    scheduler_timeout: float = typer.Option(DEFAULT_TIMEOUT_S, "--scheduler-timeout", min=0.1, metavar="SECONDS",
+                                            help="Longest wait for the Dask scheduler to answer, for a first worker, "
+                                                 "and without any worker while runs are pending"),
     force: bool = typer.Option(False, "--force", help="Replace an existing sweep folder"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or table"),
     as_json: bool = typer.Option(False, "--json", help="Print the index as JSON"),
@@ -285,9 +307,9 @@ def sweep(
                                       highlight=False)
 
             index = run_sweep(specs, out_dir, workers=workers, scheduler=scheduler, force=force, progress=progress,
-                              loaded=loaded)
-    except SweepError as exc:
-        _fail(f"[bold red]sweep failed:[/] {_plain(exc)}", EXIT_SOLVER)
+                              loaded=loaded, scheduler_timeout=scheduler_timeout)
+    except (SweepError, ClusterError) as exc:
+        _fail(f"[bold red]sweep failed:[/] {_plain(exc)} (nothing was written)", EXIT_SOLVER)
     except OutputRefused as exc:
         _fail(f"[red]cannot write the sweep:[/] {_plain(exc)}", EXIT_BAD_INPUT)
     except OSError as exc:

@@ -106,16 +106,17 @@ def _read_table(path: Path, name: str) -> pd.DataFrame:
             raw = raw.map(lambda v: v.strip() if isinstance(v, str) else v)
         numbers = pd.to_numeric(raw, errors="coerce").astype(float)
         bad = given & ~np.isfinite(numbers.fillna(np.inf))
-        if col.endswith("year"):  # a calendar year: whole, four digits (blank only for an asset's build_year)
+        if col in ("year", "build_year"):  # a calendar year: whole, four digits (blank only for an asset's build_year)
             odd = (numbers.fillna(2000) % 1 != 0) | (numbers.fillna(2000) < 1000) | (numbers.fillna(2000) > 9999)
             bad |= odd | (numbers.isna() if col == "year" else False)
         if bad.any():
             row = int(bad.to_numpy().nonzero()[0][0])
             value = frame[col].iloc[row]
-            expected = "a whole year" if col.endswith("year") else "a finite number"
+            expected = "a whole year" if col in ("year", "build_year") else "a finite number"
             raise CompareError(f"{file}: row {row + 2}, column {col}: expected {expected}, got "
                                f"{'a blank' if pd.isna(value) else repr(str(value)[:60])}")
-        frame[col] = numbers.astype("Int64") if col.endswith("year") else numbers
+        whole = col in ("year", "build_year") and numbers.notna().all()
+        frame[col] = numbers.astype("int64") if whole else numbers  # as pandas reads a column planner wrote
     keys = [k for k in TABLE_KEYS.get(name, ()) if k in frame.columns]
     if keys and frame.duplicated(list(keys)).any():
         row = int(frame.duplicated(list(keys)).to_numpy().nonzero()[0][0])

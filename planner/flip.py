@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .cluster import DEFAULT_TIMEOUT_S
+
 FLIP_STEP = 0.1  # USD/MWh
 
 
@@ -123,7 +125,7 @@ def flip_job(scenario, project: str, tested_tariff: float, time_limit_s: float =
 
 
 def flip_tariffs(scenario, data, workers: int = 1, scheduler: str | None = None,
-                 time_limit_s: float = 600.0) -> dict[str, FlipResult]:
+                 time_limit_s: float = 600.0, scheduler_timeout: float = DEFAULT_TIMEOUT_S) -> dict[str, FlipResult]:
     """Flip tariff of every candidate project, searched in parallel (sweep machinery)."""
     from .sweep import run_jobs
 
@@ -131,6 +133,6 @@ def flip_tariffs(scenario, data, workers: int = 1, scheduler: str | None = None,
     tested = data.projects["tariff_usd_per_mwh"]
     jobs = {p: (scenario, p, float(tested[p]), time_limit_s) for p in candidates}
     out = {}
-    for p, result in run_jobs(flip_job, jobs, workers, scheduler):
+    for p, result in run_jobs(flip_job, jobs, workers, scheduler, scheduler_timeout):
         out[p] = result if isinstance(result, FlipResult) else FlipResult(p, math.nan, str(result), 0)
     return out

@@ -155,3 +155,129 @@ def test_compare_never_gives_a_traceback_on_a_spoilt_scenario(tiny_run, tmp_path
         comparison_tables(read_results([tiny_run, folder]))
     except CompareError as exc:
         assert folder.name in str(exc)
+
+
+# --- Dask schedulers: bad addresses, unreachable, not a scheduler, no workers, workers lost ----------
+
+TIMEOUT = ["--scheduler-timeout", "2"]
+
+
+@pytest.mark.parametrize("address, says", [
+    ("not a url", "is not a Dask scheduler address"),
+    ("inproc://x/1/2", "inproc:// scheduler lives inside another process"),
+    ("ucx://127.0.0.1:8786", "ucx:// needs UCX support"),
+    ("tcp://127.0.0.1", "is not a Dask scheduler address"),
+])
+@pytest.mark.parametrize("command", ["solve", "sweep"])
+def test_unusable_scheduler_addresses_are_bad_input(tmp_path, command, address, says):
+    if address.startswith("ucx") and any(__import__("importlib").util.find_spec(m) for m in ("distributed_ucxx", "ucp")):
+        pytest.skip("UCX support is installed here")
+    scenario = write(TINY, tmp_path)
+    extra = ["--flip-tariffs"] if command == "solve" else []
+    stderr = _clean(planner(command, scenario, *extra, "--scheduler", address, "--out", tmp_path / "o", "--quiet",
+                            timeout=120), 2)
+    assert says in stderr
+    assert "solving" not in stderr and not (tmp_path / "o").exists()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _started(cmd: list[str], marker: str, timeout: float = 60.0):
+    """A process started with ``cmd`` once its output shows ``marker``: (process, the rest of that line)."""
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    proc = subprocess.Popen([sys.executable, *cmd], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    found: list[str] = []
+
+    def read():
+        for line in proc.stdout:
+            if marker in line and not found:
+                found.append(line.split(marker, 1)[1].strip())
+        proc.stdout.close()
+
+    threading.Thread(target=read, daemon=True).start()
+    deadline = time.monotonic() + timeout
+    while not found and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+    if not found:
+        proc.kill()
+        pytest.fail(f"{cmd} did not start")
+    return proc, found[0]
+
+
+@pytest.fixture
+def scheduler():
+    """A Dask scheduler in a process of its own, without workers: its address."""
+    pytest.importorskip("distributed")
+    proc, address = _started(["-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", "0",
+                              "--no-dashboard"], "Scheduler at:")
+    yield address
+    proc.kill()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture
+def not_a_scheduler():
+    """Ports that are no Dask scheduler: an HTTP server, a port that accepts and never answers, a closed port."""
+    import socket
+
+    pytest.importorskip("distributed")
+    http, line = _started(["-m", "http.server", "0", "--bind", "127.0.0.1"], "port ")
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    yield {"http": f"tcp://127.0.0.1:{int(line.split()[0])}", "silent": f"127.0.0.1:{silent.getsockname()[1]}",
+           "closed": f"tcp://127.0.0.1:{_free_port()}"}
+    silent.close()
+    http.kill()
+    http.wait(timeout=30)
+
+
+@pytest.mark.parametrize("kind", ["http", "silent", "closed"])
+def test_a_port_that_is_no_scheduler_fails_in_time(tmp_path, not_a_scheduler, kind):
+    import time
+
+    scenario = write(TINY, tmp_path)
+    for command, extra in (("sweep", []), ("solve", ["--flip-tariffs"])):
+        t0 = time.monotonic()
+        stderr = _clean(planner(command, scenario, *extra, "--scheduler", not_a_scheduler[kind], *TIMEOUT, "--out",
+                                tmp_path / "o", "--quiet", timeout=120), 4)
+        assert time.monotonic() - t0 < 60
+        assert "Dask scheduler" in stderr and not (tmp_path / "o").exists()
+        if kind == "http":
+            assert "no answer within 2 s" in stderr or "not as a Dask scheduler" in stderr, stderr
+
+
+def test_a_scheduler_without_workers_fails_in_time(tmp_path, scheduler):
+    scenario = write(TINY, tmp_path)
+    stderr = _clean(planner("sweep", scenario, "--scheduler", scheduler, *TIMEOUT, "--out", tmp_path / "o",
+                            timeout=120), 4)
+    assert f"the Dask scheduler at {scheduler} has no workers" in stderr and "dask worker" in stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_worker_that_dies_fails_in_time(scheduler):
+    """Every job kills its worker (started without a nanny, so it stays dead): the work fails with
+    ClusterError once the scheduler has had no worker for the timeout, instead of waiting forever."""
+    import os
+
+    from planner.cluster import ClusterError
+    from planner.sweep import run_jobs
+
+    worker, _ = _started(["-m", "distributed.cli.dask_worker", scheduler, "--nthreads", "1", "--no-nanny",
+                          "--no-dashboard"], "Registered to:")
+    try:
+        with pytest.raises(ClusterError, match="has had no workers for 2 s with 1 run"):
+            list(run_jobs(os._exit, {"a": (3,)}, scheduler=scheduler, scheduler_timeout=2))
+        assert worker.wait(timeout=30) == 3
+    finally:
+        worker.kill()
