@@ -17,7 +17,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .compare import ResultFolder, read_result  # noqa: E402
@@ -36,7 +36,7 @@ class Plot:
     title: str
     caption: str
     data: pd.DataFrame
-    figure: plt.Figure
+    figure: Figure
 
 
 def buildout_data(result: ResultFolder) -> pd.DataFrame:
@@ -135,8 +135,8 @@ def annual_cost_data(result: ResultFolder) -> pd.DataFrame:
     return frame
 
 
-def plot_annual_costs(frame: pd.DataFrame) -> plt.Figure:
-    fig, ax = plt.subplots(figsize=(8, 4))
+def plot_annual_costs(frame: pd.DataFrame) -> Figure:
+    fig, ax = _subplots(figsize=(8, 4))
     data = frame.drop(columns=["represents"], errors="ignore")
     _stacked(ax, data, COST_COLOURS, "_musd")
     values = data.drop(columns="year")
@@ -162,8 +162,8 @@ def tariffs_data(result: ResultFolder) -> pd.DataFrame:
     return frame.sort_values("break_even_tariff_usd_per_mwh").reset_index(drop=True)
 
 
-def plot_tariffs(frame: pd.DataFrame) -> plt.Figure:
-    fig, ax = plt.subplots(figsize=(8, 0.3 * len(frame) + 1.5))
+def plot_tariffs(frame: pd.DataFrame) -> Figure:
+    fig, ax = _subplots(figsize=(8, 0.3 * len(frame) + 1.5))
     y = range(len(frame))
     ax.barh(y, frame.break_even_tariff_usd_per_mwh, color=["#1f77b4" if b else "#c7c7c7" for b in frame.built],
             gid="break_even_tariff_usd_per_mwh", label="break-even (blue: in the plan)")
@@ -177,7 +177,7 @@ def plot_tariffs(frame: pd.DataFrame) -> plt.Figure:
     return fig_
 
 
-def _finish(fig: plt.Figure, ax, ylabel: str, title: str, **legend) -> plt.Figure:
+def _finish(fig: Figure, ax, ylabel: str, title: str, **legend) -> Figure:
     """Labels, legend, grid and layout shared by every plot."""
     ax.set_ylabel(ylabel)
     ax.set_title(title)
@@ -196,14 +196,14 @@ def _stacked(ax, frame: pd.DataFrame, colours: dict[str, str], suffix: str) -> N
         bottom = bottom + frame[col]
 
 
-def plot_buildout(frame: pd.DataFrame) -> plt.Figure:
-    fig, ax = plt.subplots(figsize=(8, 4))
+def plot_buildout(frame: pd.DataFrame) -> Figure:
+    fig, ax = _subplots(figsize=(8, 4))
     _stacked(ax, frame, TECH_COLOURS, "_mw")
     return _finish(fig, ax, "online capacity (MW)", "Export projects online by year and technology")
 
 
-def plot_imports(frame: pd.DataFrame) -> plt.Figure:
-    fig, ax = plt.subplots(figsize=(8, 4))
+def plot_imports(frame: pd.DataFrame) -> Figure:
+    fig, ax = _subplots(figsize=(8, 4))
     for scope, rows in frame.groupby("scope", sort=False):
         ax.bar(rows.year.astype(str), rows.energy_gwh, label=f"{scope} imports", color="#1f77b4", gid="energy_gwh")
         ax.plot(rows.year.astype(str), rows.target_energy_gwh, "o-", color="#d62728", label=f"{scope} target",
@@ -211,8 +211,8 @@ def plot_imports(frame: pd.DataFrame) -> plt.Figure:
     return _finish(fig, ax, "energy at the border (GWh/yr)", "Imports against the energy targets")
 
 
-def plot_peak_imports(frame: pd.DataFrame) -> plt.Figure:
-    fig, ax = plt.subplots(figsize=(8, 4))
+def plot_peak_imports(frame: pd.DataFrame) -> Figure:
+    fig, ax = _subplots(figsize=(8, 4))
     years = frame.year.astype(str)
     slices = [c for c in frame.columns if c.endswith("_mw") and c != "target_capacity_mw"]
     width = 0.8 / max(1, len(slices))
@@ -225,8 +225,8 @@ def plot_peak_imports(frame: pd.DataFrame) -> plt.Figure:
     return _finish(fig, ax, "MW absorbed in the slice", "Firm capacity: imports in the peak slices against the target")
 
 
-def plot_link_utilisation(frame: pd.DataFrame) -> plt.Figure:
-    fig, ax = plt.subplots(figsize=(10, 4))
+def plot_link_utilisation(frame: pd.DataFrame) -> Figure:
+    fig, ax = _subplots(figsize=(10, 4))
     for col in [c for c in frame.columns if c != "year"]:
         ax.plot(frame.year.astype(str), frame[col] * 100, "o-", label=col, gid=col)
     ax.set_ylim(0, 105)
@@ -234,8 +234,8 @@ def plot_link_utilisation(frame: pd.DataFrame) -> plt.Figure:
                    fontsize=7, bbox_to_anchor=(1.01, 1.0))  # beside the axes: lines cross the whole plot
 
 
-def plot_costs(frame: pd.DataFrame) -> plt.Figure:
-    fig, ax = plt.subplots(figsize=(8, 4))
+def plot_costs(frame: pd.DataFrame) -> Figure:
+    fig, ax = _subplots(figsize=(8, 4))
     _stacked(ax, frame, COST_COLOURS, "_musd")
     return _finish(fig, ax, "net present cost (MUSD, discounted)", "Cost breakdown by modelled year")
 
@@ -274,7 +274,15 @@ def plots(result: ResultFolder) -> list[Plot]:
     return out
 
 
-def _png(fig: plt.Figure) -> bytes:
+def _subplots(figsize: tuple[float, float]):
+    """A figure and its axes, not registered with pyplot: nothing is left open to close (pyplot
+    keeps every figure it made until closed, and warns past 20), and the figure goes with its last
+    reference, whatever fails between drawing and saving it."""
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots()
+
+
+def _png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110)
     return buffer.getvalue()
@@ -330,8 +338,6 @@ def write_report(result_dir: Path, out_html: Path | None = None, force: bool = F
     check_file_and_folder(out_html, png_dir, force, protected=reads)  # before the plots are drawn
     figures = plots(result)
     pngs = {p.name: _png(p.figure) for p in figures}
-    for p in figures:
-        plt.close(p.figure)
 
     def fill(folder: Path, page: Path) -> None:
         for name, png in pngs.items():

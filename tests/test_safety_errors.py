@@ -281,3 +281,23 @@ def test_a_worker_that_dies_fails_in_time(scheduler):
         assert worker.wait(timeout=30) == 3
     finally:
         worker.kill()
+
+
+# --- report: no figure left open ---------------------------------------------------------------------
+
+def test_report_leaves_no_figure_open(tiny_run, tmp_path):
+    import warnings
+
+    import matplotlib.pyplot as plt
+
+    from planner.compare import read_result
+    from planner.report import plots, write_report
+
+    before = plt.get_fignums()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns past 20 open figures
+        for i in range(4):  # 7 plots each: 28 figures
+            assert len(plots(read_result(tiny_run))) >= 6
+            write_report(tiny_run, tmp_path / f"r{i}.html")
+    assert plt.get_fignums() == before
+    assert len(list((tmp_path / "r3_figures").glob("*.png"))) >= 6
