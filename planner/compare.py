@@ -162,10 +162,13 @@ def read_result(path: Path, label: str | None = None) -> ResultFolder:
         scenario = yaml.safe_load(_read_text(path / "scenario.yaml"))
     except (yaml.YAMLError, ValueError, RecursionError) as exc:
         raise CompareError(f"{path / 'scenario.yaml'}: not YAML ({str(exc).splitlines()[0][:200]})") from exc
-    if not isinstance(scenario, dict) or not isinstance(scenario.get("horizon"), dict):
+    if not isinstance(scenario, dict):
         raise CompareError(f"{path / 'scenario.yaml'} is not one written by planner solve (expected a mapping of "
-                           "fields with a horizon, got " + (f"a mapping without one)" if isinstance(scenario, dict)
-                                                             else f"{type(scenario).__name__})"))
+                           f"fields, got {type(scenario).__name__})")
+    if not isinstance(scenario.get("horizon"), dict):
+        got = "nothing" if scenario.get("horizon") is None else type(scenario["horizon"]).__name__
+        raise CompareError(f"{path / 'scenario.yaml'} is not one written by planner solve (its horizon is not a "
+                           f"mapping: got {got})")
     for key in ("options", "time"):
         if scenario.get(key) is not None and not isinstance(scenario[key], dict):
             raise CompareError(f"{path / 'scenario.yaml'}: {key} is not a mapping (got "

@@ -95,7 +95,7 @@ def test_compare_a_folder_named_like_a_column(tiny_run, tmp_path):
     (lambda r: (r / "scenario.yaml").write_text("- just\n- a list\n"),
      "scenario.yaml is not one written by planner solve (expected a mapping of fields, got list)"),
     (lambda r: (r / "scenario.yaml").write_text("name: x\nhorizon: 2025\n"),
-     "scenario.yaml is not one written by planner solve (expected a mapping of fields with a horizon, got int)"),
+     "scenario.yaml is not one written by planner solve (its horizon is not a mapping: got int)"),
     (lambda r: (r / "summary.json").write_text('{"excluded_by_tariff": 3}'),
      "summary.json: excluded_by_tariff is not a list"),
     (lambda r: (r / "imports.csv").write_bytes(b"\xff\xfe\x00garbage"), "imports.csv: not UTF-8 text"),
@@ -301,3 +301,62 @@ def test_report_leaves_no_figure_open(tiny_run, tmp_path):
             write_report(tiny_run, tmp_path / f"r{i}.html")
     assert plt.get_fignums() == before
     assert len(list((tmp_path / "r3_figures").glob("*.png"))) >= 6
+
+
+# --- output names the file system cannot hold; a full disk while a workbook is saved ---------------
+
+def _runner(args):
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result
+
+
+@pytest.mark.parametrize("length", [300, 223])
+def test_an_out_name_too_long_for_the_file_system_is_bad_input(tiny_run, tmp_path, length):
+    """300 characters: more than a name may have; 223: planner's scratch names beside it would be."""
+    scenario = write(TINY, tmp_path)
+    name = "x" * length
+    for args in (["solve", scenario, "--out", tmp_path / name],
+                 ["sweep", scenario, "--out", tmp_path / name],
+                 ["compare", tiny_run, "--out", tmp_path / f"{name[:-5]}.xlsx"],
+                 ["report", tiny_run, "--out", tmp_path / f"{name[:-5]}.html"]):
+        result = _runner([*args, "--quiet"])
+        assert result.exit_code == 2, (args[0], result.output)
+        assert "give a shorter name" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scenario.yaml"]
+
+
+def test_the_longest_name_planner_takes_is_written(tmp_path):
+    from planner.io.safety import SCRATCH_OVERHEAD
+
+    out = tmp_path / ("y" * (255 - SCRATCH_OVERHEAD))
+    result = _runner(["solve", write(TINY, tmp_path), "--out", out, "--quiet", "--no-xlsx"])
+    assert result.exit_code == 0, result.output
+    assert (out / "summary.json").is_file()
+
+
+@pytest.mark.parametrize("command", ["compare", "sweep", "solve"])
+def test_a_full_disk_while_the_workbook_is_saved(tiny_run, tmp_path, monkeypatch, command):
+    """XlsxWriter wraps the OSError in its FileCreateError: reported as the failed write it is (exit
+    4, "No space left on device"), nothing written, an earlier result left as it was."""
+    import xlsxwriter.workbook
+
+    def full(*_a, **_k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    scenario = write(TINY, tmp_path)
+    out = {"compare": tmp_path / "c.xlsx", "sweep": tmp_path / "sw", "solve": tmp_path / "r"}[command]
+    args = {"compare": ["compare", tiny_run, tiny_run], "sweep": ["sweep", scenario, "--workers", "1"],
+            "solve": ["solve", scenario]}[command]
+    assert _runner([*args, "--out", out, "--quiet"]).exit_code == 0
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    monkeypatch.setattr(xlsxwriter.workbook, "ZipFile", full)
+    result = _runner([*args, "--out", out, "--quiet", "--force"])
+    assert result.exit_code == 4, result.output
+    assert "No space left on device" in result.output
+    monkeypatch.undo()
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before

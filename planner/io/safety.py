@@ -91,6 +91,7 @@ def check_target(target: Path, force: bool, protected: Iterable[Path] = (), comp
     target = Path(target)
     if str(target).strip() in ("", ".", "..") or target.name in ("", ".", ".."):
         raise OutputRefused(f"--out {target}: give a new folder's name, not '.' or '..'")
+    check_name_length(target)
     real = _real(target)
     cwd = _real(Path.cwd())
     if _is_within(cwd, real):
@@ -131,6 +132,41 @@ def check_target(target: Path, force: bool, protected: Iterable[Path] = (), comp
     if manifest is None or manifest.get("beside") != target.name:
         raise OutputRefused(f"{target} was not written by planner (no planner folder {companion.name}/ beside it "
                             "names it); --force replaces only planner's own files: give another --out")
+
+
+#: what planner adds to a target's name for its scratch folders and lock: ".<name>.planner-tmp-<pid>-<8>"
+SCRATCH_OVERHEAD = len(".") + len(".planner-tmp-") + 10 + len("-") + 8
+
+
+def _name_max(target: Path) -> tuple[int, int]:
+    """The file system's longest file name and path (bytes) where the target would be, or 255 and 4096."""
+    probe = Path(os.path.abspath(target)).parent
+    while True:
+        try:
+            return os.pathconf(probe, "PC_NAME_MAX"), os.pathconf(probe, "PC_PATH_MAX")
+        except (OSError, ValueError):
+            if probe.parent == probe:
+                return 255, 4096
+            probe = probe.parent
+
+
+def check_name_length(target: Path) -> None:
+    """Refuse a target (or a folder on its way) whose name the file system cannot hold with
+    planner's scratch and lock names beside it, or whose path is too long: before any work."""
+    name_max, path_max = _name_max(target)
+    for part in Path(target).parts:
+        size = len(os.fsencode(part))
+        if part == Path(target).name and size + SCRATCH_OVERHEAD > name_max:
+            raise OutputRefused(f"--out {str(target)[:60]}...: the name {part[:40]}... is {size} bytes long; planner "
+                                f"needs at most {name_max - SCRATCH_OVERHEAD} here (the file system holds "
+                                f"{name_max}, and planner's scratch folders beside it add {SCRATCH_OVERHEAD}): give "
+                                "a shorter name")
+        if size > name_max:
+            raise OutputRefused(f"--out {str(target)[:60]}...: the folder name {part[:40]}... is {size} bytes long, "
+                                f"more than the file system holds ({name_max}): give a shorter name")
+    if len(os.fsencode(os.path.abspath(target))) + SCRATCH_OVERHEAD >= path_max:
+        raise OutputRefused(f"--out {str(target)[:60]}...: the path is longer than the file system holds "
+                            f"({path_max} bytes, with planner's scratch names): give a shorter one")
 
 
 def check_companion(folder: Path, force: bool) -> None:
