@@ -360,3 +360,32 @@ def test_a_full_disk_while_the_workbook_is_saved(tiny_run, tmp_path, monkeypatch
     assert "No space left on device" in result.output
     monkeypatch.undo()
     assert sorted(p.name for p in tmp_path.rglob("*")) == before
+
+
+# --- a lock held by a live process ----------------------------------------------------------------
+
+@pytest.mark.parametrize("holder", ["sleep", "planner"])
+def test_a_lock_held_by_a_live_process_names_its_lock_file(tmp_path, holder):
+    """A live pid that is not planner (a pid reused after a killed run): the lock is stale, and the
+    message names the lock file to delete; a live planner run: wait for it (the lock is named too)."""
+    import subprocess
+    import sys
+
+    if not Path("/proc/self/cmdline").exists():
+        pytest.skip("needs /proc to tell a planner process from another")
+    cmd = ["sleep", "60"] if holder == "sleep" else [sys.executable, "-c", "import time; time.sleep(60)", "planner"]
+    proc = subprocess.Popen(cmd)
+    try:
+        lock = tmp_path / ".out.lock"
+        lock.write_text(str(proc.pid))
+        stderr = _clean(planner("solve", write(TINY, tmp_path), "--out", tmp_path / "out", "--quiet"), 2)
+        flat = " ".join(stderr.split())
+        assert str(lock) in flat and f"pid {proc.pid}" in flat
+        if holder == "sleep":
+            assert "is not planner (sleep 60)" in flat and f"delete {lock}" in flat
+        else:
+            assert "another planner run" in flat
+        assert not (tmp_path / "out").exists() and lock.read_text() == str(proc.pid)
+    finally:
+        proc.kill()
+        proc.wait()

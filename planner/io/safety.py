@@ -206,6 +206,16 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _command_of(pid: int) -> str | None:
+    """The command line of a running process (shortened), or None where the system does not say."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    text = " ".join(part.decode("utf-8", "replace") for part in raw.split(b"\0") if part)
+    return (text[:120] + "...") if len(text) > 120 else text or None
+
+
 def _lock_pid(lock: Path) -> int | None:
     """The pid in a lock planner wrote (0 for an empty one, left by a run killed as it began), or
     None when the file is not planner's lock (anything else in it)."""
@@ -235,8 +245,15 @@ def locked(target: Path) -> Iterator[None]:
                                     f"{target}, and that file is not a planner lock; move it away or give another "
                                     "--out") from None
             if pid and _alive(pid) and pid != os.getpid():
+                command = _command_of(pid)
+                if command is not None and "planner" not in command:
+                    raise OutputRefused(f"{lock} (planner's lock for writing {target}) names pid {pid}, which is "
+                                        f"running but is not planner ({command}): the lock is stale, left by a "
+                                        f"planner run that was killed, and its pid has been reused; delete {lock} "
+                                        "and run again (or give another --out)") from None
                 raise OutputRefused(f"another planner run (pid {pid}) is writing {target} (its lock is {lock}); "
-                                    "wait for it to finish, or give another --out") from None
+                                    f"wait for it to finish, or give another --out; if no planner run is writing, "
+                                    f"the lock is stale: delete {lock}") from None
             lock.unlink(missing_ok=True)  # planner's, left by a run that is gone
     else:
         raise OutputRefused(f"cannot lock {target}: {lock} keeps reappearing")
