@@ -283,6 +283,13 @@ def sweep(
         check_target(out_dir, force, [s.scenario for s in specs])
     except OutputRefused as exc:
         _fail(f"[red]cannot write the sweep:[/] {_plain(exc)}", EXIT_BAD_INPUT)
+    if scheduler is not None:  # before any run is loaded: a cluster that is not there costs nothing
+        from .cluster import probe
+
+        try:
+            probe(scheduler, scheduler_timeout)
+        except ClusterError as exc:
+            _fail(f"[bold red]sweep failed:[/] {_plain(exc)} (nothing was solved or written)", EXIT_SOLVER)
     loaded = load_runs(specs)  # every run checked before any is solved
     if len(loaded[1]) == len(specs):  # e.g. a misspelt --grid path: nothing to solve, nothing written
         problems = [f"{run_id}: {p}" for run_id, exc in loaded[1].items() for p in exc.problems]

@@ -65,6 +65,11 @@ TABLE_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                              "marginal_cost_usd_per_mwh")),
     "links": (("link",), ("year", *LINK_QUANTITIES)),
     "costs": (("component",), ("year", "undiscounted_musd", "discounted_musd")),
+    # read by planner report only
+    "flows": (("link", "slice", "direction"), ("year", "flow_mw")),
+    "dispatch": (("project", "slice"), ("year", "generation_mw")),
+    "tariffs": (("project", "status"), ("build_year", "break_even_tariff_usd_per_mwh", "ceiling_usd_per_mwh",
+                                        "tariff_usd_per_mwh", "flip_tariff_usd_per_mwh")),
 }
 #: optional columns read when present
 OPTIONAL_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -80,7 +85,7 @@ RESERVED_LABELS = frozenset({"metric", "quantity", "scope", "year", "asset", "ki
                              "scenario", "change", "build_year", "mw", "status", "folder", "message"})
 
 
-def _read_table(path: Path, name: str) -> pd.DataFrame:
+def read_table(path: Path, name: str) -> pd.DataFrame:
     """One CSV of a result folder, checked: the columns compare reads are there, numbers are
     numbers (years whole), key rows are unique. CompareError names the file, row and column."""
     file = path / f"{name}.csv"
@@ -178,7 +183,7 @@ def read_result(path: Path, label: str | None = None) -> ResultFolder:
                                                   and all(isinstance(i, dict) for i in scenario[key])):
             raise CompareError(f"{path / 'scenario.yaml'}: {key} is not a list of mappings; not one written by "
                                "planner solve")
-    tables = {t: _read_table(path, t) for t in RESULT_TABLES}
+    tables = {t: read_table(path, t) for t in RESULT_TABLES}
     return ResultFolder(label or path.name, path, summary, scenario, tables)
 
 

@@ -20,7 +20,7 @@ matplotlib.use("Agg")
 from matplotlib.figure import Figure  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .compare import ResultFolder, read_result  # noqa: E402
+from .compare import ResultFolder, read_result, read_table  # noqa: E402
 from .io.writers import check_file_and_folder, write_file_and_folder  # noqa: E402
 
 TECH_COLOURS = {"hydro": "#1f77b4", "wind": "#2ca02c", "solar": "#ffbf00", "coal": "#4d4d4d", "link": "#9467bd"}
@@ -68,12 +68,12 @@ def peak_imports_data(result: ResultFolder) -> pd.DataFrame:
     """
     sc = result.scenario
     country = result.importing_country
-    nodes = {str(n["id"]) for n in sc.get("nodes", []) if str(n.get("country")) == country}
-    slices = [s for s in (sc.get("time") or {}).get("slices", []) if s.get("peak")]
-    peak = [str(s["id"]) for s in slices]
+    nodes = {str(n.get("id")) for n in sc.get("nodes") or [] if str(n.get("country")) == country}
+    slices = [s for s in (sc.get("time") or {}).get("slices") or [] if isinstance(s, dict) and s.get("peak")]
+    peak = [str(s.get("id")) for s in slices]
     links = pd.DataFrame(sc.get("links") or [], columns=["id", "from", "to", "loss_fraction"]).set_index("id")
     links["loss_fraction"] = pd.to_numeric(links["loss_fraction"], errors="coerce").fillna(0.0)
-    flows = pd.read_csv(result.path / "flows.csv")
+    flows = read_table(result.path, "flows")
     flows = flows[flows.slice.isin(peak)].copy()
     forward = flows.direction == "forward"
     src = flows.link.map(links["from"]).where(forward, flows.link.map(links["to"])).astype(str)
@@ -82,9 +82,9 @@ def peak_imports_data(result: ResultFolder) -> pd.DataFrame:
     net = into.where(dst.isin(nodes), 0.0) - flows.flow_mw.where(src.isin(nodes), 0.0)
     frame = flows.assign(import_mw=net).groupby(["year", "slice"]).import_mw.sum()
     dispatch_path = result.path / "dispatch.csv"
-    project_nodes = {str(p["id"]): str(p.get("node")) for p in sc.get("projects") or []}
+    project_nodes = {str(p.get("id")): str(p.get("node")) for p in sc.get("projects") or []}
     if dispatch_path.is_file() and any(n in nodes for n in project_nodes.values()):
-        d = pd.read_csv(dispatch_path)
+        d = read_table(result.path, "dispatch")
         d = d[d.slice.isin(peak) & d.project.map(project_nodes).isin(nodes)]
         frame = frame.add(d.groupby(["year", "slice"]).generation_mw.sum(), fill_value=0.0)
     wide = frame.unstack("slice").reindex(columns=peak).fillna(0.0)
@@ -154,7 +154,7 @@ def tariffs_data(result: ResultFolder) -> pd.DataFrame:
     path = result.path / "tariffs.csv"
     if not path.is_file():
         return pd.DataFrame()
-    t = pd.read_csv(path)
+    t = read_table(result.path, "tariffs")
     t = t[t.status.isin(["candidate", "committed"]) & t.break_even_tariff_usd_per_mwh.notna()]
     frame = t[["project", "status", "build_year", "break_even_tariff_usd_per_mwh", "ceiling_usd_per_mwh",
                "tariff_usd_per_mwh", "flip_tariff_usd_per_mwh"]].copy()

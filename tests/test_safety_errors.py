@@ -389,3 +389,32 @@ def test_a_lock_held_by_a_live_process_names_its_lock_file(tmp_path, holder):
     finally:
         proc.kill()
         proc.wait()
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(table=st.sampled_from(["flows", "dispatch", "tariffs"]), data=st.data())
+def test_report_never_gives_a_traceback_on_spoilt_tables(tiny_run, tmp_path_factory, table, data):
+    """The tables only ``planner report`` reads, spoilt as above: drawn, or CompareError naming the file."""
+    from planner.compare import read_result
+    from planner.report import plots
+
+    folder = _copy(tiny_run, tmp_path_factory.mktemp("fuzz"), "spoilt")
+    file = folder / f"{table}.csv"
+    frame = pd.read_csv(file, dtype=str, keep_default_na=False)
+    how = data.draw(st.sampled_from(["cell", "header", "row", "bytes"]))
+    if how == "bytes":
+        file.write_bytes(data.draw(st.binary(max_size=100)))
+    elif how == "cell":
+        frame.iloc[data.draw(st.integers(0, len(frame) - 1)), data.draw(st.integers(0, frame.shape[1] - 1))] = \
+            data.draw(_CELLS)
+        frame.to_csv(file, index=False)
+    elif how == "header":
+        frame.columns = [data.draw(_CELLS) if i == data.draw(st.integers(0, frame.shape[1] - 1)) else c
+                         for i, c in enumerate(frame.columns)]
+        frame.to_csv(file, index=False)
+    else:
+        pd.concat([frame, frame], ignore_index=True).to_csv(file, index=False)
+    try:
+        assert len(plots(read_result(folder))) >= 6
+    except CompareError as exc:
+        assert f"{table}.csv" in str(exc)
