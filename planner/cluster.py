@@ -40,6 +40,9 @@ def check_address(address: str) -> str:
     """The scheduler address as a URL (``host:port`` -> ``tcp://host:port``), or SchedulerAddressError."""
     from urllib.parse import urlsplit
 
+    if importlib.util.find_spec("distributed") is None:
+        raise SchedulerAddressError(f"--scheduler {address!r} needs Dask's distributed package, which is not "
+                                    "installed here: pip install distributed (or run without --scheduler)")
     text = address.strip()
     if "://" not in text:
         text = f"tcp://{text}"
@@ -56,6 +59,10 @@ def check_address(address: str) -> str:
     if scheme == "ucx" and not any(importlib.util.find_spec(m) is not None for m in ("distributed_ucxx", "ucp")):
         raise SchedulerAddressError(f"--scheduler {address!r}: ucx:// needs UCX support, which is not installed "
                                     "(pip install distributed-ucxx); or give the scheduler's tcp:// address")
+    if scheme in ("tls", "wss") and _connection_args().get("ssl_context") is None:
+        raise SchedulerAddressError(f"--scheduler {address!r}: {scheme}:// needs TLS certificates in Dask's "
+                                    "configuration (distributed.comm.tls.ca-file, .client.cert and .client.key, "
+                                    "e.g. in ~/.config/dask/distributed.yaml), and none are set")
     if parts is None or scheme not in SCHEMES or not host or port is None or any(c.isspace() for c in text):
         raise SchedulerAddressError(f"--scheduler {address!r} is not a Dask scheduler address; give "
                                     "tcp://host:8786 (or host:8786)")
@@ -98,7 +105,7 @@ def _identity(url: str, timeout: float):
     from distributed.comm import connect as comm_connect
 
     async def ask():
-        comm = await comm_connect(url, timeout=timeout)
+        comm = await comm_connect(url, timeout=timeout, **_connection_args())
         try:
             await comm.write({"op": "identity", "reply": True})
             return await comm.read()
@@ -115,6 +122,13 @@ def _identity(url: str, timeout: float):
                            "scheduler, and is the port open?)") from exc
     except Exception as exc:  # noqa: BLE001 - refused, reset, a TLS or protocol error: all the cluster's
         raise ClusterError(f"cannot reach a Dask scheduler at {url}: {_reason(exc)}") from exc
+
+
+def _connection_args() -> dict:
+    """What a client connection needs from Dask's configuration (TLS certificates, if any)."""
+    from distributed.security import Security
+
+    return Security().get_connection_args("client")
 
 
 def _reason(exc: BaseException) -> str:

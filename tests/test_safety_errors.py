@@ -45,6 +45,32 @@ def _copy(run: Path, tmp_path: Path, name: str) -> Path:
     return target
 
 
+_JSON = st.recursive(st.none() | st.booleans() | st.floats(allow_nan=False) | st.integers() | st.text(max_size=5),
+                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+                     max_leaves=5)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.dictionaries(st.sampled_from(["status", "objective_musd", "scenario", "excluded_by_tariff", "mip_gap",
+                                               "build_mode", "rent_musd", "solve_seconds", "perspective"]), _JSON,
+                              min_size=1))
+def test_compare_never_gives_a_traceback_on_a_spoilt_summary(tiny_run, tmp_path_factory, values):
+    """summary.json with any JSON in its fields: compared and written, or CompareError naming the file."""
+    import json
+
+    from planner.compare import write_comparison_workbook
+
+    folder = _copy(tiny_run, tmp_path_factory.mktemp("fuzz"), "spoilt")
+    summary = json.loads((folder / "summary.json").read_text())
+    (folder / "summary.json").write_text(json.dumps({**summary, **values}))
+    try:
+        folders = read_results([tiny_run, folder])
+    except CompareError as exc:
+        assert "spoilt/summary.json" in str(exc)
+        return
+    write_comparison_workbook(folders, folder.parent / "c.xlsx")
+
+
 # --- hourly profiles -----------------------------------------------------------------------------
 
 def _hourly_scenario(tmp_path: Path, frame: pd.DataFrame) -> Path:
@@ -167,6 +193,8 @@ TIMEOUT = ["--scheduler-timeout", "2"]
     ("inproc://x/1/2", "inproc:// scheduler lives inside another process"),
     ("ucx://127.0.0.1:8786", "ucx:// needs UCX support"),
     ("tcp://127.0.0.1", "is not a Dask scheduler address"),
+    ("tcp://127.0.0.1:99999", "is not a Dask scheduler address"),
+    ("tls://127.0.0.1:8786", "tls:// needs TLS certificates"),
 ])
 @pytest.mark.parametrize("command", ["solve", "sweep"])
 def test_unusable_scheduler_addresses_are_bad_input(tmp_path, command, address, says):
@@ -174,10 +202,10 @@ def test_unusable_scheduler_addresses_are_bad_input(tmp_path, command, address, 
         pytest.skip("UCX support is installed here")
     scenario = write(TINY, tmp_path)
     extra = ["--flip-tariffs"] if command == "solve" else []
-    stderr = _clean(planner(command, scenario, *extra, "--scheduler", address, "--out", tmp_path / "o", "--quiet",
-                            timeout=120), 2)
-    assert says in stderr
-    assert "solving" not in stderr and not (tmp_path / "o").exists()
+    result = _runner([command, scenario, *extra, "--scheduler", address, "--out", tmp_path / "o", "--quiet"])
+    assert result.exit_code == 2, result.output
+    assert says in " ".join(result.output.split())
+    assert "solving" not in result.output and not (tmp_path / "o").exists()
 
 
 def _free_port() -> int:
