@@ -4,7 +4,9 @@
 - The address is checked before anything is solved (SchedulerAddressError, exit 2): a URL of a
   transport planner can use from a process of its own (``tcp://``, ``tls://``, ``ws://``,
   ``wss://``; ``host:port`` means ``tcp://``). ``inproc://`` names a scheduler inside another
-  process's memory and is refused; ``ucx://`` only when UCX support is installed.
+  process's memory and is refused; ``ucx://`` only when UCX support is installed, ``tls://`` and
+  ``wss://`` only with TLS certificates in Dask's configuration; any of them only with
+  ``distributed`` installed.
 - Connecting is bounded by ``timeout`` seconds, the handshake included (a port that accepts and
   never answers, or an HTTP server, is not a scheduler): ClusterError, exit 4.
 - The work waits at most ``timeout`` seconds for a first worker, and fails when the cluster has
