@@ -95,7 +95,8 @@ def validate(
     report = {"status": "valid", "scenario": s.name, "years": data.years, "slices": len(data.slices),
               "aggregation_error": s.time.aggregation_error,
               "nodes": len(s.nodes), "projects": len(s.projects), "links": len(s.links), "targets": len(s.targets),
-              "excluded_by_tariff": data.excluded_by_tariff, "input_sha256": loaded.input_sha256}
+              "excluded_by_tariff": data.excluded_by_tariff, "input_sha256": loaded.input_sha256,
+              "warnings": data.notes}
     if as_json:
         print(json.dumps(report, indent=2))
     elif not quiet:
@@ -104,6 +105,8 @@ def validate(
                   f"{len(data.slices)} slices")
         if data.excluded_by_tariff:
             out.print(f"excluded by the tariff ceiling: {', '.join(data.excluded_by_tariff)}")
+        for note in data.notes:
+            err.print(f"[yellow]warning[/]: {note}", highlight=False)
         _print_aggregation(s.time.aggregation_error)
 
 
@@ -187,7 +190,7 @@ def solve(
     except ClusterError as exc:
         _fail(f"[bold red]the flip-tariff search failed:[/] {_plain(exc)} (nothing was written)", EXIT_SOLVER)
     status = run.summary["status"]
-    if status not in ("optimal", "feasible"):
+    if status not in ("optimal", "feasible") or not run.summary.get("accepted", True):
         _no_solution(run, as_json)
         return
     try:
@@ -393,7 +396,7 @@ def _fmt(value) -> str:
 
 def _no_solution(run: Run, as_json: bool) -> None:
     status = run.summary["status"]
-    code = EXIT_INFEASIBLE if status == "infeasible" else EXIT_SOLVER
+    code = EXIT_INFEASIBLE if status == "infeasible" else EXIT_SOLVER  # feasible beyond the accepted gap: 4
     if as_json:
         payload = dict(run.summary)
         if run.diagnosis is not None:
@@ -411,10 +414,24 @@ def _no_solution(run: Run, as_json: bool) -> None:
                 err.print(f"  {r.scope} {r.year}: {r.binds}", markup=False, highlight=False)
         elif run.diagnosis is not None:
             err.print("The targets alone are not the cause: check requires/excludes and limits.")
+    elif status == "feasible":
+        err.print(gap_refused(run.summary, run.loaded.scenario.options.solver), highlight=False)
     else:
         err.print(f"[bold red]no solution[/]: HiGHS stopped with '{run.result.message}' "
                   f"(time limit {run.loaded.scenario.options.solver.time_limit_s:g} s)")
     raise typer.Exit(code)
+
+
+def gap_refused(summary: dict, solver) -> str:
+    """Why a plan HiGHS stopped at a limit is not taken as a result (written nowhere, exit 4)."""
+    gap = summary.get("mip_gap")
+    accepted = solver.accepted_gap if solver.accepted_gap is not None else max(solver.mip_gap, 0.01)
+    shown = f"a gap of {100 * gap:.1f} %" if gap is not None else "no bound on how far it is from the best"
+    return (f"[bold red]not a result[/]: HiGHS stopped at '{summary.get('message', '').split(';')[0].removeprefix('HiGHS: ')}' "
+            f"(time limit {solver.time_limit_s:g} s) with a plan of {summary.get('objective_musd', float('nan')):,.1f} "
+            f"MUSD and {shown}, above the accepted {100 * accepted:.1f} %: the plan may be far from the best. "
+            f"Nothing was written. Give HiGHS more time (--set options.solver.time_limit_s=...) or accept "
+            f"the plan as it is (--set options.solver.accepted_gap=1).")
 
 
 def _print_warnings(run: Run) -> None:

@@ -94,6 +94,9 @@ class ModelData:
     storage: dict[str, tuple[float, float]] = field(default_factory=dict)
     previous_slice: dict[str, str] = field(default_factory=dict)
     duration_h: dict[str, float] = field(default_factory=dict)
+    #: what planner read differently from how it was written (e.g. a target in a year that is not
+    #: modelled): printed as warnings and listed in summary.json, never silent
+    notes: list[str] = field(default_factory=list)
 
     def tariff(self, project: str, year: int) -> float:
         """The tariff paid in ``year`` (USD/MWh): tariff x (1 + escalation)^(year - tariff_base_year)."""
@@ -104,6 +107,8 @@ class ModelData:
                 pr.tariff_usd_per_mwh.astype(float), pr.tariff_escalation_per_year.astype(float),
                 pr.tariff_base_year.astype(int))))
         base, rate, since = terms[project]
+        if base != base:  # a store without an offered tariff: not paid per MWh
+            return 0.0
         return base if rate == 0 else base * (1.0 + rate) ** (year - since)
 
     def can_be_online(self, asset: str, year: int) -> bool:
@@ -203,6 +208,10 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
         capex_musd = (capex_kw or 0.0) * p.capacity_mw / 1000.0
         kind = p.hydro_kind or tech.hydro_kind or "run_of_river"
         hydro_kind[p.id] = kind
+        if kind == "run_of_river" and p.energy_gwh_by_season:
+            problems.add(file, f"projects[{p.id}].energy_gwh_by_season",
+                         "a run-of-river plant has no seasonal budget (its power follows its availability); "
+                         "give hydro_kind: pondage or reservoir, or drop energy_gwh_by_season")
         for s, a in _availability(scenario, p).items():
             availability[(p.id, s)] = a
         own_availability = {s: availability[(p.id, s)] for s in slices}  # before a season budget frees it
@@ -225,8 +234,19 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
             expected, cost or 0.0, opts.developer_wacc, ppa_years, connection, royalty) \
             if capex_kw is not None else math.nan  # an existing plant whose capex is not given: unknown
         offered = p.tariff_usd_per_mwh if p.tariff_usd_per_mwh is not None else tech.tariff_usd_per_mwh
-        # the tariff the importer pays and the ceiling tests: the offer, else the developer's break-even
-        tariff = offered if offered is not None else (break_even if break_even == break_even else (cost or 0.0))
+        store_h = p.storage_hours if p.storage_hours is not None else tech.storage_hours
+        if store_h is not None:
+            eff = p.round_trip_efficiency if p.round_trip_efficiency is not None else tech.round_trip_efficiency
+            storage[p.id] = (float(store_h), float(eff) if eff is not None else 0.85)
+            expected = break_even = math.nan  # a store sells what it bought: no energy of its own
+            if offered is None and opts.perspective == "importer" and p.status != "existing":
+                problems.add(file, f"projects[{p.id}].tariff_usd_per_mwh",
+                             "a store has no break-even tariff (it sells what it bought); in the importer's "
+                             "view give the tariff the importer pays per MWh it delivers")
+        # the tariff the importer pays and the ceiling tests: the offer, else the developer's break-even;
+        # a store without an offer has neither: it is not paid per MWh and not tested (NaN, shown blank)
+        tariff = offered if offered is not None else (
+            math.nan if p.id in storage else break_even if break_even == break_even else (cost or 0.0))
         ceiling = limits.tariff_ceiling(p.technology)
         tariff_excluded = p.status == "candidate" and ceiling is not None and tariff > ceiling
         if tariff_excluded:
@@ -241,11 +261,6 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
             top = 1.0  # the importer pays for every MWh the plant can make, delivered or curtailed
         elif contract == "none":
             top = 0.0
-        store_h = p.storage_hours if p.storage_hours is not None else tech.storage_hours
-        if store_h is not None:
-            eff = p.round_trip_efficiency if p.round_trip_efficiency is not None else tech.round_trip_efficiency
-            storage[p.id] = (float(store_h), float(eff) if eff is not None else 0.85)
-            expected = break_even = math.nan  # a store sells what it bought: no energy of its own
         asset_rows.append(dict(
             asset=p.id, kind="project", status=p.status, sizing=p.sizing, capacity_mw=p.capacity_mw,
             lifetime_years=life, online_year=p.online_year, earliest_year=p.earliest_year,
@@ -292,6 +307,7 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
     links = pd.DataFrame(link_rows, columns=["link", "from_node", "to_node", "loss_fraction",
                                              "bidirectional", "importer_share"]).set_index("link")
 
+    notes = _target_year_notes(scenario, years)
     fixed_online: dict[tuple[str, int], float] = {}
     build_years: list[tuple[str, int]] = []
     online_builds: dict[tuple[str, int], list[int]] = {}
@@ -299,6 +315,10 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
         life = int(row.lifetime_years)
         if row.status != "candidate":
             start = row.online_year
+            if start is not None and pd.notna(start) and years[0] < int(start) <= years[-1] \
+                    and int(start) not in years:
+                notes.append(f"{row.kind} {a} ({row.status}) comes online in {int(start)}, which is not a "
+                             f"modelled year: the plan has it online from {min(y for y in years if y > start)}")
             for y in years:
                 on = start is None or pd.isna(start) or (int(start) <= y < int(start) + life)
                 fixed_online[(a, y)] = 1.0 if on else 0.0
@@ -381,8 +401,26 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
         season_budget_gwh=season_budget, season_slices=season_slices, hydro_kind=hydro_kind,
         perspective=opts.perspective, end_year=h.end_year, developer_wacc=opts.developer_wacc,
         import_value=import_value, storage=storage, tariff_ceiling_last_year=limits.max_tariff_last_online_year, previous_slice=previous_slice,
-        duration_h=duration_h,
+        duration_h=duration_h, notes=notes,
     )
+
+
+def _target_year_notes(scenario: Scenario, years: list[int]) -> list[str]:
+    """A target row holds from its year on, read at the modelled years (SPEC §3.1): say where a row's
+    year is not modelled, so that it is applied from the next modelled year or never."""
+    notes = []
+    for t in scenario.targets:
+        if t.year in years:
+            continue
+        later = [y for y in years if y > t.year]
+        if not later:
+            notes.append(f"target {t.scope} {t.year}: after the last modelled year {years[-1]}, so it is "
+                         f"never applied; add {t.year} to horizon.years or drop the row")
+        elif t.year > years[0]:
+            notes.append(f"target {t.scope} {t.year}: {t.year} is not a modelled year, so the row applies "
+                         f"from {later[0]} (the next modelled year); add {t.year} to horizon.years to "
+                         f"hold it in {t.year}")
+    return notes
 
 
 def _chronology(scenario: Scenario, file: str, problems: Problems) -> tuple[dict[str, str], dict[str, float]]:

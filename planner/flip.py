@@ -129,7 +129,8 @@ def flip_tariffs(scenario, data, workers: int = 1, scheduler: str | None = None,
     """Flip tariff of every candidate project, searched in parallel (sweep machinery)."""
     from .sweep import run_jobs
 
-    candidates = [p for p in data.projects.index if data.assets.at[p, "status"] == "candidate"]
+    candidates = [p for p in data.projects.index if data.assets.at[p, "status"] == "candidate"
+                  and p not in data.storage]  # a store has no tariff of its own to flip
     tested = data.projects["tariff_usd_per_mwh"]
     jobs = {p: (scenario, p, float(tested[p]), time_limit_s) for p in candidates}
     out = {}

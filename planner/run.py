@@ -94,6 +94,7 @@ def run_loaded(loaded: LoadedScenario, log=None, stage=None, flip: bool | None =
         "status": result.status,
         "objective_musd": result.objective_musd,
         "mip_gap": result.mip_gap,
+        "accepted": solver.gap_accepted(result.status, result.mip_gap),
         "build_seconds": round(build_seconds, 4),
         "handoff_seconds": round(result.handoff_seconds, 4),
         "solve_seconds": round(result.solve_seconds, 4),
@@ -105,16 +106,37 @@ def run_loaded(loaded: LoadedScenario, log=None, stage=None, flip: bool | None =
         "versions": versions(),
         "input_sha256": loaded.input_sha256,
         "message": _message(result),
-        "warnings": list(result.warnings),
+        "warnings": list(data.notes) + list(result.warnings),
         "objective_scale": result.objective_scale,
         "coefficient_ranges": result.coefficient_ranges,
     }
     if tables:
+        summary["warnings"] += _unseen_shortfalls(tables["imports"], data, result.objective_scale)
         summary.update(payers.views_summary(tables["costs"], tables["payments"], data))
         imports = tables["imports"]
         summary["energy_shortfall_gwh"] = float(imports["energy_shortfall_gwh"].fillna(0).sum())
         summary["capacity_shortfall_mw"] = float(imports["capacity_shortfall_mw"].fillna(0).sum())
     return Run(loaded, data, result, tables, summary, diagnosis)
+
+
+def _unseen_shortfalls(imports: pd.DataFrame, data: ModelData, scale: float) -> list[str]:
+    """A shortfall whose penalty, discounted to the base year, weighs less in the objective than
+    HiGHS's tolerance (1e-7 per unit of what it solves): the plan could not see it, so say so."""
+    notes = []
+    penalties = (("energy_shortfall_gwh", data.shortfall_penalty_usd_per_mwh, "GWh"),
+                 ("capacity_shortfall_mw", data.capacity_shortfall_penalty_usd_per_kw_year, "MW"))
+    for r in imports.itertuples():
+        for column, penalty, unit in penalties:
+            short = getattr(r, column, None)
+            if short is None or not short > 1e-6 or not penalty or r.year not in data.weight:
+                continue
+            weighed = data.weight[r.year] * penalty / 1000.0  # MUSD in the objective per unit short
+            if weighed * (scale or 1.0) < 1e-7:
+                notes.append(f"target {r.scope} {r.year} is {short:,.0f} {unit} short, but a {unit} short then "
+                             f"weighs {weighed:.1e} MUSD in the objective (discounted), "
+                             f"within the solver's tolerance: the plan cannot see it. Use strict_targets, a "
+                             f"lower horizon.discount_rate, or an earlier horizon")
+    return notes
 
 
 def import_questions(data: ModelData, import_costs: bool | None = None) -> ImportQuestions:

@@ -326,7 +326,8 @@ def solve_model(m: pyo.ConcreteModel, settings: SolverSettings, want_duals: bool
             var.set_value(float(value), skip_validation=True)
         result.objective_musd = float(info.objective_function_value) / scale
         is_mip = bool(compiled.integer.any())
-        result.mip_gap = float(info.mip_gap) if is_mip else 0.0
+        # an LP stopped at a limit has a feasible point but no bound: its gap is unknown (None)
+        result.mip_gap = float(info.mip_gap) if is_mip else (0.0 if result.status == "optimal" else None)
         if want_duals:
             long_run = _fixed_lp(compiled, x, settings, compiled.integer) if is_mip else h
             result.long_run_duals = _row_duals(long_run, compiled, scale)

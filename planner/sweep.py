@@ -29,7 +29,9 @@ from .io.safety import check_target, discard, locked, replace_folder, temporary_
 from .io.writers import fill_results, write_csv
 from .scenario import LoadedScenario, ScenarioError, load_scenario
 
-FAILED_EXIT = {"bad_input": 2, "infeasible": 3, "error": 4}
+#: a run's status in index.csv -> the sweep's exit status; not_accepted: HiGHS stopped at a limit
+#: with a plan whose gap is above options.solver.accepted_gap (not written, as planner solve)
+FAILED_EXIT = {"bad_input": 2, "infeasible": 3, "error": 4, "not_accepted": 4}
 
 
 class SweepError(Exception):
@@ -160,6 +162,12 @@ def solve_job(loaded: LoadedScenario) -> dict:
     except Exception as exc:  # noqa: BLE001 - a sweep reports a failed run and goes on
         return {"status": "error", "summary": {}, "tables": {},
                 "message": f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"}
+    if run.summary["status"] == "feasible" and not run.summary.get("accepted", True):  # beyond the accepted gap
+        gap = run.summary.get("mip_gap")
+        return {"status": "not_accepted", "summary": run.summary, "tables": {},
+                "message": f"not a result: stopped at a limit with a gap of "
+                           f"{'unknown' if gap is None else f'{100 * gap:.1f} %'}, above "
+                           f"options.solver.accepted_gap; nothing written"}
     return {"status": run.summary["status"], "summary": run.summary, "tables": run.tables,
             "message": run.summary.get("message", "")}
 

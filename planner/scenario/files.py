@@ -21,6 +21,7 @@ import math
 import os
 import re
 import stat
+import unicodedata
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -263,12 +264,16 @@ class _Builder:
             raise _TooLarge
         if isinstance(node, yaml.ScalarNode):
             try:
-                return self.constructor.construct_object(node, deep=True)
+                return nfc(self.constructor.construct_object(node, deep=True))
             except (yaml.YAMLError, ValueError, OverflowError) as exc:
                 self.add(p, f"cannot read the value: {getattr(exc, 'problem', None) or exc}", node)
                 return None
         if id(node) in self.active:
             self.add(p, "an alias refers to the list or mapping that contains it", node)
+            return None
+        if node.tag not in _PLAIN_COLLECTION_TAGS:  # e.g. !!python/tuple, !!set, !!omap: not a plain list or mapping
+            self.add(p, f"the tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not read here: write a plain "
+                        "list or mapping", node)
             return None
         self.active.add(id(node))
         try:
@@ -298,7 +303,7 @@ class _Builder:
                 self.add(p, "a key must be plain text", key_node)
                 continue
             try:
-                key = self.constructor.construct_object(key_node, deep=True)
+                key = nfc(self.constructor.construct_object(key_node, deep=True))
             except (yaml.YAMLError, ValueError, OverflowError) as exc:
                 self.add(p, f"bad key: {getattr(exc, 'problem', None) or exc}", key_node)
                 continue
@@ -328,6 +333,9 @@ class _Builder:
             locs[p + (ident,)] = (self.file, _mark(child))
             items.append(item)
         return items
+
+
+_PLAIN_COLLECTION_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
 def parse_yaml(text: str, file: str, problems: Problems) -> tuple[bool, Any, Locations]:
@@ -473,7 +481,7 @@ def read_frame(path: Path, sheet: Any, problems: Problems, report_file: Any = No
         frame = _read_xlsx(data, path, sheet, problems)
     if frame is None:
         return None
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame.columns = [nfc(str(c).strip()) for c in frame.columns]
     for col in frame.columns:
         bad = _control_char(col)
         if bad:
@@ -589,6 +597,12 @@ def _xlsx_text(value: Any) -> str:
     return str(value)
 
 
+def nfc(value: Any) -> Any:
+    """Text in Unicode's composed form (NFC): 'Nậm_2' typed with a combining accent (NFD) and with
+    the composed letter are one id, as they look; other values unchanged."""
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
 def cell_value(value: Any, column: str = "") -> Any:
     """Convert a table cell (read as text) to None, bool, int, float or text.
 
@@ -599,7 +613,7 @@ def cell_value(value: Any, column: str = "") -> Any:
         return None
     if isinstance(value, float) and math.isnan(value):
         return None
-    text = str(value).strip()
+    text = nfc(str(value).strip())
     if text == "":
         return None
     if column in TEXT_COLUMNS:

@@ -150,8 +150,16 @@ def _load_layer(path: Path, problems: Problems, chain: tuple[Path, ...], hourly_
                                           _fields(TABLE_MODELS[list_name]), problems)
             data[list_name] = rows
             locs.update(table_locs)
-    if isinstance(data.get("time"), dict) and data["time"].get("profile_file") and not data["time"].get("slices"):
-        _read_profile(data["time"], base_dir, path, locs, problems)
+    profile_slices = None  # the slices this file's profile_file gives: they replace a parent's
+    time = data.get("time")
+    if isinstance(time, dict) and time.get("profile_file") is not None:
+        if not time.get("slices"):
+            _read_profile(time, base_dir, path, locs, problems)
+            profile_slices = time.get("slices")
+        elif "profile_availability" not in time:  # a resolved scenario.yaml holds both, already read
+            line = locs.get(("time", "profile_file"), (file, ""))[1]
+            problems.add(file, "time.profile_file", "give time.slices or time.profile_file, not both "
+                                                    "(the profile file's slices would be ignored)", line)
     if isinstance(data.get("time"), dict) and data["time"].get("hourly_file") is not None:
         hourly_at.append((base_dir, path, bool(data["time"].get("slices"))))
     for list_path in ENTITY_LISTS:
@@ -188,6 +196,9 @@ def _load_layer(path: Path, problems: Problems, chain: tuple[Path, ...], hourly_
     if not parent:
         return data, locs
     merged = merge(parent, {k: v for k, v in data.items() if k != "extends"}, locs, problems)
+    if profile_slices is not None:  # a profile file is whole: its slices and columns replace the parent's
+        merged["time"]["slices"] = profile_slices
+        merged["time"]["profile_availability"] = time.get("profile_availability", {})
     merged_locs = dict(parent_locs)
     merged_locs.update(locs)
     return merged, merged_locs

@@ -1,7 +1,8 @@
 """Variants: ``extends`` chains, merge-by-id, and ``--set path=value`` overrides (SPEC §2.1).
 
 Mappings merge deeply; entity lists (nodes, projects, links, time.slices, targets) merge by id
-(targets by scope and year): a child item with a known id changes only the fields it gives,
+(targets by scope and year): a child item with a known id changes only the fields it gives, and
+a mapping field (e.g. ``availability: {dry: 0.22}``) merges deeply into the parent's mapping,
 ``remove: true`` drops it, a new id adds it. Other lists are replaced whole.
 """
 
@@ -54,7 +55,7 @@ def _merge_entities(parent_items: list, child_items: list, path: tuple, locs: Lo
             if item.get("remove") is True:
                 removed.add(i)
             else:
-                out[i] = {**out[i], **copy.deepcopy(fields)}
+                out[i] = merge(out[i], fields, locs, problems, path + (key,))
             continue
         hint = did_you_mean(key, [k for k in by_key if k is not None])
         required = REQUIRED_FOR_NEW.get(path, ())

@@ -222,6 +222,19 @@ class Solver(Strict):
     name: Literal["highs"] = "highs"
     time_limit_s: float = Field(default=600, gt=0, le=1e7)
     mip_gap: float = Field(default=0.005, ge=0, le=1)
+    #: a plan HiGHS stopped at a limit (time, iterations) is a result only if its relative gap is
+    #: at most this (default: the larger of mip_gap and 1 %); above it, `planner solve` exits 4
+    #: and writes nothing (an LP stopped at a limit has no gap: accepted only with accepted_gap 1)
+    accepted_gap: Optional[float] = Field(default=None, ge=0, le=1)
+
+    def gap_accepted(self, status: str, gap: float | None) -> bool:
+        """Is a solve that ended with ``status`` and relative ``gap`` a result?"""
+        if status == "optimal":
+            return True
+        if status != "feasible":
+            return False
+        accepted = self.accepted_gap if self.accepted_gap is not None else max(self.mip_gap, 0.01)
+        return accepted >= 1 or (gap is not None and gap <= accepted)
     threads: Optional[int] = Field(default=None, ge=1, le=1024)
     # LP algorithm (HiGHS option `solver`): choose | simplex | ipm (interior point, often faster on
     # large continuous runs) | pdlp (first-order, GPU-style; low accuracy). Integer runs always use
