@@ -199,7 +199,7 @@ def solve(
     except OutputRefused as exc:
         _fail(f"[red]cannot write the results:[/] {_plain(exc)}", EXIT_BAD_INPUT)
     except OSError as exc:
-        _fail(f"[red]cannot write the results:[/] {_plain(exc)}", EXIT_SOLVER)
+        _fail(f"[red]cannot write the results[/] {_written(exc, target)}", EXIT_SOLVER)
     if as_json:
         print(json.dumps({**run.summary, "out": str(target)}, indent=2, default=str))
     elif not quiet:
@@ -227,7 +227,7 @@ def compare(
     except OutputRefused as exc:
         _fail(f"[red]cannot write the comparison:[/] {_plain(exc)}", EXIT_BAD_INPUT)
     except OSError as exc:
-        _fail(f"[red]cannot write the comparison:[/] {_plain(exc)}", EXIT_SOLVER)
+        _fail(f"[red]cannot write the comparison[/] {_written(exc, out_file)}", EXIT_SOLVER)
     summary = tables["summary"]
     if as_json:
         print(summary.set_index("metric").to_json(orient="columns", indent=2))
@@ -323,7 +323,7 @@ def sweep(
     except OutputRefused as exc:
         _fail(f"[red]cannot write the sweep:[/] {_plain(exc)}", EXIT_BAD_INPUT)
     except OSError as exc:
-        _fail(f"[red]cannot write the sweep:[/] {_plain(exc)}", EXIT_SOLVER)
+        _fail(f"[red]cannot write the sweep[/] {_written(exc, out_dir)}", EXIT_SOLVER)
     if as_json:
         print(index.to_json(orient="records", indent=2))
     elif not quiet:
@@ -361,7 +361,7 @@ def report(
     except OutputRefused as exc:
         _fail(f"[red]cannot write the report:[/] {_plain(exc)}", EXIT_BAD_INPUT)
     except OSError as exc:
-        _fail(f"[red]cannot write the report:[/] {_plain(exc)}", EXIT_SOLVER)
+        _fail(f"[red]cannot write the report[/] {_written(exc, out_html or Path(result_dir) / 'report.html')}", EXIT_SOLVER)
     if not quiet:
         out.print(f"written {page} ({len(plots)} plots; PNG and CSV in {figures}/)")
 
@@ -377,6 +377,16 @@ def _print_aggregation(rows: list[dict]) -> None:
         table.add_row(str(r["profile"]), *(f"{r[k]:.4f}" for k in ("rmse", "mae", "rmse_duration_curve",
                                                                    "mean_hourly", "mean_aggregated")))
     out.print(table)
+
+
+def _written(exc: OSError, target) -> str:
+    """A failed write in one line: the target, the reason, and the file being written when it failed
+    (a scratch file beside the target: nothing of the target was replaced)."""
+    from rich.markup import escape
+
+    reason = exc.strerror or str(exc)
+    at = f" (while writing {exc.filename})" if exc.filename else ""
+    return escape(f"{target}: {reason}{at}; nothing was replaced")
 
 
 def _plain(exc: BaseException) -> str:
