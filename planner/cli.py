@@ -88,6 +88,10 @@ def validate(
     try:
         loaded = load_scenario(scenario, tuple(set_ or ()))
         data = build_model_data(loaded.scenario, str(scenario))
+        if loaded.scenario.uncertainty is not None:  # every future's data, and its set paths
+            from .stochastic import futures_of
+
+            futures_of(loaded)
     except ScenarioError as exc:
         _bad_input(exc, as_json)
         return
@@ -414,7 +418,10 @@ def _no_solution(run: Run, as_json: bool) -> None:
         print(json.dumps(payload, indent=2, default=str))
         raise typer.Exit(code)
     _print_warnings(run)
-    if status == "infeasible":
+    if status == "infeasible" and "futures" in run.summary:  # several futures: which one, said in the message
+        err.print(f"[bold red]infeasible[/]: {run.summary.get('message', 'no plan serves every future')}",
+                  highlight=False)
+    elif status == "infeasible":
         err.print("[bold red]infeasible[/]: no plan meets every constraint.")
         if run.diagnosis is not None and len(run.diagnosis):
             err.print("With strict_targets, these targets cannot be met, whatever the cost (the least "
@@ -450,7 +457,46 @@ def _print_warnings(run: Run) -> None:
         err.print(f"[yellow]warning[/]: {warning}", highlight=False)
 
 
+def _print_futures(run: Run, target: Path) -> None:
+    """A run of several futures (SPEC §3.4): the plan, each future's cost, the hedges, VSS and EVPI."""
+    import pandas as pd
+
+    s = run.summary
+    measure = s["risk_measure"]
+    value = {"expected": "expected cost", "cvar": f"(1 - {s.get('cvar_weight', 1):g}) E + "
+             f"{s.get('cvar_weight', 1):g} CVaR_{s.get('cvar_alpha'):g}", "regret": "maximum regret"}[measure]
+    out.print(f"[bold]{s['scenario']}[/]: {s['status']}, one plan for {len(s['futures'])} futures "
+              f"({measure}: {value} {s['risk_value_musd']:,.1f} MUSD; gap {100 * (s['mip_gap'] or 0):.2f} %), "
+              f"extensive form solved in {s['solve_seconds']:.1f} s", highlight=False)
+    _print_warnings(run)
+    table = Table(title="Futures (net present cost, MUSD; negative: a net benefit)")
+    for col in ("future", "p", "hydro x", "cost", "own optimum", "regret", "average-year plan", "short GWh"):
+        table.add_column(col, justify="left" if col == "future" else "right")
+    for r in run.tables["scenarios"].itertuples():
+        avg = r.average_year_plan_cost_musd
+        table.add_row(r.scenario, f"{r.probability:g}", f"{r.hydro_energy_factor:.2f}", f"{r.cost_musd:,.1f}",
+                      f"{r.own_optimum_musd:,.1f}", f"{r.regret_musd:,.1f}",
+                      "" if avg is None or avg != avg else f"{avg:,.1f}", f"{r.energy_shortfall_gwh:,.0f}")
+    out.print(table)
+    table = Table(title="New builds: no regret, hedges and bets")
+    for col in ("asset", "class", "in the plan", "MW", "own plans (future:year)"):
+        table.add_column(col, justify="right" if col == "MW" else "left")
+    for r in run.tables["hedges"].itertuples():
+        table.add_row(r.asset, r[5], "" if pd.isna(r.stochastic_build_year) else str(r.stochastic_build_year),
+                      f"{r.stochastic_mw:,.0f}", r.single_future_plans)
+    out.print(table)
+    vss = s.get("vss_musd")
+    out.print(f"expected cost {s['expected_cost_musd']:,.1f} MUSD; VSS {'n/a' if vss is None else f'{vss:,.1f}'} "
+              f"MUSD (the average-year plan's expected cost less the plan's); EVPI {s['evpi_musd']:,.1f} MUSD "
+              f"(the plan's less the futures' own optima); CVaR_{s['cvar_alpha']:g} {s['cvar_musd']:,.1f}; "
+              f"largest regret {s['max_regret_musd']:,.1f}", highlight=False)
+    out.print(f"results written to [bold]{target}[/]")
+
+
 def _print_run(run: Run, target: Path) -> None:
+    if "scenarios" in run.tables:
+        _print_futures(run, target)
+        return
     s = run.summary
     if run.data.import_value:  # the objective is the plan's cost less the value of its imports
         headline = (f"net benefit {-s['objective_musd']:,.1f} MUSD (NPV: Vietnam's value of the imports less the "

@@ -8,6 +8,8 @@ it is; the first folder is the reference of the ``differences`` and ``build_chan
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,12 +124,13 @@ def read_table(path: Path, name: str) -> pd.DataFrame:
                                f"{'a blank' if pd.isna(value) else repr(str(value)[:60])}")
         whole = col in ("year", "build_year") and numbers.notna().all()
         frame[col] = numbers.astype("int64") if whole else numbers  # as pandas reads a column planner wrote
-    keys = [k for k in TABLE_KEYS.get(name, ()) if k in frame.columns]
+    several = ["scenario"] if "scenario" in frame.columns else []  # a result of several futures: per future
+    keys = [k for k in TABLE_KEYS.get(name, ()) if k in frame.columns] + several
     if keys and frame.duplicated(list(keys)).any():
         row = int(frame.duplicated(list(keys)).to_numpy().nonzero()[0][0])
         raise CompareError(f"{file}: row {row + 2} repeats {', '.join(f'{k} {frame[k].iloc[row]}' for k in keys)}")
     if name == "costs":  # the view the run minimised: one row per year and component
-        counted = _minimised(frame).duplicated(["year", "component"])
+        counted = _minimised(frame).duplicated(["year", "component", *several])
         if counted.any():
             row = int(counted.index[counted.to_numpy()][0])
             raise CompareError(f"{file}: row {row + 2}: year {frame.year.iloc[row]}, component "
@@ -187,15 +190,49 @@ def read_result(path: Path, label: str | None = None) -> ResultFolder:
     return ResultFolder(label or path.name, path, summary, scenario, tables)
 
 
+def one_future(result: ResultFolder, future: str, label: str | None = None) -> ResultFolder:
+    """A result of several futures (SPEC §3.4: tables with a ``scenario`` column) seen in one future:
+    its rows, the column dropped; the summary's objective and views are that future's."""
+    tables = {name: (t[t.scenario.astype(str) == future].drop(columns="scenario").reset_index(drop=True)
+                     if "scenario" in t.columns and name not in ("scenarios", "hedges") else t)
+              for name, t in result.tables.items()}
+    summary = dict(result.summary)
+    scen = pd.read_csv(result.path / "scenarios.csv") if "scenarios" not in result.tables else result.tables["scenarios"]
+    row = scen[scen.scenario.astype(str) == future]
+    if len(row):
+        summary.update(objective_musd=float(row.cost_musd.iloc[0]),
+                       energy_shortfall_gwh=float(row.energy_shortfall_gwh.iloc[0]))
+    npv = tables["costs"].groupby("view").discounted_musd.sum() if "view" in tables["costs"] else {}
+    for view in ("system", "importer"):
+        if view in npv:
+            summary[f"{view}_cost_musd"] = float(npv[view])
+    summary.pop("rent_musd", None)
+    return dataclasses.replace(result, label=label or result.label, summary=summary, tables=tables)
+
+
+def futures_of(result: ResultFolder) -> list[str]:
+    """The futures of a result of several futures (scenarios.csv), else []."""
+    path = result.path / "scenarios.csv"
+    if "scenario" not in result.tables["imports"].columns or not path.is_file():
+        return []
+    try:
+        return [str(f) for f in pd.read_csv(path).scenario]
+    except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise CompareError(f"{path}: cannot read the futures ({str(exc)[:300]})") from exc
+
+
 def read_results(paths: list[Path]) -> list[ResultFolder]:
     """Read several folders, label them by folder name (made unique, and never the name of a
-    column of the comparison, e.g. ``link``), and check they compare."""
+    column of the comparison, e.g. ``link``), and check they compare. A result of several futures
+    counts as one folder per future, labelled folder:future."""
     if not paths:
         raise CompareError("give at least one result folder")
     problems, folders = [], []
     for p in paths:
         try:
-            folders.append(read_result(p))
+            folder = read_result(p)
+            futures = futures_of(folder)
+            folders.extend([one_future(folder, f, f"{folder.label}:{f}") for f in futures] or [folder])
         except CompareError as exc:
             problems.append(str(exc))
     if problems:

@@ -6,6 +6,7 @@ formulation modules only declare variables and constraints over these sets (SPEC
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -97,6 +98,12 @@ class ModelData:
     #: what planner read differently from how it was written (e.g. a target in a year that is not
     #: modelled): printed as warnings and listed in summary.json, never silent
     notes: list[str] = field(default_factory=list)
+    #: targets that must hold in this future (SPEC §3.4, a target row's ``scenario``): (scope, y) ->
+    #: GWh or MW, no shortfall
+    firm_energy_targets: dict[tuple[str, int], float] = field(default_factory=dict)
+    firm_capacity_targets: dict[tuple[str, int], float] = field(default_factory=dict)
+    #: hydro plant -> the factor its water was scaled by (``apply_hydro_factor``); 1.0 when not scaled
+    hydro_factor: dict[str, float] = field(default_factory=dict)
 
     def tariff(self, project: str, year: int) -> float:
         """The tariff paid in ``year`` (USD/MWh): tariff x (1 + escalation)^(year - tariff_base_year)."""
@@ -158,8 +165,14 @@ def _availability(scenario: Scenario, project) -> dict[str, float]:
     return out
 
 
-def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
-    """Compute sets and parameters; raise ScenarioError for inconsistencies only visible here."""
+def build_model_data(scenario: Scenario, file: str = "scenario", future: str | frozenset | None = None,
+                     hydro_factor: dict[str, float] | None = None) -> ModelData:
+    """Compute sets and parameters; raise ScenarioError for inconsistencies only visible here.
+
+    ``future``: the uncertainty scenario this data is for (its must-hold targets apply; a set: the
+    names it goes by, its id and the pNN it is); None: the targets of no future. ``hydro_factor`` (project -> factor) scales the hydro plants' water
+    (``apply_hydro_factor``); None: options.hydro_energy_factor (``hydro_factors``).
+    """
     problems = Problems()
     h = scenario.horizon
     years = h.year_list
@@ -338,6 +351,7 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
 
 
     energy_targets, capacity_targets = _targets(scenario, years)
+    firm_energy, firm_capacity = _targets(scenario, years, future) if future is not None else ({}, {})
     contracted_targets = _contracted_targets(scenario, years)
     for p in scenario.projects:
         if p.contracted_to is not None and p.contracted_to not in node_country \
@@ -345,8 +359,8 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
             problems.add(file, f"projects[{p.id}].contracted_to",
                          f"'{p.contracted_to}' is neither a node id nor the country of a node")
     scope_nodes = {}
-    for scope in ([s for s, _ in list(energy_targets) + list(capacity_targets) + list(contracted_targets)]
-                  + list(limits.max_import_mw_by_scope)):
+    for scope in ([s for s, _ in list(energy_targets) + list(capacity_targets) + list(contracted_targets)
+                   + list(firm_energy) + list(firm_capacity)] + list(limits.max_import_mw_by_scope)):
         scope_nodes[scope] = [n for n in importing_nodes
                               if n == scope or node_country[n] == scope or node_region.get(n) == scope]
     scope_nodes.setdefault(importing, list(importing_nodes))  # the importing country: always reported
@@ -377,10 +391,12 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
     flow_index = [(lk, y, s, d) for lk in links.index for y in years if can_operate(lk, y)
                   for s in slices for d in DIRECTIONS if d == "forward" or both_ways[lk]]
     import_index = [(n, y, s) for n in importing_nodes for y in years for s in slices]
-    if capacity_targets and not any(s.peak for s in scenario.time.slices):
+    if (capacity_targets or firm_capacity) and not any(s.peak for s in scenario.time.slices):
         problems.add(file, "time.slices", "capacity targets are given but no slice is flagged peak: true")
+    if hydro_factor is None:
+        hydro_factor = hydro_factors(scenario, file, problems)
     problems.raise_if_any()
-    return ModelData(
+    data = ModelData(
         name=scenario.name, build_mode=opts.build, years=years, weight=weight, slices=slices, hours=hours,
         peak_slices=[s.id for s in scenario.time.slices if s.peak], nodes=list(node_country),
         node_country=node_country, importing_nodes=importing_nodes,
@@ -401,8 +417,91 @@ def build_model_data(scenario: Scenario, file: str = "scenario") -> ModelData:
         season_budget_gwh=season_budget, season_slices=season_slices, hydro_kind=hydro_kind,
         perspective=opts.perspective, end_year=h.end_year, developer_wacc=opts.developer_wacc,
         import_value=import_value, storage=storage, tariff_ceiling_last_year=limits.max_tariff_last_online_year, previous_slice=previous_slice,
-        duration_h=duration_h, notes=notes,
+        duration_h=duration_h, notes=notes, firm_energy_targets=firm_energy, firm_capacity_targets=firm_capacity,
     )
+    return apply_hydro_factor(data, hydro_factor)
+
+
+def hydro_plants(scenario: Scenario) -> list:
+    """The hydro plants whose water a hydrology factor scales: projects of technology ``hydro`` or
+    with a hydro_kind (their own or their technology's), storage (pumped hydro) excepted."""
+    out = []
+    for p in scenario.projects:
+        tech = scenario.technologies[p.technology]
+        store = p.storage_hours if p.storage_hours is not None else tech.storage_hours
+        if store is None and (p.technology == "hydro" or p.hydro_kind is not None or tech.hydro_kind is not None):
+            out.append(p)
+    return out
+
+
+def hydro_factors(scenario: Scenario, file: str, problems: Problems, future_factor: float | None = None,
+                  rows: list | tuple = ()) -> dict[str, float]:
+    """Each hydro plant's water factor in one future (SPEC §3.4), the most specific first: a
+    hydrology row naming the plant, a row naming its basin, the future's own
+    ``hydro_energy_factor``, ``options.hydro_energy_factor`` (the plant's entry, its basin's, or
+    one number), else 1.0. Names in options' mapping that are neither a hydro plant nor a basin are
+    problems."""
+    plants = hydro_plants(scenario)
+    basins = {p.basin for p in plants if p.basin is not None}
+    given = scenario.options.hydro_energy_factor
+    if isinstance(given, dict):
+        for key in given:
+            if key not in basins and key not in {p.id for p in plants}:
+                problems.add(file, f"options.hydro_energy_factor.{key}",
+                             f"'{key}' is neither a hydro project nor a basin of one"
+                             f"{_suggest(key, sorted(basins | {p.id for p in plants}))}")
+    by_project = {r.project: r.hydro_energy_factor for r in rows if r.project is not None}
+    by_basin = {r.basin: r.hydro_energy_factor for r in rows if r.basin is not None}
+    out = {}
+    for p in plants:
+        if p.id in by_project:
+            out[p.id] = float(by_project[p.id])
+        elif p.basin is not None and p.basin in by_basin:
+            out[p.id] = float(by_basin[p.basin])
+        elif future_factor is not None:
+            out[p.id] = float(future_factor)
+        elif isinstance(given, dict):
+            out[p.id] = float(given.get(p.id, given.get(p.basin, 1.0) if p.basin is not None else 1.0))
+        else:
+            out[p.id] = float(given) if given is not None else 1.0
+    return out
+
+
+def _suggest(word: str, choices: list[str]) -> str:
+    from .scenario.errors import did_you_mean
+
+    return did_you_mean(word, choices)
+
+
+def apply_hydro_factor(data: ModelData, factor: dict[str, float]) -> ModelData:
+    """The same data with each hydro plant p's water scaled by factor[p] (SPEC §3.4):
+
+    season_budget_gwh[p,z] x f (at most the season's hours x capacity), max_energy_gwh_per_year[p]
+    x f, a run-of-river plant's availability[p,s] x f (at most 1), and its expected energy (what
+    must-take and take-or-pay pay for) x f. Tariffs and the tariff ceiling's exclusions stay as
+    stated: contracts are signed on the average year. A factor of 1 changes nothing.
+    """
+    factor = {p: f for p, f in factor.items() if p in data.projects.index}
+    if all(f == 1.0 for f in factor.values()):
+        return dataclasses.replace(data, hydro_factor=dict(factor))
+    capacity = data.assets["capacity_mw"].to_dict()
+    budgeted = {p for p, _ in data.season_budget_gwh}
+    budget = dict(data.season_budget_gwh)
+    for (p, season), v in data.season_budget_gwh.items():
+        if p in factor:
+            most = sum(data.hours[s] for s in data.season_slices[season]) * capacity[p] / 1000.0
+            budget[(p, season)] = min(v * factor[p], most)
+    availability = dict(data.availability)
+    for (p, s), a in data.availability.items():
+        if p in factor and p not in budgeted:
+            availability[(p, s)] = min(1.0, a * factor[p])
+    projects = data.projects.copy()
+    f = projects.index.map(lambda p: factor.get(p, 1.0)).to_numpy(dtype=float)
+    projects["max_energy_gwh_per_year"] = projects["max_energy_gwh_per_year"].astype(float) * f
+    projects["expected_energy_gwh"] = projects["expected_energy_gwh"].astype(float) * f
+    gen_index = [(p, y, s) for p, y, s in data.gen_index if availability[(p, s)] > 0]
+    return dataclasses.replace(data, season_budget_gwh=budget, availability=availability, projects=projects,
+                               gen_index=gen_index, hydro_factor=dict(factor))
 
 
 def _target_year_notes(scenario: Scenario, years: list[int]) -> list[str]:
@@ -535,7 +634,7 @@ def _season_budget(scenario: Scenario, project, availability: dict, season_slice
 def _contracted_targets(scenario: Scenario, years: list[int]) -> dict:
     """Contracted-capacity target in modelled year y: the latest row with year <= y that gives one."""
     out: dict[tuple[str, int], float] = {}
-    rows = sorted(scenario.targets, key=lambda t: (t.scope, t.year))
+    rows = sorted((t for t in scenario.targets if t.scenario is None), key=lambda t: (t.scope, t.year))
     for scope in sorted({t.scope for t in rows}):
         for y in years:
             c = [t.contracted_mw for t in rows if t.scope == scope and t.year <= y and t.contracted_mw is not None]
@@ -599,11 +698,14 @@ def _operating(requires: list[tuple[str, str]], fixed_online: dict, online_build
     return fixed_operating, operating_index
 
 
-def _targets(scenario: Scenario, years: list[int]) -> tuple[dict, dict]:
-    """Target value in modelled year y: the latest row with year <= y that gives that quantity (SPEC §3.1)."""
+def _targets(scenario: Scenario, years: list[int], future: str | frozenset | None = None) -> tuple[dict, dict]:
+    """Target value in modelled year y: the latest row with year <= y that gives that quantity (SPEC §3.1).
+    ``future``: the rows that must hold in that future (a target's ``scenario``); None: the others."""
     energy: dict[tuple[str, int], float] = {}
     capacity: dict[tuple[str, int], float] = {}
-    rows = sorted(scenario.targets, key=lambda t: (t.scope, t.year))
+    names = None if future is None else ({future} if isinstance(future, str) else set(future))
+    rows = sorted((t for t in scenario.targets if (t.scenario is None if names is None else t.scenario in names)),
+                  key=lambda t: (t.scope, t.year))
     for scope in sorted({t.scope for t in rows}):
         mine = [t for t in rows if t.scope == scope]
         for y in years:

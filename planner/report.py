@@ -20,7 +20,7 @@ matplotlib.use("Agg")
 from matplotlib.figure import Figure  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .compare import ResultFolder, read_result, read_table  # noqa: E402
+from .compare import ResultFolder, one_future, read_result, read_table  # noqa: E402
 from .io.writers import check_file_and_folder, write_file_and_folder  # noqa: E402
 
 TECH_COLOURS = {"hydro": "#1f77b4", "wind": "#2ca02c", "solar": "#ffbf00", "coal": "#4d4d4d", "link": "#9467bd"}
@@ -240,8 +240,62 @@ def plot_costs(frame: pd.DataFrame) -> Figure:
     return _finish(fig, ax, "net present cost (MUSD, discounted)", "Cost breakdown by modelled year")
 
 
+FUTURE_TABLES = ("scenarios", "hedges")
+
+
+def read_futures(result: ResultFolder) -> None:
+    """A result of several futures (SPEC §3.4): scenarios.csv and hedges.csv into its tables."""
+    for name in FUTURE_TABLES:
+        path = result.path / f"{name}.csv"
+        if path.is_file() and name not in result.tables:
+            result.tables[name] = pd.read_csv(path)
+
+
+def shown_future(result: ResultFolder) -> str | None:
+    """The future the per-future plots show: the most probable (the first of equals); None for one future."""
+    scen = result.tables.get("scenarios")
+    if scen is None or scen.empty:
+        return None
+    return str(scen.sort_values("probability", ascending=False, kind="stable").scenario.iloc[0])
+
+
+def future_costs_data(result: ResultFolder) -> pd.DataFrame:
+    """Each future's cost under the plan, its own optimum, and the average-year plan's cost in it."""
+    scen = result.tables["scenarios"]
+    cols = ["scenario", "probability", "hydro_energy_factor", "cost_musd", "own_optimum_musd", "regret_musd",
+            "average_year_plan_cost_musd"]
+    return scen[[c for c in cols if c in scen.columns]].reset_index(drop=True)
+
+
+def plot_future_costs(frame: pd.DataFrame) -> Figure:
+    fig, ax = _subplots(figsize=(9, 4))
+    x = range(len(frame))
+    width = 0.27
+    series = [("cost_musd", "the plan", "#1f77b4"), ("own_optimum_musd", "its own optimum", "#2ca02c"),
+              ("average_year_plan_cost_musd", "the average-year plan", "#d62728")]
+    for k, (col, label, colour) in enumerate(series):
+        if col in frame:
+            ax.bar([i + (k - 1) * width for i in x], frame[col].astype(float), width, label=label, color=colour)
+    ax.set_xticks(list(x))
+    ax.set_xticklabels([f"{s}\np={p:g}" for s, p in zip(frame.scenario, frame.probability)])
+    ax.axhline(0, color="#888", linewidth=0.8)
+    return _finish(fig, ax, "net present cost (MUSD; below 0: a net benefit)", "Cost by future",
+                   loc="upper left", bbox_to_anchor=(1.0, 1.0))
+
+
 def plots(result: ResultFolder) -> list[Plot]:
-    """Every plot of the report, data first."""
+    """Every plot of the report, data first (for several futures: the cost by future first, then
+    the plots of the most probable future)."""
+    read_futures(result)
+    future = shown_future(result)
+    out = []
+    if future is not None:
+        data = future_costs_data(result)
+        out.append(Plot("future_costs", "Cost by future",
+                        "Each future's net present cost under the one plan, beside its own optimum (had it been "
+                        "known: the gap is the regret) and the average-year plan's cost in it (the value of the "
+                        "stochastic solution is the expected gap).", data, plot_future_costs(data)))
+        result = one_future(result, future)
     specs = [
         ("buildout", "Build-out", "Online MW of export projects per modelled year, stacked by technology.",
          buildout_data, plot_buildout),
@@ -265,11 +319,12 @@ def plots(result: ResultFolder) -> list[Plot]:
                                "stops (or starts) buying from it (planner solve --flip-tariffs).",
          tariffs_data, plot_tariffs),
     ]
-    out = []
     for name, title, caption, data_fn, plot_fn in specs:
         data = data_fn(result)
         if data.empty and name == "tariffs":  # a result folder written before tariffs.csv
             continue
+        if future is not None:
+            title, caption = f"{title} (future {future})", f"{caption} In the future '{future}' (the most probable)."
         out.append(Plot(name, title, caption, data, plot_fn(data)))
     return out
 
@@ -314,6 +369,15 @@ def render_html(result: ResultFolder, figures: list[Plot], pngs: dict[str, bytes
         "<h2>New builds</h2>",
         _table_html(new.drop(columns=["status"])) if len(new) else "<p>Nothing new is built.</p>",
     ]
+    if "hedges" in result.tables:
+        parts += ["<h2 id='futures'>One plan for several futures</h2>",
+                  f"<p>Risk measure <b>{e(str(s.get('risk_measure')))}</b>; expected cost "
+                  f"<b>{_musd(s.get('expected_cost_musd'))} MUSD</b>; value of the stochastic solution (VSS) "
+                  f"<b>{_musd(s.get('vss_musd'))} MUSD</b>; expected value of perfect information (EVPI) "
+                  f"<b>{_musd(s.get('evpi_musd'))} MUSD</b>.</p>",
+                  "<h3>No-regret builds and hedges</h3><p>no_regret: in the plan and in every future's own plan; "
+                  "hedge: in the plan, not in every future's own plan; bet: in some future's own plan only; "
+                  "never: in none.</p>", _table_html(result.tables["hedges"])]
     for p in figures:
         data = base64.b64encode(pngs[p.name]).decode("ascii")
         parts += [f"<h2 id='{p.name}'>{e(p.title)}</h2>",
@@ -324,6 +388,10 @@ def render_html(result: ResultFolder, figures: list[Plot], pngs: dict[str, bytes
                  "document.getElementById('rendered').dataset.images=String(ok.length);});</script>")
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def _musd(value) -> str:
+    return "n/a" if value is None else f"{value:,.1f}"
 
 
 def write_report(result_dir: Path, out_html: Path | None = None, force: bool = False) -> tuple[Path, Path, list[Plot]]:

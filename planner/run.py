@@ -33,6 +33,7 @@ class Run:
     tables: dict[str, pd.DataFrame]
     summary: dict
     diagnosis: pd.DataFrame | None = None  # strict targets that cannot be met, when infeasible
+    futures: list | None = None  # several futures (SPEC §3.4): stochastic.FutureData of each
 
 
 def run_scenario(path: str | Path, sets: tuple[str, ...] = (), log: Callable[[str], None] | None = None,
@@ -55,6 +56,16 @@ def run_loaded(loaded: LoadedScenario, log=None, stage=None, flip: bool | None =
     stage = stage or (lambda _s: None)
     scenario = loaded.scenario
     interrupt.check()
+    if scenario.uncertainty is not None:  # several futures, one plan (SPEC §3.4)
+        from .stochastic.run import run_uncertain
+
+        return run_uncertain(loaded, log=log, stage=stage, flip=flip)
+    one_future = [t for t in scenario.targets if t.scenario is not None]
+    if one_future:
+        t = one_future[0]
+        raise ScenarioError([Problem(str(loaded.path), f"targets[{t.scope}@{t.year}@{t.scenario}].scenario",
+                                     f"the target holds in future '{t.scenario}', but the scenario has no "
+                                     f"uncertainty block naming its futures")])
     data = build_model_data(scenario, str(loaded.path))
     stage("building the model")
     t0 = time.perf_counter()

@@ -34,15 +34,6 @@ def test_a_variant_merges_a_projects_availability_deeply(tmp_path):
     assert a.availability == {"wet": 0.94, "dry": 0.22}  # the wet 0.94 kept, not the technology's 0.5
 
 
-def test_the_shipped_dry_variant_keeps_xekaman3s_wet_availability():
-    dry = {p.id: p for p in load_scenario(ROOT / "scenarios" / "base" / "dry.yaml").scenario.projects}
-    base = {p.id: p for p in load_scenario(ROOT / "scenarios" / "base" / "base.yaml").scenario.projects}
-    assert dry["xekaman3"].availability["dry"] == 0.22
-    assert {k: v for k, v in dry["xekaman3"].availability.items() if k != "dry"} == \
-        {k: v for k, v in base["xekaman3"].availability.items() if k != "dry"}
-    assert len(base["xekaman3"].availability) > 1  # the test would prove nothing on a one-season mapping
-
-
 # --- time.profile_file and time.slices --------------------------------------------------------
 
 def test_profile_file_beside_slices_is_refused_even_when_missing(tmp_path):

@@ -41,6 +41,7 @@ FAMILIES = (
     targets.add_energy_target,
     targets.add_capacity_target,
     targets.add_contracted_capacity_target,
+    targets.add_firm_target,
     # 8. limits (CO2 price is in the objective)
     limits.add_max_new_capacity,
     limits.add_capex_budget,

@@ -71,3 +71,26 @@ def add_contracted_capacity_target(m: pyo.ConcreteModel, data: ModelData) -> Non
         return counted + m.contracted_shortfall[t, y] >= data.contracted_targets[(t, y)]
 
     m.contracted_capacity_target = pyo.Constraint(m.contracted_target_index, rule=contracted_capacity_target_rule)
+
+
+def add_firm_target(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """sum_{n in scope t} sum_s hours[s] * import[n,y,s] / 1000 >= firm_energy_gwh[t,y]
+    sum_{n in scope t} import[n,y,s] >= firm_capacity_mw[t,y]   for every peak slice s
+
+    Targets that must hold in this future (SPEC §3.4: a target row's ``scenario``, e.g. the firm
+    energy an agreement promises in a dry year): no shortfall variable, so every plan the
+    stochastic program may choose meets them in that future's hydrology.
+    """
+    def firm_energy_rule(m, t, y):
+        delivered = sum(data.hours[s] / 1000.0 * m.imports[n, y, s] for n in data.scope_nodes[t]
+                        for s in data.slices)
+        return delivered >= data.firm_energy_targets[(t, y)]
+
+    def firm_capacity_rule(m, t, y, s):
+        return sum(m.imports[n, y, s] for n in data.scope_nodes[t]) >= data.firm_capacity_targets[(t, y)]
+
+    m.firm_energy_target = pyo.Constraint(pyo.Set(dimen=2, initialize=sorted(data.firm_energy_targets),
+                                                  ordered=True), rule=firm_energy_rule)
+    index = [(t, y, s) for (t, y) in sorted(data.firm_capacity_targets) for s in data.peak_slices]
+    m.firm_capacity_target = pyo.Constraint(pyo.Set(dimen=3, initialize=index, ordered=True),
+                                            rule=firm_capacity_rule)

@@ -65,7 +65,19 @@ TABLE_HELP = {
                "tested against the ceiling and paid by the importer (the offer, else the break-even), the "
                "break-even at the energy the plan dispatches, and the flip tariff: the tariff at which the "
                "importer's plan stops (or starts) buying from the candidate, to 0.1 (planner solve --flip-tariffs).",
+    "scenarios": "One plan for several futures (uncertainty): per future its probability, hydro_energy_factor "
+                 "(its hydro energy over the stated average year's), the plan's net present cost in it, the "
+                 "shortfalls and hydro energy (summed over scopes and modelled years), its own optimum (the best "
+                 "plan had it been known), the regret (cost - own optimum) "
+                 "and the average-year plan's cost in it. The other tables carry a scenario column: the plan's "
+                 "operation in each future.",
+    "hedges": "Candidates built in some plan: in the one plan (in_stochastic), in every / some future's own "
+              "plan; class no_regret (in the plan and every future's own plan), hedge (in the plan, not in every "
+              "future's own plan), bet (in some future's own plan only), never.",
 }
+FUTURE_SHEET_HELP = ("Future {f}: per modelled year, the plan's cost in it (discounted, in the objective), "
+                     "the energy the importing country receives, the shortfalls (summed over scopes), the hydro "
+                     "plants' energy and all generation (GWh).")
 
 
 #: text cells a spreadsheet could run as a formula; CSV cells starting so get a leading quote
@@ -326,6 +338,12 @@ def fill_results(folder: Path, tables: dict[str, pd.DataFrame], summary: dict, r
             else:
                 sheets[name] = frame
             readme.append((f"{name} sheet", help_text))
+        if "scenarios" in tables:  # several futures: a sheet per future
+            from ..stochastic.run import future_sheets
+
+            for sheet, (future, frame) in future_sheets(tables, summary.get("importing_country", "VN")).items():
+                sheets[sheet] = frame
+                readme.append((f"{sheet} sheet", FUTURE_SHEET_HELP.format(f=future)))
         readme += [("units", "Units are in every column name: _mw, _gwh, _musd (USD million), _usd_per_mwh.")]
         write_workbook(sheets, folder / "results.xlsx", readme)
 

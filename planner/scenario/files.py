@@ -57,6 +57,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "targets": ("scope", "year"),
     "nodes": ("id", "country"),
     "import_value": ("value_usd_per_mwh",),
+    "hydrology": ("scenario", "hydro_energy_factor"),  # uncertainty.hydrology (SPEC §3.4)
 }
 
 LIST_COLUMNS = {"requires", "excludes"}
@@ -72,12 +73,14 @@ def entity_key(list_path: tuple[str, ...], item: Any) -> str | None:
     values = [item.get(f) for f in fields]
     if any(v is None for v in values):
         return None
+    if list_path == ("targets",) and item.get("scenario") is not None:  # a target that holds in one future
+        values.append(item["scenario"])
     return "@".join(str(v) for v in values)
 
 
 #: table columns that hold text (ids, references, names): never read as numbers or booleans
 TEXT_COLUMNS = {"id", "name", "technology", "node", "status", "sizing", "from", "to", "scope", "country",
-                "source", "description", "season", "slice", "contract", "region"}
+                "source", "description", "season", "slice", "contract", "region", "scenario", "basin", "project"}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from .merge import apply_set, merge
 
 TABLE_MODELS: dict[str, type[BaseModel]] = {
     "projects": schema.Project, "links": schema.Link, "targets": schema.Target, "nodes": schema.Node,
-    "import_value": schema.ImportValue,
+    "import_value": schema.ImportValue, "hydrology": schema.HydrologyRow,
 }
 
 
@@ -150,6 +150,13 @@ def _load_layer(path: Path, problems: Problems, chain: tuple[Path, ...], hourly_
                                           _fields(TABLE_MODELS[list_name]), problems)
             data[list_name] = rows
             locs.update(table_locs)
+    future = data.get("uncertainty")
+    if isinstance(future, dict) and "hydrology" in future and not isinstance(future["hydrology"], list):
+        line = locs.get(("uncertainty", "hydrology"), (file, ""))[1]  # {file: hydrology.csv}, read here
+        rows, table_locs = read_table(future["hydrology"], "hydrology", base_dir, path, line,
+                                      _fields(schema.HydrologyRow), problems)
+        future["hydrology"] = rows
+        locs.update({("uncertainty",) + key: where for key, where in table_locs.items()})
     profile_slices = None  # the slices this file's profile_file gives: they replace a parent's
     time = data.get("time")
     if isinstance(time, dict) and time.get("profile_file") is not None:

@@ -296,6 +296,10 @@ class Options(Strict):
                                     dict[Id, Annotated[float, Field(ge=0, le=5_000)]]] = None
     #: find each candidate's flip tariff by re-solving (tariffs.csv); also `planner solve --flip-tariffs`
     flip_tariffs: bool = False
+    #: hydrology of the year modelled (SPEC §3.4): scales all of a hydro plant's water (season
+    #: budgets, yearly energy limits, run-of-river availability). One number for every hydro plant,
+    #: or a mapping project id or basin -> factor (a project's own entry over its basin's) [1.0]
+    hydro_energy_factor: Union[None, HydroFactor, dict[Id, HydroFactor]] = None
 
     @field_validator("developer_wacc")
     @classmethod
@@ -316,6 +320,8 @@ class Node(Strict):
 
 
 Availability = dict[str, float]
+#: a year's water against the plants' stated (average-year) water: 0.75 is a dry year
+HydroFactor = Annotated[float, Field(ge=0, le=3)]
 Contract = Literal["none", "take_or_pay", "must_take"]
 HydroKind = Literal["run_of_river", "pondage", "reservoir"]
 
@@ -431,6 +437,8 @@ class Project(_Asset):
     availability: Optional[Availability] = None
     #: run_of_river | pondage | reservoir (default: its technology's, else run_of_river)
     hydro_kind: Optional[HydroKind] = None
+    #: the river basin of a hydro plant (e.g. Sekong, Nam_Ngum): hydrology factors may be given per basin
+    basin: Optional[Id] = None
     #: pondage/reservoir: energy budget per season (GWh in a year's season at full capacity online);
     #: a season not given gets sum over its slices of hours x availability x capacity
     energy_gwh_by_season: Optional[dict[Id, Annotated[float, Field(ge=0, le=1_000_000)]]] = None
@@ -530,6 +538,17 @@ class Target(Strict):
     #: MW of export plant contracted to the scope (each project at capacity x its capacity_credit)
     contracted_mw: Optional[float] = Field(default=None, ge=0, le=2_000_000)
     source: Optional[str] = None  # where the numbers come from (free text, not used by the model)
+    #: a target that must hold in one future of ``uncertainty`` (a dry-year firm-energy criterion):
+    #: an uncertainty scenario id, or pNN (the hydrology year exceeded with NN % probability, e.g.
+    #: p90). Such a row has no shortfall: every plan must meet it in that future (SPEC §3.4)
+    scenario: Optional[Id] = None
+
+    @model_validator(mode="after")
+    def _firm_in_one_future(self):
+        if self.scenario is not None and self.contracted_mw is not None:
+            raise ValueError("contracted_mw does not change with the hydrology; a target of one future "
+                             "(scenario) gives energy_gwh and/or capacity_mw")
+        return self
 
     @model_validator(mode="after")
     def _something(self):
@@ -584,6 +603,77 @@ class Limits(Strict):
         return self.max_tariff_usd_per_mwh
 
 
+class Future(Strict):
+    """One future of ``uncertainty``: a hydrology year (and what else differs in it)."""
+
+    id: Id
+    probability: float = Field(gt=0, le=1)
+    #: all hydro plants' water in this future (replaces options.hydro_energy_factor) [options', else 1]
+    hydro_energy_factor: Optional[HydroFactor] = None
+    #: operating data of this future, as ``--set`` paths: values, availabilities, energy costs,
+    #: penalties; never what can be built or what building costs
+    set_: dict[str, Any] = Field(default_factory=dict, alias="set")
+    description: Optional[str] = None
+    source: Optional[str] = None
+
+
+class HydrologyRow(Strict):
+    """A future's water for one plant or one basin (uncertainty.hydrology; a file's row)."""
+
+    scenario: Id
+    project: Optional[Id] = None
+    basin: Optional[Id] = None
+    hydro_energy_factor: HydroFactor
+    source: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _one_place(self):
+        if (self.project is None) == (self.basin is None):
+            raise ValueError("give a project or a basin (one of them) for each hydrology row")
+        return self
+
+
+class Risk(Strict):
+    """What the one plan for all futures minimises (SPEC §3.4)."""
+
+    measure: Literal["expected", "cvar", "regret"] = "expected"
+    #: cvar: the tail's probability is 1 - alpha (alpha 0.9: the costliest 10 % of the futures)
+    alpha: float = Field(default=0.9, ge=0, lt=1)
+    #: cvar: minimise (1 - weight) x expected cost + weight x CVaR_alpha
+    weight: float = Field(default=1.0, ge=0, le=1)
+
+
+class Uncertainty(Strict):
+    """Futures one plan must serve: builds shared, operation per future (SPEC §3.4)."""
+
+    scenarios: list[Future] = Field(min_length=1)
+    #: per future and plant (project) or basin: its water; a list, or {file: hydrology.csv}
+    hydrology: list[HydrologyRow] = Field(default_factory=list)
+    risk: Risk = Field(default_factory=Risk)
+    method: Literal["extensive_form", "progressive_hedging"] = "extensive_form"
+
+    @model_validator(mode="after")
+    def _futures(self):
+        ids = [f.id for f in self.scenarios]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise ValueError(f"scenario id(s) {', '.join(twice)} given twice; ids must be unique")
+        total = sum(f.probability for f in self.scenarios)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"the scenarios' probabilities sum to {total:g}; they must sum to 1")
+        for row in self.hydrology:
+            if row.scenario not in ids:
+                raise ValueError(f"hydrology row for '{row.scenario}': no such scenario"
+                                 f"{_did_you_mean(row.scenario, ids)}; scenarios: {', '.join(ids)}")
+        return self
+
+
+def _did_you_mean(word: str, choices) -> str:
+    from .errors import did_you_mean
+
+    return did_you_mean(word, choices)
+
+
 class Scenario(Strict):
     """A whole, merged scenario (after ``extends`` and ``--set``)."""
 
@@ -602,6 +692,8 @@ class Scenario(Strict):
     #: Vietnam's value of imports by node, season or slice, and year (SPEC §3.3); a list, or
     #: {file: import_value.csv}. A variant's list replaces its parent's whole
     import_value: list[ImportValue] = Field(default_factory=list)
+    #: several futures (hydrology years) that one plan must serve (SPEC §3.4); none: one future
+    uncertainty: Optional[Uncertainty] = None
 
     @model_validator(mode="after")
     def _one_import_value(self):
