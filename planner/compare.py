@@ -125,7 +125,8 @@ def read_table(path: Path, name: str) -> pd.DataFrame:
         whole = col in ("year", "build_year") and numbers.notna().all()
         frame[col] = numbers.astype("int64") if whole else numbers  # as pandas reads a column planner wrote
     several = ["scenario"] if "scenario" in frame.columns else []  # a result of several futures: per future
-    keys = [k for k in TABLE_KEYS.get(name, ()) if k in frame.columns] + several
+    keys = [k for k in TABLE_KEYS.get(name, ()) if k in frame.columns]
+    keys += several if keys else []
     if keys and frame.duplicated(list(keys)).any():
         row = int(frame.duplicated(list(keys)).to_numpy().nonzero()[0][0])
         raise CompareError(f"{file}: row {row + 2} repeats {', '.join(f'{k} {frame[k].iloc[row]}' for k in keys)}")
