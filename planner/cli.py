@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from .cluster import DEFAULT_TIMEOUT_S, ClusterError
 from .io.safety import OutputRefused, check_target
 
 if TYPE_CHECKING:  # the libraries behind the commands are imported by each command: --help stays fast
@@ -148,6 +149,9 @@ def solve(
     workers: int = typer.Option(min(2, os.cpu_count() or 1), "--workers", min=1, metavar="N",
                                 help="Local processes for the flip-tariff search"),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help="Dask scheduler for the flip-tariff search"),
+    scheduler_timeout: float = typer.Option(DEFAULT_TIMEOUT_S, "--scheduler-timeout", min=0.1, metavar="SECONDS",
+                                            help="Longest wait for the Dask scheduler to answer, for a first worker, "
+                                                 "and without any worker while work is pending"),
 ) -> None:
     """Solve a scenario and write its result tables."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -168,6 +172,18 @@ def solve(
         check_target(target, force, loaded.files)  # before solving: a bad --out costs no solve
     except OutputRefused as exc:
         _fail(f"[red]cannot write the results:[/] {_plain(exc)}", EXIT_BAD_INPUT)
+    if scheduler is not None:  # before solving: a wrong address or a cluster that is not there costs no solve
+        from .cluster import SchedulerAddressError, check_address, probe
+
+        try:
+            check_address(scheduler)
+            if flip_tariffs if flip_tariffs is not None else loaded.scenario.options.flip_tariffs:
+                probe(scheduler, scheduler_timeout)
+        except SchedulerAddressError as exc:
+            _fail(f"[red]bad --scheduler:[/] {_plain(exc)}", EXIT_BAD_INPUT)
+        except ClusterError as exc:
+            _fail(f"[bold red]cannot search flip tariffs on the cluster:[/] {_plain(exc)} (nothing was solved or "
+                  "written)", EXIT_SOLVER)
     show = not (quiet or as_json)
     try:
         if show:
@@ -185,12 +201,16 @@ def solve(
                         progress.update(task, description=f"solving with HiGHS: {line.strip()[:90]}")
 
                 run = run_loaded(loaded, log=log, stage=stage, flip=flip_tariffs, workers=workers,
-                                 scheduler=scheduler, flip_progress=_flip_progress(progress, task))
+                                 scheduler=scheduler, flip_progress=_flip_progress(progress, task),
+                                 scheduler_timeout=scheduler_timeout)
         else:
-            run = run_loaded(loaded, flip=flip_tariffs, workers=workers, scheduler=scheduler)
+            run = run_loaded(loaded, flip=flip_tariffs, workers=workers, scheduler=scheduler,
+                             scheduler_timeout=scheduler_timeout)
     except ScenarioError as exc:
         _bad_input(exc, as_json)
         return
+    except ClusterError as exc:
+        _fail(f"[bold red]the flip-tariff search failed:[/] {_plain(exc)} (nothing was written)", EXIT_SOLVER)
     status = run.summary["status"]
     if status not in ("optimal", "feasible") or not run.summary.get("accepted", True):
         _no_solution(run, as_json)
@@ -201,7 +221,7 @@ def solve(
     except OutputRefused as exc:
         _fail(f"[red]cannot write the results:[/] {_plain(exc)}", EXIT_BAD_INPUT)
     except OSError as exc:
-        _fail(f"[red]cannot write the results:[/] {_plain(exc)}", EXIT_SOLVER)
+        _fail(f"[red]cannot write the results[/] {_written(exc, target)}", EXIT_SOLVER)
     if as_json:
         print(json.dumps({**run.summary, "out": str(target)}, indent=2, default=str))
     elif not quiet:
@@ -229,7 +249,7 @@ def compare(
     except OutputRefused as exc:
         _fail(f"[red]cannot write the comparison:[/] {_plain(exc)}", EXIT_BAD_INPUT)
     except OSError as exc:
-        _fail(f"[red]cannot write the comparison:[/] {_plain(exc)}", EXIT_SOLVER)
+        _fail(f"[red]cannot write the comparison[/] {_written(exc, out_file)}", EXIT_SOLVER)
     summary = tables["summary"]
     if as_json:
         print(summary.set_index("metric").to_json(orient="columns", indent=2))
@@ -254,6 +274,9 @@ def sweep(
     out_dir: Path = typer.Option(..., "--out", metavar="DIR", help="Folder for all runs, index.csv and comparison.xlsx"),
     workers: int = typer.Option(min(2, os.cpu_count() or 1), "--workers", min=1, metavar="N", help="Local worker processes"),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help="Dask scheduler address (tcp://host:8786) instead of local processes"),
+    scheduler_timeout: float = typer.Option(DEFAULT_TIMEOUT_S, "--scheduler-timeout", min=0.1, metavar="SECONDS",
+                                            help="Longest wait for the Dask scheduler to answer, for a first worker, "
+                                                 "and without any worker while runs are pending"),
     force: bool = typer.Option(False, "--force", help="Replace an existing sweep folder"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or table"),
     as_json: bool = typer.Option(False, "--json", help="Print the index as JSON"),
@@ -285,6 +308,13 @@ def sweep(
         check_target(out_dir, force, [s.scenario for s in specs])
     except OutputRefused as exc:
         _fail(f"[red]cannot write the sweep:[/] {_plain(exc)}", EXIT_BAD_INPUT)
+    if scheduler is not None:  # before any run is loaded: a cluster that is not there costs nothing
+        from .cluster import probe
+
+        try:
+            probe(scheduler, scheduler_timeout)
+        except ClusterError as exc:
+            _fail(f"[bold red]sweep failed:[/] {_plain(exc)} (nothing was solved or written)", EXIT_SOLVER)
     loaded = load_runs(specs)  # every run checked before any is solved
     if len(loaded[1]) == len(specs):  # e.g. a misspelt --grid path: nothing to solve, nothing written
         problems = [f"{run_id}: {p}" for run_id, exc in loaded[1].items() for p in exc.problems]
@@ -309,13 +339,13 @@ def sweep(
                                       highlight=False)
 
             index = run_sweep(specs, out_dir, workers=workers, scheduler=scheduler, force=force, progress=progress,
-                              loaded=loaded)
-    except SweepError as exc:
-        _fail(f"[bold red]sweep failed:[/] {_plain(exc)}", EXIT_SOLVER)
+                              loaded=loaded, scheduler_timeout=scheduler_timeout)
+    except (SweepError, ClusterError) as exc:
+        _fail(f"[bold red]sweep failed:[/] {_plain(exc)} (nothing was written)", EXIT_SOLVER)
     except OutputRefused as exc:
         _fail(f"[red]cannot write the sweep:[/] {_plain(exc)}", EXIT_BAD_INPUT)
     except OSError as exc:
-        _fail(f"[red]cannot write the sweep:[/] {_plain(exc)}", EXIT_SOLVER)
+        _fail(f"[red]cannot write the sweep[/] {_written(exc, out_dir)}", EXIT_SOLVER)
     if as_json:
         print(index.to_json(orient="records", indent=2))
     elif not quiet:
@@ -347,6 +377,19 @@ def explore(
     out_dir: Optional[Path] = typer.Option(None, "--out", metavar="DIR", help="Folder to write (default results/<name>-explore)"),
     workers: int = typer.Option(min(2, os.cpu_count() or 1), "--workers", min=1, metavar="N", help="Local worker processes"),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help="Dask scheduler address (tcp://host:8786) instead of local processes"),
+    scheduler_timeout: float = typer.Option(DEFAULT_TIMEOUT_S, "--scheduler-timeout", min=0.1, metavar="SECONDS",
+                                            help="Longest wait for the Dask scheduler to answer, for a first worker, "
+                                                 "and without any worker while work is pending"),
+) -> None:
+    """Solve a scenario and write its result tables."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from .io.writers import write_results
+    from .run import run_loaded
+    from .scenario import ScenarioError, load_scenario
+
+    try:
+        loaded = load_scenario(scenario, tuple(set_ or ()))
     force: bool = typer.Option(False, "--force", help="Replace an explore folder planner wrote earlier"),
     no_xlsx: bool = typer.Option(False, "--no-xlsx", help="Skip explore.xlsx and base/results.xlsx"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or tables"),
@@ -420,12 +463,12 @@ def explore(
             explored = run_explore(loaded, with_without=with_without, slack=near_optimal, tornado=specs,
                                    tornado_loaded=tornado_loaded, workers=workers, scheduler=scheduler, kinds=kinds,
                                    years=near_optimal_years, morris=morris, morris_loaded=morris_loaded,
-                                   near_optimal_gap=near_optimal_gap,
+                                   near_optimal_gap=near_optimal_gap, scheduler_timeout=scheduler_timeout,
                                    stage=lambda text: progress.update(task, description=text))
     except ScenarioError as exc:
         _bad_input(exc, as_json)
         return
-    except (ExploreError, SweepError) as exc:
+    except (ExploreError, SweepError, ClusterError) as exc:
         _fail(f"[bold red]explore failed:[/] {_plain(exc)}", EXIT_SOLVER)
     status = explored.summary["status"]
     if status not in ("optimal", "feasible"):
@@ -504,7 +547,7 @@ def report(
     except OutputRefused as exc:
         _fail(f"[red]cannot write the report:[/] {_plain(exc)}", EXIT_BAD_INPUT)
     except OSError as exc:
-        _fail(f"[red]cannot write the report:[/] {_plain(exc)}", EXIT_SOLVER)
+        _fail(f"[red]cannot write the report[/] {_written(exc, out_html or Path(result_dir) / 'report.html')}", EXIT_SOLVER)
     if not quiet:
         out.print(f"written {page} ({len(plots)} plots; PNG and CSV in {figures}/)")
 
@@ -550,6 +593,16 @@ def _print_aggregation(rows: list[dict]) -> None:
         table.add_row(str(r["profile"]), *(f"{r[k]:.4f}" for k in ("rmse", "mae", "rmse_duration_curve",
                                                                    "mean_hourly", "mean_aggregated")))
     out.print(table)
+
+
+def _written(exc: OSError, target) -> str:
+    """A failed write in one line: the target, the reason, and the file being written when it failed
+    (a scratch file beside the target: nothing of the target was replaced)."""
+    from rich.markup import escape
+
+    reason = exc.strerror or str(exc)
+    at = f" (while writing {exc.filename})" if exc.filename else ""
+    return escape(f"{target}: {reason}{at}; nothing was replaced")
 
 
 def _plain(exc: BaseException) -> str:

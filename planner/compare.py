@@ -59,8 +59,97 @@ def _minimised(costs: pd.DataFrame) -> pd.DataFrame:
         return costs
     return costs[costs.in_objective.astype(str).str.lower() == "true"]
 
+#: the columns compare reads from each table: (text columns, number columns); other columns are kept as read
+TABLE_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "builds": (("asset", "kind", "status"), ("build_year", "capacity_mw", "capex_musd")),
+    "capacity": (("asset",), ("year", "online_mw")),
+    "imports": (("scope",), ("year", "energy_gwh", "energy_shortfall_gwh", "capacity_shortfall_mw",
+                             "marginal_cost_usd_per_mwh")),
+    "links": (("link",), ("year", *LINK_QUANTITIES)),
+    "costs": (("component",), ("year", "undiscounted_musd", "discounted_musd")),
+    # read by planner report only
+    "flows": (("link", "slice", "direction"), ("year", "flow_mw")),
+    "dispatch": (("project", "slice"), ("year", "generation_mw")),
+    "tariffs": (("project", "status"), ("build_year", "break_even_tariff_usd_per_mwh", "ceiling_usd_per_mwh",
+                                        "tariff_usd_per_mwh", "flip_tariff_usd_per_mwh")),
+}
+#: optional columns read when present
+OPTIONAL_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "builds": (("technology",), ()),
+    "imports": ((), BY_YEAR_QUANTITIES),
+    "costs": (("in_objective", "view"), ()),
+}
+#: rows that must be unique in each table (the key columns)
+TABLE_KEYS = {"capacity": ("asset", "year"), "imports": ("scope", "year"), "links": ("link", "year"),
+              "costs": ("year", "component", "view")}
+#: column names of the comparison's tables: a result folder of that name is labelled by its parent too
+RESERVED_LABELS = frozenset({"metric", "quantity", "scope", "year", "asset", "kind", "technology", "link", "run_id",
+                             "scenario", "change", "build_year", "mw", "status", "folder", "message"})
+
+
+def read_table(path: Path, name: str) -> pd.DataFrame:
+    """One CSV of a result folder, checked: the columns compare reads are there, numbers are
+    numbers (years whole), key rows are unique. CompareError names the file, row and column."""
+    file = path / f"{name}.csv"
+    text_cols, number_cols = TABLE_COLUMNS[name]
+    opt_text, opt_numbers = OPTIONAL_COLUMNS.get(name, ((), ()))
+    try:
+        frame = pd.read_csv(file, keep_default_na=False, na_values=[""], encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise CompareError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise CompareError(f"{file}: cannot read it as CSV ({str(exc).strip()[:200]})") from exc
+    missing = [c for c in (*text_cols, *number_cols) if c not in frame.columns]
+    if missing:
+        raise CompareError(f"{file}: missing column(s) {', '.join(missing)}; not a table written by planner solve")
+    if frame.columns.duplicated().any():
+        raise CompareError(f"{file}: column {frame.columns[frame.columns.duplicated()][0]!r} appears twice")
+    for col in [*text_cols, *(c for c in opt_text if c in frame.columns)]:
+        frame[col] = frame[col].fillna("").astype(str)
+    for col in [*number_cols, *(c for c in opt_numbers if c in frame.columns and c not in number_cols)]:
+        raw = frame[col]
+        given = raw.notna()
+        if raw.dtype == object:
+            raw = raw.map(lambda v: v.strip() if isinstance(v, str) else v)
+        numbers = pd.to_numeric(raw, errors="coerce").astype(float)
+        bad = given & ~np.isfinite(numbers.fillna(np.inf))
+        if col in ("year", "build_year"):  # a calendar year: whole, four digits (blank only for an asset's build_year)
+            odd = (numbers.fillna(2000) % 1 != 0) | (numbers.fillna(2000) < 1000) | (numbers.fillna(2000) > 9999)
+            bad |= odd | (numbers.isna() if col == "year" else False)
+        if bad.any():
+            row = int(bad.to_numpy().nonzero()[0][0])
+            value = frame[col].iloc[row]
+            expected = "a whole year" if col in ("year", "build_year") else "a finite number"
+            raise CompareError(f"{file}: row {row + 2}, column {col}: expected {expected}, got "
+                               f"{'a blank' if pd.isna(value) else repr(str(value)[:60])}")
+        whole = col in ("year", "build_year") and numbers.notna().all()
+        frame[col] = numbers.astype("int64") if whole else numbers  # as pandas reads a column planner wrote
+    several = ["scenario"] if "scenario" in frame.columns else []  # a result of several futures: per future
+    keys = [k for k in TABLE_KEYS.get(name, ()) if k in frame.columns]
+    keys += several if keys else []
+    if keys and frame.duplicated(list(keys)).any():
+        row = int(frame.duplicated(list(keys)).to_numpy().nonzero()[0][0])
+        raise CompareError(f"{file}: row {row + 2} repeats {', '.join(f'{k} {frame[k].iloc[row]}' for k in keys)}")
+    if name == "costs":  # the view the run minimised: one row per year and component
+        counted = _minimised(frame).duplicated(["year", "component", *several])
+        if counted.any():
+            row = int(counted.index[counted.to_numpy()][0])
+            raise CompareError(f"{file}: row {row + 2}: year {frame.year.iloc[row]}, component "
+                               f"{frame.component.iloc[row]} is counted twice in the objective (in_objective)")
+    return frame
+
+
+def _read_text(file: Path) -> str:
+    try:
+        return file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise CompareError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except OSError as exc:
+        raise CompareError(f"{file}: cannot read it ({exc.strerror or exc})") from exc
+
+
 def read_result(path: Path, label: str | None = None) -> ResultFolder:
-    """Read one result folder; CompareError names what is missing."""
+    """Read one result folder; CompareError names the file (and row and column) that is missing or wrong."""
     path = Path(path)
     if not path.is_dir():
         raise CompareError(f"{path}: no such folder")
@@ -75,16 +164,36 @@ def read_result(path: Path, label: str | None = None) -> ResultFolder:
     if missing:
         raise CompareError(f"{path}: not a planner result folder (missing {', '.join(missing)})")
     try:
-        summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
-        scenario = yaml.safe_load((path / "scenario.yaml").read_text(encoding="utf-8")) or {}
-        tables = {t: pd.read_csv(path / f"{t}.csv") for t in RESULT_TABLES}
-    except (OSError, ValueError, yaml.YAMLError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise CompareError(f"{path}: cannot read the results ({str(exc)[:300]})") from exc
+        summary = json.loads(_read_text(path / "summary.json"))
+    except (ValueError, RecursionError) as exc:
+        raise CompareError(f"{path / 'summary.json'}: not JSON ({str(exc)[:200]})") from exc
     if not isinstance(summary, dict) or not isinstance(summary.get("scenario", ""), str):
-        raise CompareError(f"{path}: summary.json is not one written by planner solve (expected a mapping of "
+        raise CompareError(f"{path / 'summary.json'} is not one written by planner solve (expected a mapping of "
                            "fields, got " + type(summary).__name__ + ")")
+    excluded = summary.get("excluded_by_tariff") or []
+    if not isinstance(excluded, list) or not all(isinstance(e, str) for e in excluded):
+        raise CompareError(f"{path / 'summary.json'}: excluded_by_tariff is not a list of project ids")
+    try:
+        scenario = yaml.safe_load(_read_text(path / "scenario.yaml"))
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:
+        raise CompareError(f"{path / 'scenario.yaml'}: not YAML ({str(exc).splitlines()[0][:200]})") from exc
     if not isinstance(scenario, dict):
-        raise CompareError(f"{path}: scenario.yaml is not one written by planner solve")
+        raise CompareError(f"{path / 'scenario.yaml'} is not one written by planner solve (expected a mapping of "
+                           f"fields, got {type(scenario).__name__})")
+    if not isinstance(scenario.get("horizon"), dict):
+        got = "nothing" if scenario.get("horizon") is None else type(scenario["horizon"]).__name__
+        raise CompareError(f"{path / 'scenario.yaml'} is not one written by planner solve (its horizon is not a "
+                           f"mapping: got {got})")
+    for key in ("options", "time"):
+        if scenario.get(key) is not None and not isinstance(scenario[key], dict):
+            raise CompareError(f"{path / 'scenario.yaml'}: {key} is not a mapping (got "
+                               f"{type(scenario[key]).__name__}); not one written by planner solve")
+    for key in ("nodes", "links", "projects"):
+        if scenario.get(key) is not None and not (isinstance(scenario[key], list)
+                                                  and all(isinstance(i, dict) for i in scenario[key])):
+            raise CompareError(f"{path / 'scenario.yaml'}: {key} is not a list of mappings; not one written by "
+                               "planner solve")
+    tables = {t: read_table(path, t) for t in RESULT_TABLES}
     return ResultFolder(label or path.name, path, summary, scenario, tables)
 
 
@@ -141,8 +250,9 @@ def futures_of(result: ResultFolder) -> list[str]:
 
 
 def read_results(paths: list[Path]) -> list[ResultFolder]:
-    """Read several folders, label them by folder name (made unique), and check they compare. A
-    result of several futures counts as one folder per future, labelled folder:future."""
+    """Read several folders, label them by folder name (made unique, and never the name of a
+    column of the comparison, e.g. ``link``), and check they compare. A result of several futures
+    counts as one folder per future, labelled folder:future."""
     if not paths:
         raise CompareError("give at least one result folder")
     problems, folders = [], []
@@ -155,12 +265,17 @@ def read_results(paths: list[Path]) -> list[ResultFolder]:
             problems.append(str(exc))
     if problems:
         raise CompareError("\n".join(problems))
-    seen: dict[str, int] = {}
+    used: set[str] = set()
     for f in folders:
-        if f.label in seen:
-            seen[f.label] += 1
-            f.label = f"{f.path.parent.name}/{f.label}" if f.path.parent.name else f"{f.label}_{seen[f.label]}"
-        seen.setdefault(f.label, 1)
+        if f.label in used or f.label in RESERVED_LABELS:
+            parent = f.path.parent.name
+            if parent and f"{parent}/{f.label}" not in used:
+                f.label = f"{parent}/{f.label}"
+        base, n = f.label, 1
+        while f.label in used or f.label in RESERVED_LABELS:
+            n += 1
+            f.label = f"{base}_{n}"
+        used.add(f.label)
     check_comparable(folders)
     return folders
 
@@ -170,7 +285,7 @@ def check_comparable(folders: list[ResultFolder]) -> None:
     problems = []
     for key in ("base_year", "discount_rate", "end_year"):
         values = {f.label: f.horizon.get(key) for f in folders}
-        if len({json.dumps(v) for v in values.values()}) > 1:
+        if len({json.dumps(v, default=str) for v in values.values()}) > 1:
             shown = ", ".join(f"{k}: {v}" for k, v in values.items())
             problems.append(f"horizon.{key} differs ({shown}); net present costs would not compare")
     years = {f.label: sorted(f.tables["costs"].year.unique().tolist()) for f in folders}

@@ -360,7 +360,7 @@ def explore(loaded, with_without: bool = False, slack: float | None = None, torn
             tornado_loaded: dict | None = None, workers: int = 1, scheduler: str | None = None,
             kinds: tuple[str, ...] = GROUP_KINDS, years: str = "last", morris: int | None = None,
             near_optimal_gap: float = NEAR_OPTIMAL_GAP,
-            morris_loaded: list | None = None, stage=None) -> Explored:
+            morris_loaded: list | None = None, stage=None, scheduler_timeout: float | None = None) -> Explored:
     """Solve the scenario, then run the studies asked for in parallel. ``tornado_loaded``: the
     scenarios of each tornado end, loaded (and so validated) by the caller: {(path, 'low'|'high'):
     LoadedScenario}; ``morris_loaded``: (values, LoadedScenario) per Morris sample."""
@@ -430,7 +430,8 @@ def explore(loaded, with_without: bool = False, slack: float | None = None, torn
     compile_seconds: list[float] = []
     solve_seconds: dict[str, list[float]] = {"with_without": [], "near_optimal": [], "fresh": []}
     t_jobs = time.perf_counter()
-    for key, result in run_jobs(_call, jobs, workers, scheduler):
+    timeout = {} if scheduler_timeout is None else {"scheduler_timeout": scheduler_timeout}
+    for key, result in run_jobs(_call, jobs, workers, scheduler, **timeout):
         if not isinstance(result, dict) or "results" not in result:
             message = str(result.get("message", result) if isinstance(result, dict) else result).strip()
             raise ExploreError(f"a worker failed ({key}): {message.splitlines()[0] if message else ''}")

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .cluster import DEFAULT_TIMEOUT_S
+
 FLIP_STEP = 0.1  # USD/MWh
 
 
@@ -139,7 +141,8 @@ class _Direct:
 
 
 def flip_tariffs(scenario, data, workers: int = 1, scheduler: str | None = None,
-                 time_limit_s: float = 600.0, progress=None) -> dict[str, FlipResult]:
+                 time_limit_s: float = 600.0, progress=None,
+                 scheduler_timeout: float = DEFAULT_TIMEOUT_S) -> dict[str, FlipResult]:
     """Flip tariff of every candidate project, searched in parallel (sweep machinery).
 
     ``progress`` (optional) is called, in this process, with ("start", number of candidates),
@@ -162,7 +165,7 @@ def flip_tariffs(scenario, data, workers: int = 1, scheduler: str | None = None,
     jobs = {p: (scenario, p, float(tested[p]), time_limit_s, report) for p in candidates}
     out = {}
     try:
-        for p, result in run_jobs(flip_job, jobs, workers, scheduler):
+        for p, result in run_jobs(flip_job, jobs, workers, scheduler, scheduler_timeout):
             out[p] = result if isinstance(result, FlipResult) else FlipResult(p, math.nan, str(result), 0)
             if progress is not None:
                 if drain is not None:

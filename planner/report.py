@@ -18,10 +18,10 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .compare import ResultFolder, one_future, read_result  # noqa: E402
+from .compare import ResultFolder, one_future, read_result, read_table  # noqa: E402
 from .io.writers import check_file_and_folder, write_file_and_folder  # noqa: E402
 
 TECH_COLOURS = {"hydro": "#1f77b4", "wind": "#2ca02c", "solar": "#ffbf00", "coal": "#4d4d4d", "link": "#9467bd"}
@@ -37,7 +37,7 @@ class Plot:
     title: str
     caption: str
     data: pd.DataFrame
-    figure: plt.Figure
+    figure: Figure
 
 
 def buildout_data(result: ResultFolder) -> pd.DataFrame:
@@ -69,12 +69,12 @@ def peak_imports_data(result: ResultFolder) -> pd.DataFrame:
     """
     sc = result.scenario
     country = result.importing_country
-    nodes = {str(n["id"]) for n in sc.get("nodes", []) if str(n.get("country")) == country}
-    slices = [s for s in (sc.get("time") or {}).get("slices", []) if s.get("peak")]
-    peak = [str(s["id"]) for s in slices]
+    nodes = {str(n.get("id")) for n in sc.get("nodes") or [] if str(n.get("country")) == country}
+    slices = [s for s in (sc.get("time") or {}).get("slices") or [] if isinstance(s, dict) and s.get("peak")]
+    peak = [str(s.get("id")) for s in slices]
     links = pd.DataFrame(sc.get("links") or [], columns=["id", "from", "to", "loss_fraction"]).set_index("id")
     links["loss_fraction"] = pd.to_numeric(links["loss_fraction"], errors="coerce").fillna(0.0)
-    flows = pd.read_csv(result.path / "flows.csv")
+    flows = read_table(result.path, "flows")
     flows = flows[flows.slice.isin(peak)].copy()
     forward = flows.direction == "forward"
     src = flows.link.map(links["from"]).where(forward, flows.link.map(links["to"])).astype(str)
@@ -83,9 +83,9 @@ def peak_imports_data(result: ResultFolder) -> pd.DataFrame:
     net = into.where(dst.isin(nodes), 0.0) - flows.flow_mw.where(src.isin(nodes), 0.0)
     frame = flows.assign(import_mw=net).groupby(["year", "slice"]).import_mw.sum()
     dispatch_path = result.path / "dispatch.csv"
-    project_nodes = {str(p["id"]): str(p.get("node")) for p in sc.get("projects") or []}
+    project_nodes = {str(p.get("id")): str(p.get("node")) for p in sc.get("projects") or []}
     if dispatch_path.is_file() and any(n in nodes for n in project_nodes.values()):
-        d = pd.read_csv(dispatch_path)
+        d = read_table(result.path, "dispatch")
         d = d[d.slice.isin(peak) & d.project.map(project_nodes).isin(nodes)]
         frame = frame.add(d.groupby(["year", "slice"]).generation_mw.sum(), fill_value=0.0)
     wide = frame.unstack("slice").reindex(columns=peak).fillna(0.0)
@@ -136,8 +136,8 @@ def annual_cost_data(result: ResultFolder) -> pd.DataFrame:
     return frame
 
 
-def plot_annual_costs(frame: pd.DataFrame) -> plt.Figure:
-    fig, ax = plt.subplots(figsize=(8, 4))
+def plot_annual_costs(frame: pd.DataFrame) -> Figure:
+    fig, ax = _subplots(figsize=(8, 4))
     data = frame.drop(columns=["represents"], errors="ignore")
     _stacked(ax, data, COST_COLOURS, "_musd")
     values = data.drop(columns="year")
@@ -155,7 +155,7 @@ def tariffs_data(result: ResultFolder) -> pd.DataFrame:
     path = result.path / "tariffs.csv"
     if not path.is_file():
         return pd.DataFrame()
-    t = pd.read_csv(path)
+    t = read_table(result.path, "tariffs")
     t = t[t.status.isin(["candidate", "committed"]) & t.break_even_tariff_usd_per_mwh.notna()]
     frame = t[["project", "status", "build_year", "break_even_tariff_usd_per_mwh", "ceiling_usd_per_mwh",
                "tariff_usd_per_mwh", "flip_tariff_usd_per_mwh"]].copy()
@@ -163,8 +163,8 @@ def tariffs_data(result: ResultFolder) -> pd.DataFrame:
     return frame.sort_values("break_even_tariff_usd_per_mwh").reset_index(drop=True)
 
 
-def plot_tariffs(frame: pd.DataFrame) -> plt.Figure:
-    fig, ax = plt.subplots(figsize=(8, 0.3 * len(frame) + 1.5))
+def plot_tariffs(frame: pd.DataFrame) -> Figure:
+    fig, ax = _subplots(figsize=(8, 0.3 * len(frame) + 1.5))
     y = range(len(frame))
     ax.barh(y, frame.break_even_tariff_usd_per_mwh, color=["#1f77b4" if b else "#c7c7c7" for b in frame.built],
             gid="break_even_tariff_usd_per_mwh", label="break-even (blue: in the plan)")
@@ -178,7 +178,7 @@ def plot_tariffs(frame: pd.DataFrame) -> plt.Figure:
     return fig_
 
 
-def _finish(fig: plt.Figure, ax, ylabel: str, title: str, **legend) -> plt.Figure:
+def _finish(fig: Figure, ax, ylabel: str, title: str, **legend) -> Figure:
     """Labels, legend, grid and layout shared by every plot."""
     ax.set_ylabel(ylabel)
     ax.set_title(title)
@@ -197,14 +197,14 @@ def _stacked(ax, frame: pd.DataFrame, colours: dict[str, str], suffix: str) -> N
         bottom = bottom + frame[col]
 
 
-def plot_buildout(frame: pd.DataFrame) -> plt.Figure:
-    fig, ax = plt.subplots(figsize=(8, 4))
+def plot_buildout(frame: pd.DataFrame) -> Figure:
+    fig, ax = _subplots(figsize=(8, 4))
     _stacked(ax, frame, TECH_COLOURS, "_mw")
     return _finish(fig, ax, "online capacity (MW)", "Export projects online by year and technology")
 
 
-def plot_imports(frame: pd.DataFrame) -> plt.Figure:
-    fig, ax = plt.subplots(figsize=(8, 4))
+def plot_imports(frame: pd.DataFrame) -> Figure:
+    fig, ax = _subplots(figsize=(8, 4))
     for scope, rows in frame.groupby("scope", sort=False):
         ax.bar(rows.year.astype(str), rows.energy_gwh, label=f"{scope} imports", color="#1f77b4", gid="energy_gwh")
         ax.plot(rows.year.astype(str), rows.target_energy_gwh, "o-", color="#d62728", label=f"{scope} target",
@@ -212,8 +212,8 @@ def plot_imports(frame: pd.DataFrame) -> plt.Figure:
     return _finish(fig, ax, "energy at the border (GWh/yr)", "Imports against the energy targets")
 
 
-def plot_peak_imports(frame: pd.DataFrame) -> plt.Figure:
-    fig, ax = plt.subplots(figsize=(8, 4))
+def plot_peak_imports(frame: pd.DataFrame) -> Figure:
+    fig, ax = _subplots(figsize=(8, 4))
     years = frame.year.astype(str)
     slices = [c for c in frame.columns if c.endswith("_mw") and c != "target_capacity_mw"]
     width = 0.8 / max(1, len(slices))
@@ -226,8 +226,8 @@ def plot_peak_imports(frame: pd.DataFrame) -> plt.Figure:
     return _finish(fig, ax, "MW absorbed in the slice", "Firm capacity: imports in the peak slices against the target")
 
 
-def plot_link_utilisation(frame: pd.DataFrame) -> plt.Figure:
-    fig, ax = plt.subplots(figsize=(10, 4))
+def plot_link_utilisation(frame: pd.DataFrame) -> Figure:
+    fig, ax = _subplots(figsize=(10, 4))
     for col in [c for c in frame.columns if c != "year"]:
         ax.plot(frame.year.astype(str), frame[col] * 100, "o-", label=col, gid=col)
     ax.set_ylim(0, 105)
@@ -235,8 +235,8 @@ def plot_link_utilisation(frame: pd.DataFrame) -> plt.Figure:
                    fontsize=7, bbox_to_anchor=(1.01, 1.0))  # beside the axes: lines cross the whole plot
 
 
-def plot_costs(frame: pd.DataFrame) -> plt.Figure:
-    fig, ax = plt.subplots(figsize=(8, 4))
+def plot_costs(frame: pd.DataFrame) -> Figure:
+    fig, ax = _subplots(figsize=(8, 4))
     _stacked(ax, frame, COST_COLOURS, "_musd")
     return _finish(fig, ax, "net present cost (MUSD, discounted)", "Cost breakdown by modelled year")
 
@@ -268,8 +268,8 @@ def future_costs_data(result: ResultFolder) -> pd.DataFrame:
     return scen[[c for c in cols if c in scen.columns]].reset_index(drop=True)
 
 
-def plot_future_costs(frame: pd.DataFrame) -> plt.Figure:
-    fig, ax = plt.subplots(figsize=(9, 4))
+def plot_future_costs(frame: pd.DataFrame) -> Figure:
+    fig, ax = _subplots(figsize=(9, 4))
     x = range(len(frame))
     width = 0.27
     series = [("cost_musd", "the plan", "#1f77b4"), ("own_optimum_musd", "its own optimum", "#2ca02c"),
@@ -330,7 +330,15 @@ def plots(result: ResultFolder) -> list[Plot]:
     return out
 
 
-def _png(fig: plt.Figure) -> bytes:
+def _subplots(figsize: tuple[float, float]):
+    """A figure and its axes, not registered with pyplot: nothing is left open to close (pyplot
+    keeps every figure it made until closed, and warns past 20), and the figure goes with its last
+    reference, whatever fails between drawing and saving it."""
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots()
+
+
+def _png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110)
     return buffer.getvalue()
@@ -413,8 +421,6 @@ def write_page(source: Path, out_html: Path | None, force: bool, draw: Callable[
     check_file_and_folder(out_html, png_dir, force, protected=reads)  # before the plots are drawn
     figures = draw()
     pngs = {p.name: _png(p.figure) for p in figures}
-    for p in figures:
-        plt.close(p.figure)
 
     def fill(folder: Path, page: Path) -> None:
         for name, png in pngs.items():

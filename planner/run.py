@@ -15,6 +15,7 @@ from typing import Callable
 import pandas as pd
 
 from . import interrupt, payers
+from .cluster import DEFAULT_TIMEOUT_S
 from .data import ModelData, build_model_data
 from .formulation import build_model
 from .measures import ImportQuestions
@@ -45,13 +46,15 @@ def run_scenario(path: str | Path, sets: tuple[str, ...] = (), log: Callable[[st
 
 
 def run_loaded(loaded: LoadedScenario, log=None, stage=None, flip: bool | None = None, workers: int = 1,
-               scheduler: str | None = None, flip_progress=None) -> Run:
+               scheduler: str | None = None, flip_progress=None,
+               scheduler_timeout: float = DEFAULT_TIMEOUT_S) -> Run:
     """Build, solve and tabulate a loaded scenario. Raises ScenarioError on bad input and
     ``interrupt.Interrupted`` on Ctrl-C (checked between stages, for workers that only note it).
 
     ``flip`` (default: options.flip_tariffs) also searches every candidate's flip tariff
-    (flip.py) on ``workers`` local processes or a Dask ``scheduler``, telling ``flip_progress``
-    (flip.flip_tariffs) of each re-solve."""
+    (flip.py) on ``workers`` local processes or a Dask ``scheduler`` (waited for at most
+    ``scheduler_timeout`` seconds, cluster.py: ClusterError when it cannot run the search), telling
+    ``flip_progress`` (flip.flip_tariffs) of each re-solve."""
     stage = stage or (lambda _s: None)
     scenario = loaded.scenario
     interrupt.check()
@@ -99,7 +102,8 @@ def run_loaded(loaded: LoadedScenario, log=None, stage=None, flip: bool | None =
         tables = result_tables(model, data, result)
         if flip if flip is not None else scenario.options.flip_tariffs:
             stage("searching flip tariffs (re-solving the importer's plan)")
-            _add_flip_tariffs(tables, scenario, data, workers, scheduler, solver.time_limit_s, flip_progress)
+            _add_flip_tariffs(tables, scenario, data, workers, scheduler, solver.time_limit_s, flip_progress,
+                              scheduler_timeout)
         if scenario.time.aggregation_error:  # hourly profiles aggregated to representative periods
             tables["aggregation"] = pd.DataFrame(scenario.time.aggregation_error)
     elif result.status == "infeasible" and data.strict_targets:
@@ -192,11 +196,11 @@ def _least_resource_cost(model, data: ModelData, result: SolveResult, settings: 
 
 
 def _add_flip_tariffs(tables: dict, scenario, data: ModelData, workers: int, scheduler: str | None,
-                      time_limit_s: float, progress=None) -> None:
+                      time_limit_s: float, progress=None, scheduler_timeout: float = DEFAULT_TIMEOUT_S) -> None:
     """Fill tariffs.csv's flip_tariff_usd_per_mwh (and flip_note) from flip.py's search."""
     from .flip import flip_tariffs
 
-    found = flip_tariffs(scenario, data, workers, scheduler, time_limit_s, progress)
+    found = flip_tariffs(scenario, data, workers, scheduler, time_limit_s, progress, scheduler_timeout)
     tariffs = tables["tariffs"]
     tariffs["flip_tariff_usd_per_mwh"] = tariffs.project.map(
         {p: r.flip_tariff_usd_per_mwh for p, r in found.items()}).astype(float)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import re
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -25,6 +24,7 @@ import pandas as pd
 import yaml
 
 from . import interrupt
+from .cluster import DEFAULT_TIMEOUT_S
 from .io.safety import check_target, discard, locked, replace_folder, temporary_folder, write_manifest
 from .io.writers import fill_results, write_csv
 from .scenario import LoadedScenario, ScenarioError, load_scenario
@@ -120,19 +120,13 @@ def plan_runs(scenarios: list[Path], grid: dict[str, list[str]], sets: list[str]
 
 
 def check_scheduler(address: str) -> None:
-    """A Dask scheduler address must look like one (tcp://host:port, tls://..., or host:port)."""
-    from urllib.parse import urlsplit
+    """A Dask scheduler address planner can use (cluster.check_address), else SweepError."""
+    from .cluster import SchedulerAddressError, check_address
 
-    text = address if "://" in address else f"tcp://{address}"
     try:
-        parts = urlsplit(text)
-        port = parts.port
-    except ValueError:
-        port = None
-        parts = None
-    if parts is None or parts.scheme not in ("tcp", "tls", "inproc", "ucx", "ws", "wss") or not parts.hostname \
-            or (parts.scheme != "inproc" and port is None):
-        raise SweepError(f"--scheduler {address!r} is not a Dask scheduler address; give tcp://host:8786")
+        check_address(address)
+    except SchedulerAddressError as exc:
+        raise SweepError(str(exc)) from None
 
 
 def _safe_stem(stem: str) -> str:
@@ -178,11 +172,13 @@ def solve_job(loaded: LoadedScenario) -> dict:
             "message": run.summary.get("message", "")}
 
 
-def run_jobs(fn: Callable, jobs: dict, workers: int = 1, scheduler: str | None = None) -> Iterator[tuple]:
+def run_jobs(fn: Callable, jobs: dict, workers: int = 1, scheduler: str | None = None,
+             scheduler_timeout: float = DEFAULT_TIMEOUT_S) -> Iterator[tuple]:
     """fn(*args) for every (key, args) of ``jobs``, on local processes or a Dask cluster; yields
-    (key, result) as they finish (a job that crashed yields an error dict)."""
+    (key, result) as they finish (a job that crashed yields an error dict). A cluster that cannot
+    run them raises cluster.ClusterError (within ``scheduler_timeout`` seconds, never a hang)."""
     if scheduler:
-        yield from _dask_jobs(jobs, scheduler, fn)
+        yield from _dask_jobs(jobs, scheduler, fn, scheduler_timeout)
     elif workers <= 1:  # in this process: no worker start-up to pay
         for key, job in jobs.items():
             yield key, fn(*_args(job))
@@ -212,24 +208,11 @@ def _local_jobs(jobs: dict, workers: int, fn: Callable = solve_job) -> Iterator[
             raise
 
 
-def _dask_jobs(jobs: dict, scheduler: str, fn: Callable = solve_job) -> Iterator[tuple[str, dict]]:
-    from distributed import Client
-    from distributed import as_completed as dask_completed
+def _dask_jobs(jobs: dict, scheduler: str, fn: Callable = solve_job,
+               timeout: float = DEFAULT_TIMEOUT_S) -> Iterator[tuple[str, dict]]:
+    from .cluster import dask_jobs
 
-    try:
-        client = Client(scheduler, timeout="20s")
-    except (OSError, TimeoutError) as exc:
-        raise SweepError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
-    try:
-        futures = {client.submit(fn, *_args(job), pure=False, key=f"planner-{run_id}-{os.getpid()}"): run_id
-                   for run_id, job in jobs.items()}
-        for future in dask_completed(list(futures)):
-            try:
-                yield futures[future], future.result()
-            except Exception as exc:  # noqa: BLE001 - a lost worker fails its run only
-                yield futures[future], {"status": "error", "summary": {}, "tables": {}, "message": repr(exc)}
-    finally:
-        client.close()
+    yield from dask_jobs(jobs, scheduler, fn, timeout, args=_args)
 
 
 def load_runs(specs: list[RunSpec]) -> tuple[dict[str, LoadedScenario], dict[str, ScenarioError]]:
@@ -246,7 +229,7 @@ def load_runs(specs: list[RunSpec]) -> tuple[dict[str, LoadedScenario], dict[str
 
 def run_sweep(specs: list[RunSpec], out_dir: Path, workers: int = 1, scheduler: str | None = None,
               force: bool = False, progress: Callable[[RunOutcome], None] | None = None,
-              loaded: tuple[dict, dict] | None = None) -> pd.DataFrame:
+              loaded: tuple[dict, dict] | None = None, scheduler_timeout: float = DEFAULT_TIMEOUT_S) -> pd.DataFrame:
     """Load every run (or take ``loaded`` from load_runs), solve the valid ones in parallel, write
     each run's results under ``out_dir/runs/<run_id>``, the index (index.csv) and the comparison
     workbook of the solved runs, all into a temporary folder that replaces ``out_dir`` at the end
@@ -259,7 +242,7 @@ def run_sweep(specs: list[RunSpec], out_dir: Path, workers: int = 1, scheduler: 
         check_target(out_dir, force, protected)
         tmp = temporary_folder(out_dir)
         try:
-            index = _sweep_into(tmp, specs, workers, scheduler, progress, loaded)
+            index = _sweep_into(tmp, specs, workers, scheduler, progress, loaded, scheduler_timeout)
             write_manifest(tmp, "planner sweep")
             replace_folder(tmp, out_dir)
         finally:
@@ -268,7 +251,7 @@ def run_sweep(specs: list[RunSpec], out_dir: Path, workers: int = 1, scheduler: 
 
 
 def _sweep_into(tmp: Path, specs: list[RunSpec], workers: int, scheduler: str | None, progress,
-                loaded: tuple[dict, dict] | None) -> pd.DataFrame:
+                loaded: tuple[dict, dict] | None, scheduler_timeout: float = DEFAULT_TIMEOUT_S) -> pd.DataFrame:
     jobs, bad = loaded if loaded is not None else load_runs(specs)
     outcomes: dict[str, RunOutcome] = {}
     for spec in specs:
@@ -277,7 +260,8 @@ def _sweep_into(tmp: Path, specs: list[RunSpec], workers: int, scheduler: str | 
                                                message="; ".join(map(str, bad[spec.run_id].problems)))
             progress(outcomes[spec.run_id])
     by_id = {s.run_id: s for s in specs}
-    stream = _dask_jobs(jobs, scheduler) if scheduler else _local_jobs(jobs, max(1, workers))
+    stream = (_dask_jobs(jobs, scheduler, timeout=scheduler_timeout) if scheduler
+              else _local_jobs(jobs, max(1, workers)))
     for run_id, result in (stream if jobs else ()):
         outcome = RunOutcome(by_id[run_id], result["status"], result["summary"], result["message"])
         if result["tables"]:

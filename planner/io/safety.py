@@ -92,6 +92,7 @@ def check_target(target: Path, force: bool, protected: Iterable[Path] = (), comp
     target = Path(target)
     if str(target).strip() in ("", ".", "..") or target.name in ("", ".", ".."):
         raise OutputRefused(f"--out {target}: give a new folder's name, not '.' or '..'")
+    check_name_length(target)
     real = _real(target)
     cwd = _real(Path.cwd())
     if _is_within(cwd, real):
@@ -132,6 +133,41 @@ def check_target(target: Path, force: bool, protected: Iterable[Path] = (), comp
     if manifest is None or manifest.get("beside") != target.name:
         raise OutputRefused(f"{target} was not written by planner (no planner folder {companion.name}/ beside it "
                             "names it); --force replaces only planner's own files: give another --out")
+
+
+#: what planner adds to a target's name for its scratch folders and lock: ".<name>.planner-tmp-<pid>-<8>"
+SCRATCH_OVERHEAD = len(".") + len(".planner-tmp-") + 10 + len("-") + 8
+
+
+def _name_max(target: Path) -> tuple[int, int]:
+    """The file system's longest file name and path (bytes) where the target would be, or 255 and 4096."""
+    probe = Path(os.path.abspath(target)).parent
+    while True:
+        try:
+            return os.pathconf(probe, "PC_NAME_MAX"), os.pathconf(probe, "PC_PATH_MAX")
+        except (OSError, ValueError):
+            if probe.parent == probe:
+                return 255, 4096
+            probe = probe.parent
+
+
+def check_name_length(target: Path) -> None:
+    """Refuse a target (or a folder on its way) whose name the file system cannot hold with
+    planner's scratch and lock names beside it, or whose path is too long: before any work."""
+    name_max, path_max = _name_max(target)
+    for part in Path(target).parts:
+        size = len(os.fsencode(part))
+        if part == Path(target).name and size + SCRATCH_OVERHEAD > name_max:
+            raise OutputRefused(f"--out {str(target)[:60]}...: the name {part[:40]}... is {size} bytes long; planner "
+                                f"needs at most {name_max - SCRATCH_OVERHEAD} here (the file system holds "
+                                f"{name_max}, and planner's scratch folders beside it add {SCRATCH_OVERHEAD}): give "
+                                "a shorter name")
+        if size > name_max:
+            raise OutputRefused(f"--out {str(target)[:60]}...: the folder name {part[:40]}... is {size} bytes long, "
+                                f"more than the file system holds ({name_max}): give a shorter name")
+    if len(os.fsencode(os.path.abspath(target))) + SCRATCH_OVERHEAD >= path_max:
+        raise OutputRefused(f"--out {str(target)[:60]}...: the path is longer than the file system holds "
+                            f"({path_max} bytes, with planner's scratch names): give a shorter one")
 
 
 def check_companion(folder: Path, force: bool) -> None:
@@ -183,6 +219,16 @@ def _age_s(path: Path) -> float:
         return float("inf")
 
 
+def _command_of(pid: int) -> str | None:
+    """The command line of a running process (shortened), or None where the system does not say."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    text = " ".join(part.decode("utf-8", "replace") for part in raw.split(b"\0") if part)
+    return (text[:120] + "...") if len(text) > 120 else text or None
+
+
 def _lock_pid(lock: Path) -> int | None:
     """The pid in a lock planner wrote (0 for an empty one, left by a run killed as it began), or
     None when the file is not planner's lock (anything else in it)."""
@@ -212,8 +258,15 @@ def locked(target: Path) -> Iterator[None]:
                                     f"{target}, and that file is not a planner lock; move it away or give another "
                                     "--out") from None
             if pid and _alive(pid) and pid != os.getpid():
+                command = _command_of(pid)
+                if command is not None and "planner" not in command:
+                    raise OutputRefused(f"{lock} (planner's lock for writing {target}) names pid {pid}, which is "
+                                        f"running but is not planner ({command}): the lock is stale, left by a "
+                                        f"planner run that was killed, and its pid has been reused; delete {lock} "
+                                        "and run again (or give another --out)") from None
                 raise OutputRefused(f"another planner run (pid {pid}) is writing {target} (its lock is {lock}); "
-                                    "wait for it to finish, or give another --out") from None
+                                    f"wait for it to finish, or give another --out; if no planner run is writing, "
+                                    f"the lock is stale: delete {lock}") from None
             if pid == 0 and _age_s(lock) < EMPTY_LOCK_GRACE_S:  # created this instant, its pid not yet in
                 raise OutputRefused(f"another planner run is starting to write {target} (its lock is {lock}); "
                                     "wait for it to finish, or give another --out") from None

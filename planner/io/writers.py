@@ -247,8 +247,28 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: Path, readme: list[tup
                     elif fmt is None and (keys is not None or pd.api.types.is_float_dtype(shown[col])):
                         fmt = number
                 ws.set_column(j, j, min(max(width + 2, 10), 80), fmt)
-    finally:
+    except BaseException:
+        try:
+            book.close()
+        except Exception:  # noqa: BLE001 - the first failure is the one to report
+            pass
+        raise
+    close_workbook(book)
+
+
+def close_workbook(book) -> None:
+    """Save an XlsxWriter workbook; a failure to write it (a full disk, a name the file system
+    refuses) raises the OSError behind XlsxWriter's FileCreateError, which every command reports as
+    it reports any other failed write (exit 4, nothing replaced)."""
+    from xlsxwriter.exceptions import FileCreateError
+
+    try:
         book.close()
+    except FileCreateError as exc:
+        cause = exc.args[0] if exc.args else None
+        if isinstance(cause, OSError):
+            raise cause from None
+        raise OSError(f"cannot write {book.filename}: {exc}") from exc
 
 
 def _write_column(ws, j: int, column: pd.Series) -> None:

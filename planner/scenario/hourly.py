@@ -134,7 +134,24 @@ def _numbers(frame: pd.DataFrame, file: str, problems: Problems) -> pd.DataFrame
         return None
     start = "2024-01-01" if n == 8784 else "2025-01-01"
     if time_col == "time":
-        stamps = pd.to_datetime(frame[time_col], errors="coerce")
+        text = frame[time_col].astype(str).str.strip()
+        offsets = text.str.extract(r"(?:\d)((?:[+-]\d\d:?\d\d)|Z)$")[0].fillna("")
+        kinds = offsets.unique()
+        stamps = None
+        if len(kinds) == 1:
+            try:
+                stamps = pd.to_datetime(frame[time_col], errors="coerce")
+            except (ValueError, TypeError, OverflowError):  # pandas refuses times in several offsets
+                stamps = None
+        if stamps is None or not pd.api.types.is_datetime64_any_dtype(stamps):
+            given = [k for k in kinds if k]
+            what = (f"in more than one time-zone offset ({', '.join(given[:4])})" if len(given) > 1
+                    else "partly with a time-zone offset and partly without")
+            first = int((offsets != offsets.iloc[0]).to_numpy().nonzero()[0][0]) if len(kinds) > 1 else 0
+            problems.add(file, "time.hourly_file", f"the times are {what}: row {first + 2} has "
+                         f"{frame[time_col].iloc[first]!r}, row 2 {frame[time_col].iloc[0]!r}; give every time in one "
+                         "offset (e.g. all +07:00, or all UTC)", "column time")
+            return None
         bad = stamps.isna().to_numpy().nonzero()[0]
         if len(bad):
             problems.add(file, "time.hourly_file", f"not a date and time: {frame[time_col].iloc[bad[0]]!r}",
@@ -158,9 +175,9 @@ def _numbers(frame: pd.DataFrame, file: str, problems: Problems) -> pd.DataFrame
         return None
     out = frame[columns].apply(pd.to_numeric, errors="coerce")
     for col in columns:
-        bad = out[col].isna().to_numpy().nonzero()[0]
-        if len(bad):
-            problems.add(file, "time.hourly_file", f"expected a number, got {frame[col].iloc[bad[0]]!r}",
+        bad = (~np.isfinite(out[col].to_numpy(dtype=float, na_value=np.nan))).nonzero()[0]
+        if len(bad):  # blank, text, NaN or infinity
+            problems.add(file, "time.hourly_file", f"expected a finite number, got {frame[col].iloc[bad[0]]!r}",
                          f"row {bad[0] + 2}, column {col}")
             return None
         if col != LOAD_COLUMN and ((out[col] < 0) | (out[col] > 1)).any():
