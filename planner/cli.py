@@ -380,16 +380,6 @@ def explore(
     scheduler_timeout: float = typer.Option(DEFAULT_TIMEOUT_S, "--scheduler-timeout", min=0.1, metavar="SECONDS",
                                             help="Longest wait for the Dask scheduler to answer, for a first worker, "
                                                  "and without any worker while work is pending"),
-) -> None:
-    """Solve a scenario and write its result tables."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    from .io.writers import write_results
-    from .run import run_loaded
-    from .scenario import ScenarioError, load_scenario
-
-    try:
-        loaded = load_scenario(scenario, tuple(set_ or ()))
     force: bool = typer.Option(False, "--force", help="Replace an explore folder planner wrote earlier"),
     no_xlsx: bool = typer.Option(False, "--no-xlsx", help="Skip explore.xlsx and base/results.xlsx"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or tables"),
