@@ -432,8 +432,13 @@ def build_model_data(scenario: Scenario, file: str = "scenario", future: str | f
     flow_index = [(lk, y, s, d) for lk in links.index for y in years if can_operate(lk, y)
                   for s in slices for d in DIRECTIONS if d == "forward" or both_ways[lk]]
     import_index = [(n, y, s) for n in importing_nodes for y in years for s in slices]
-    demand_mw, voll = _demand(scenario, years)
+    demand_mw, voll = _demand(scenario, years, file, problems)
+    notes += _lost_load_notes(voll, import_value)
     must_take_to: dict[str, list[tuple[str, float]]] = {}
+    if len(buyers) > 1 and opts.perspective == "importer":
+        problems.add(file, "options.perspective", f"the importer's view is one buyer's bill, but {', '.join(buyers)} "
+                     "all buy here (it would pay every plant's tariff and credit every buyer's value); use "
+                     "perspective: system with several importing_countries")
     if len(buyers) > 1:
         for p in scenario.projects:
             if projects.at[p.id, "contract"] != "must_take":
@@ -659,7 +664,23 @@ def _import_value(scenario: Scenario, years: list[int], importing_nodes: list[st
     return out
 
 
-def _demand(scenario: Scenario, years: list[int]) -> tuple[dict, dict]:
+def _lost_load_notes(voll: dict, import_value: dict) -> list[str]:
+    """Demand is served before export only where its value of lost load is above what an export
+    earns (the objective decides, not a rule): say where a node's VOLL is not above the highest
+    import value of the same year and slice."""
+    best: dict[tuple[int, str], float] = {}
+    for (_n, y, s), v in import_value.items():
+        best[(y, s)] = max(best.get((y, s), -math.inf), v)
+    low: dict[str, tuple[float, float]] = {}
+    for (n, y, s), v in voll.items():
+        if (y, s) in best and v <= best[(y, s)] and n not in low:
+            low[n] = (v, best[(y, s)])
+    return [f"demand at {n}: its value of lost load ({v:g} USD/MWh) is not above the highest import value "
+            f"({top:g}), so the plan may export rather than serve it; demand comes first only when its value of "
+            f"lost load is higher" for n, (v, top) in sorted(low.items())]
+
+
+def _demand(scenario: Scenario, years: list[int], file: str = "", problems: Problems | None = None) -> tuple[dict, dict]:
     """Demand (MW) and its value of lost load (USD/MWh) per (node, year, slice) (SPEC §3.6).
 
     Among a node's ``demand`` rows that cover (y, s) -- time: s itself, its season or blank; year:
@@ -669,6 +690,7 @@ def _demand(scenario: Scenario, years: list[int]) -> tuple[dict, dict]:
     mw: dict[tuple[str, int, str], float] = {}
     voll: dict[tuple[str, int, str], float] = {}
     by_node: dict[str, list] = {}
+    reported: set = set()
     for r in scenario.demand:
         by_node.setdefault(r.node, []).append(r)
     for n, rows in by_node.items():
@@ -677,14 +699,20 @@ def _demand(scenario: Scenario, years: list[int]) -> tuple[dict, dict]:
             if s.season is not None:
                 times[s.season] = 1
             for y in years:
-                best, best_rank = None, None
+                best, best_rank, tied = None, None, False
                 for r in rows:
                     key = r.slice if r.slice is not None else r.season
                     if key not in times or (r.year is not None and r.year > y):
                         continue
                     rank = (times[key], r.year if r.year is not None else -1)
                     if best_rank is None or rank > best_rank:
-                        best, best_rank = r, rank
+                        best, best_rank, tied = r, rank, False
+                    elif rank == best_rank:
+                        tied = True
+                if tied and problems is not None and (n, best_rank) not in reported:
+                    reported.add((n, best_rank))
+                    problems.add(file, f"demand[{n}]", f"two rows give node {n}'s demand for the same season or "
+                                                       f"slice and year (slice {s.id}, {y}); give one")
                 if best is not None and best.demand_mw > 0:
                     mw[(n, y, s.id)] = float(best.demand_mw)
                     voll[(n, y, s.id)] = float(best.value_of_lost_load_usd_per_mwh)

@@ -51,7 +51,7 @@ TABLE_HELP = {
     "offtake": "Where each plant's energy went (SPEC §3.6), GWh per year: to each buying country (its "
                "imports) and to each country's own demand served, plus what the links lost on the way (losses) "
                "and what stores charged (storage); by proportional sharing: the power leaving a node has the mix "
-               "of plants of the power entering it. A plant's rows sum to its generation.",
+               "of plants of the power entering it. A plant's rows sum to its generation (up to rounding: shares below 1e-12 and rows below 1e-9 GWh are left out).",
     "demand": "Load served at a node before export (SPEC §3.6), per node, year and slice: demand, served and "
               "unserved MW, unserved GWh a year, and the value of lost load that prices it.",
     "aggregation": "Hourly profiles aggregated to representative periods: per profile, the RMSE and MAE "

@@ -113,7 +113,20 @@ def cross_checks(data: dict, where: Where, problems: Problems) -> None:
     buyers = {str(c) for c in buyers} if isinstance(buyers, list) and buyers else {importing}
     buying = ", ".join(sorted(buyers))
     the_buyers = f"the importing country ({buying})" if len(buyers) == 1 else f"an importing country ({buying})"
-    if isinstance(data.get("options"), dict) and isinstance(data["options"].get("importing_countries"), list):
+    listed = data["options"].get("importing_countries") if isinstance(data.get("options"), dict) else None
+    if isinstance(listed, list):
+        if not listed:
+            add(("options", "importing_countries"), "an empty list: name every buying country, e.g. [VN, TH, KH] "
+                                                    "(or leave the field out: importing_country alone buys)")
+        repeated = sorted({str(c) for c in listed if listed.count(c) > 1})
+        if repeated:
+            add(("options", "importing_countries"), f"{', '.join(repeated)} given more than once")
+        node_of = {str(n.get("id")): str(n.get("country")) for n in nodes if n.get("id") is not None}
+        selling = sorted({node_of[str(p.get("node"))] for p in projects if str(p.get("node")) in node_of} & buyers)
+        if selling:
+            add(("options", "importing_countries"),
+                f"{', '.join(selling)} is the country of export plants: a buyer here absorbs power at the plants' "
+                "own nodes; model a country's own load as demand (SPEC §3.6) instead")
         for c in sorted(buyers):
             if countries and c not in countries:
                 add(("options", "importing_countries"),

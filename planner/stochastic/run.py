@@ -285,6 +285,10 @@ def _least_resource_cost(ef, futures: list[FutureData], result, settings: Solver
     active = next(o for o in ef.component_data_objects(pyo.Objective, active=True))
     bound = float(pyo.value(active.expr))
     ef.importer_cost_cap = pyo.Constraint(expr=active.expr <= bound + 1e-9 * max(1.0, abs(bound)))
+    if hasattr(ef, "max_regret"):  # regret: its second stage's least expected cost is held too
+        expected = float(pyo.value(ef.expected_cost.expr))
+        ef.expected_cost_cap = pyo.Constraint(
+            expr=ef.expected_cost.expr <= expected + 1e-9 * max(1.0, abs(expected)))
     active.deactivate()
     ef.resource_cost = pyo.Objective(expr=sum(
         f.probability * sum(f.data.weight[y] * sum(getattr(ef.future[f.id], f"cost_{c}")[y] for c in VIEWS["system"])
