@@ -469,7 +469,7 @@ def explore(
     except OutputRefused as exc:
         _fail(f"[red]cannot write the explore folder:[/] {_plain(exc)}", EXIT_BAD_INPUT)
     except OSError as exc:
-        _fail(f"[red]cannot write the explore folder:[/] {_plain(exc)}", EXIT_SOLVER)
+        _fail(f"[red]cannot write the explore folder[/] {_written(exc, target)}", EXIT_SOLVER)
     if as_json:
         print(json.dumps({**explored.summary, "out": str(target)}, indent=2, default=str))
     elif not quiet:

@@ -566,7 +566,17 @@ class Target(Strict):
         return self
 
 
-class ImportValue(Strict):
+class _SeasonOrSlice(Strict):
+    """A row that holds in a season or in one slice (or, both blank, in every slice)."""
+
+    @model_validator(mode="after")
+    def _one_time(self):
+        if self.season is not None and self.slice is not None:
+            raise ValueError("give a season or a slice, not both (a slice row overrides its season's row)")
+        return self
+
+
+class ImportValue(_SeasonOrSlice):
     """Vietnam's avoided cost of a MWh delivered at an importing node (SPEC §3.3): one row.
 
     ``node``: a node id, a region or a country code (blank: every importing node); ``season`` or
@@ -583,14 +593,8 @@ class ImportValue(Strict):
     value_usd_per_mwh: float = Field(ge=0, le=5_000)
     source: Optional[str] = None
 
-    @model_validator(mode="after")
-    def _one_time(self):
-        if self.season is not None and self.slice is not None:
-            raise ValueError("give a season or a slice, not both (a slice row overrides its season's row)")
-        return self
 
-
-class Demand(Strict):
+class Demand(_SeasonOrSlice):
     """Load served at a node before export (SPEC §3.6), e.g. EDL's: one row.
 
     ``season`` or ``slice`` (a slice overrides its season; both blank: every slice); ``year``: the
@@ -605,12 +609,6 @@ class Demand(Strict):
     demand_mw: float = Field(ge=0, le=500_000)
     value_of_lost_load_usd_per_mwh: float = Field(default=1000.0, ge=0, le=100_000)
     source: Optional[str] = None
-
-    @model_validator(mode="after")
-    def _one_time(self):
-        if self.season is not None and self.slice is not None:
-            raise ValueError("give a season or a slice, not both (a slice row overrides its season's row)")
-        return self
 
 
 class Limits(Strict):
