@@ -114,9 +114,10 @@ class ModelData:
     #: N-1 (options.n_minus_1): link -> (circuits - 1) / circuits, the share of its capacity it may
     #: carry in peak slices; links without circuits are not in it (no rule)
     n_minus_1_share: dict[str, float] = field(default_factory=dict)
-    #: must-take plants with several buyers: scope -> [(project, kept)], kept = the largest share of
-    #: a MW that reaches the scope's importing nodes (best path, 1 - losses); and the scope's nodes
-    must_take_to: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    #: must-take plants with several buyers: scope -> [(project, {year: kept})], kept = the largest
+    #: share of a MW that reaches the scope's importing nodes that year (best path over the links that
+    #: can carry flow then, 1 - losses; 1 in a year without such a path)
+    must_take_to: dict[str, list[tuple[str, dict[int, float]]]] = field(default_factory=dict)
 
     def tariff(self, project: str, year: int) -> float:
         """The tariff paid in ``year`` (USD/MWh): tariff x (1 + escalation)^(year - tariff_base_year)."""
@@ -434,7 +435,7 @@ def build_model_data(scenario: Scenario, file: str = "scenario", future: str | f
     import_index = [(n, y, s) for n in importing_nodes for y in years for s in slices]
     demand_mw, voll = _demand(scenario, years, file, problems)
     notes += _lost_load_notes(voll, import_value)
-    must_take_to: dict[str, list[tuple[str, float]]] = {}
+    must_take_to: dict[str, list[tuple[str, dict[int, float]]]] = {}
     if len(buyers) > 1 and opts.perspective == "importer":
         problems.add(file, "options.perspective", f"the importer's view is one buyer's bill, but {', '.join(buyers)} "
                      "all buy here (it would pay every plant's tariff and credit every buyer's value); use "
@@ -447,13 +448,17 @@ def build_model_data(scenario: Scenario, file: str = "scenario", future: str | f
             nodes = scope_nodes.setdefault(scope, [n for n in importing_nodes if n == scope or node_country[n] == scope
                                                    or node_region.get(n) == scope])
             reach = kept_from(links, p.node)
-            kept = max((reach[n] for n in nodes if n in reach), default=None)
-            if kept is None:
+            if not any(n in reach for n in nodes):
                 problems.add(file, f"projects[{p.id}].contract",
                              f"must_take for '{scope}', but no link path leads from node '{p.node}' to its importing "
                              f"nodes ({', '.join(nodes) or 'none'})")
                 continue
-            must_take_to.setdefault(scope, []).append((p.id, kept))
+            kept_by_year = {}
+            for y in years:  # only the links that can carry flow that year
+                reach = kept_from(links.loc[[lk for lk in links.index if can_operate(lk, y)]], p.node)
+                # no path that year: 1, its energy may still not be sold to another buyer (SPEC §3.6)
+                kept_by_year[y] = max((reach[n] for n in nodes if n in reach), default=1.0)
+            must_take_to.setdefault(scope, []).append((p.id, kept_by_year))
     n_minus_1_share = {link.id: (link.circuits - 1) / link.circuits for link in scenario.links
                        if opts.n_minus_1 and link.circuits is not None}
     if opts.n_minus_1 and not any(s.peak for s in scenario.time.slices):

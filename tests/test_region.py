@@ -308,3 +308,32 @@ def test_two_demand_rows_for_the_same_time_are_refused_and_a_low_value_of_lost_l
     said = _said(["demand=[{node: LA_VT, demand_mw: 100, value_of_lost_load_usd_per_mwh: 20}]"])
     assert "demand at LA_VT: its value of lost load (20 USD/MWh) is not above the highest import value" in said
     assert "demand at" not in _said([])  # the shipped 1,000 USD/MWh is above every import value
+
+
+def test_must_take_share_uses_the_links_that_carry_flow_that_year(tmp_path):
+    """A plant of 100 MW at LA must-take for VN, which it reaches over an existing line losing 10 %, and
+    from 2030 over a lossless candidate. Thailand buys at LA's border too (TH node). In 2025 the best
+    path that can carry flow is the lossy line: kept = 0.9, so VN must receive 0.9 x gen, which the
+    line delivers; with the candidate's kept = 1 the row would ask for more than can arrive and force
+    the plant down. So in 2025 the plant runs at its full 100 MW (876 GWh), all of it to VN."""
+    from planner.data import build_model_data
+    from planner.scenario import load_scenario
+
+    data = tiny(horizon={"base_year": 2025, "years": [2025, 2030], "discount_rate": 0.0},
+                nodes=[{"id": "LA", "country": "LA"}, {"id": "VN", "country": "VN"}, {"id": "TH", "country": "TH"}],
+                projects=[project("p", 100, contract="must_take", tariff_usd_per_mwh=10)],
+                links=[{"id": "lossy", "from": "LA", "to": "VN", "capacity_mw": 1000, "status": "existing",
+                        "loss_fraction": 0.1},
+                       {"id": "new", "from": "LA", "to": "VN", "capacity_mw": 1000, "status": "candidate",
+                        "capex_musd": 40000, "earliest_year": 2030},
+                       {"id": "th", "from": "LA", "to": "TH", "capacity_mw": 1000, "status": "existing"}])
+    data["options"] = {"importing_countries": ["VN", "TH"], "solver": {"mip_gap": 0},
+                       "import_value_usd_per_mwh": 50}
+    path = write(data, tmp_path)
+    d = build_model_data(load_scenario(path).scenario, str(path))
+    assert d.must_take_to["VN"] == [("p", {2025: pytest.approx(0.9), 2030: 1.0})]
+    from planner.run import run_scenario
+
+    run = run_scenario(path)
+    dispatch = run.tables["dispatch"].set_index(["project", "year"])
+    assert dispatch.energy_gwh.groupby(level=[0, 1]).sum()[("p", 2025)] == pytest.approx(876.0, rel=1e-6)

@@ -97,12 +97,15 @@ def add_firm_target(m: pyo.ConcreteModel, data: ModelData) -> None:
 
 
 def add_must_take_delivery(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """sum_{n in scope c} import[n,y,s] >= sum_{p must_take to c} kept[p,c] * gen[p,y,s]
+    """sum_{n in scope c} import[n,y,s] >= sum_{p must_take to c} kept[p,c,y] * gen[p,y,s]
 
     for every scope c that must-take plants are contracted to, year y and slice s, with several
     buying countries (SPEC §3.6): a must-take plant's energy may not be sold to another buyer.
-    kept[p,c] is the largest share of a MW from p's node that reaches c (the best path's 1 - losses,
-    ``data.kept_from``), so the row asks c to receive at least what its must-take plants send it.
+    kept[p,c,y] is the largest share of a MW from p's node that reaches c in year y (the best path's
+    1 - losses over the links that can carry flow that year, ``data.kept_from``; 1 in a year without
+    such a path: the energy may still not go to another buyer), so the row asks c to receive at least
+    what its must-take plants send it. It
+    is an aggregate bound: energy of another plant that reaches c also counts toward it.
     With one buyer every MW goes to it anyway and the family is empty.
     """
     gens = set(data.gen_index)
@@ -111,7 +114,7 @@ def add_must_take_delivery(m: pyo.ConcreteModel, data: ModelData) -> None:
 
     def must_take_delivery_rule(m, c, y, s):
         return (sum(m.imports[n, y, s] for n in data.scope_nodes[c])
-                >= sum(kept * m.gen[p, y, s] for p, kept in data.must_take_to[c] if (p, y, s) in gens))
+                >= sum(kept[y] * m.gen[p, y, s] for p, kept in data.must_take_to[c] if (p, y, s) in gens))
 
     m.must_take_delivery = pyo.Constraint(pyo.Set(dimen=3, initialize=index, ordered=True),
                                           rule=must_take_delivery_rule)
