@@ -10,8 +10,9 @@ import importlib.util
 import json
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import List, Optional
+from typing import Iterator, List, Optional
 
 from typing import TYPE_CHECKING
 
@@ -75,6 +76,20 @@ def _fail(message: str, code: int) -> None:
     """Print one message (rich markup allowed) to stderr and leave with ``code``."""
     err.print(message, highlight=False)
     raise typer.Exit(code)
+
+
+@contextmanager
+def _writing(what: str, target) -> Iterator[None]:
+    """A write refused (exit 2: the target may not be written) or failed (exit 4: the disk) as one
+    message naming the target and the file being written; nothing of the target is replaced."""
+    from .io.safety import OutputRefused
+
+    try:
+        yield
+    except OutputRefused as exc:
+        _fail(f"[red]cannot write {what}:[/] {_plain(exc)}", EXIT_BAD_INPUT)
+    except OSError as exc:
+        _fail(f"[red]cannot write {what}[/] {_written(exc, target)}", EXIT_SOLVER)
 
 
 def _bad_input(exc: ScenarioError, as_json: bool) -> None:
@@ -215,13 +230,9 @@ def solve(
     if status not in ("optimal", "feasible") or not run.summary.get("accepted", True):
         _no_solution(run, as_json)
         return
-    try:
+    with _writing("the results", target):
         write_results(target, run.tables, run.summary, loaded.resolved_yaml(), force=force, workbook=not no_xlsx,
                       protected=loaded.files, parquet=parquet)
-    except OutputRefused as exc:
-        _fail(f"[red]cannot write the results:[/] {_plain(exc)}", EXIT_BAD_INPUT)
-    except OSError as exc:
-        _fail(f"[red]cannot write the results[/] {_written(exc, target)}", EXIT_SOLVER)
     if as_json:
         print(json.dumps({**run.summary, "out": str(target)}, indent=2, default=str))
     elif not quiet:
@@ -464,12 +475,8 @@ def explore(
     if status not in ("optimal", "feasible"):
         _no_solution(explored.base, as_json)
         return
-    try:
+    with _writing("the explore folder", target):
         write_explore(target, explored, loaded, force=force, workbook=not no_xlsx)
-    except OutputRefused as exc:
-        _fail(f"[red]cannot write the explore folder:[/] {_plain(exc)}", EXIT_BAD_INPUT)
-    except OSError as exc:
-        _fail(f"[red]cannot write the explore folder[/] {_written(exc, target)}", EXIT_SOLVER)
     if as_json:
         print(json.dumps({**explored.summary, "out": str(target)}, indent=2, default=str))
     elif not quiet:
