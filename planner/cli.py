@@ -72,6 +72,12 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version, is
     """Plan Lao export power projects and Laos -> Vietnam links at least cost."""
 
 
+#: --scheduler-timeout, the same on every command that can use a Dask cluster (solve, sweep, explore)
+SCHEDULER_TIMEOUT = typer.Option(DEFAULT_TIMEOUT_S, "--scheduler-timeout", min=0.1, metavar="SECONDS",
+                                 help="Longest wait for the Dask scheduler to answer, for a first worker, "
+                                      "and without any worker while work is pending")
+
+
 def _fail(message: str, code: int) -> None:
     """Print one message (rich markup allowed) to stderr and leave with ``code``."""
     err.print(message, highlight=False)
@@ -164,9 +170,7 @@ def solve(
     workers: int = typer.Option(min(2, os.cpu_count() or 1), "--workers", min=1, metavar="N",
                                 help="Local processes for the flip-tariff search"),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help="Dask scheduler for the flip-tariff search"),
-    scheduler_timeout: float = typer.Option(DEFAULT_TIMEOUT_S, "--scheduler-timeout", min=0.1, metavar="SECONDS",
-                                            help="Longest wait for the Dask scheduler to answer, for a first worker, "
-                                                 "and without any worker while work is pending"),
+    scheduler_timeout: float = SCHEDULER_TIMEOUT,
 ) -> None:
     """Solve a scenario and write its result tables."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -285,9 +289,7 @@ def sweep(
     out_dir: Path = typer.Option(..., "--out", metavar="DIR", help="Folder for all runs, index.csv and comparison.xlsx"),
     workers: int = typer.Option(min(2, os.cpu_count() or 1), "--workers", min=1, metavar="N", help="Local worker processes"),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help="Dask scheduler address (tcp://host:8786) instead of local processes"),
-    scheduler_timeout: float = typer.Option(DEFAULT_TIMEOUT_S, "--scheduler-timeout", min=0.1, metavar="SECONDS",
-                                            help="Longest wait for the Dask scheduler to answer, for a first worker, "
-                                                 "and without any worker while runs are pending"),
+    scheduler_timeout: float = SCHEDULER_TIMEOUT,
     force: bool = typer.Option(False, "--force", help="Replace an existing sweep folder"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or table"),
     as_json: bool = typer.Option(False, "--json", help="Print the index as JSON"),
@@ -388,9 +390,7 @@ def explore(
     out_dir: Optional[Path] = typer.Option(None, "--out", metavar="DIR", help="Folder to write (default results/<name>-explore)"),
     workers: int = typer.Option(min(2, os.cpu_count() or 1), "--workers", min=1, metavar="N", help="Local worker processes"),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help="Dask scheduler address (tcp://host:8786) instead of local processes"),
-    scheduler_timeout: float = typer.Option(DEFAULT_TIMEOUT_S, "--scheduler-timeout", min=0.1, metavar="SECONDS",
-                                            help="Longest wait for the Dask scheduler to answer, for a first worker, "
-                                                 "and without any worker while work is pending"),
+    scheduler_timeout: float = SCHEDULER_TIMEOUT,
     force: bool = typer.Option(False, "--force", help="Replace an explore folder planner wrote earlier"),
     no_xlsx: bool = typer.Option(False, "--no-xlsx", help="Skip explore.xlsx and base/results.xlsx"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or tables"),

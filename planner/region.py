@@ -40,17 +40,24 @@ from .solution import value
 LOSSES, STORAGE = "losses", "storage"
 
 
+def _by_slice(index, amount, key=lambda first: first) -> dict[tuple[int, str], list]:
+    """(year, slice) -> [(key(first), amount)] for each (first, year, slice) of ``index`` whose
+    ``amount(first, year, slice)`` is positive (above 1e-9)."""
+    out: dict[tuple[int, str], list] = {}
+    for first, y, s in index:
+        v = amount(first, y, s)
+        if v > 1e-9:
+            out.setdefault((y, s), []).append((key(first), v))
+    return out
+
+
 def trace_offtake(m, data: ModelData) -> pd.DataFrame:
     """project, year, country, energy_gwh: where each plant's energy went (proportional sharing)."""
     node_of = data.projects["node"].to_dict()
     nodes = list(data.nodes)
     at = {n: i for i, n in enumerate(nodes)}
     ends = {lk: (r.from_node, r.to_node, 1.0 - float(r.loss_fraction)) for lk, r in data.links.iterrows()}
-    gens: dict[tuple[int, str], list] = {}
-    for p, y, s in data.gen_index:
-        g = value(m.gen[p, y, s])
-        if g > 1e-9:
-            gens.setdefault((y, s), []).append((p, g))
+    gens = _by_slice(data.gen_index, lambda p, y, s: value(m.gen[p, y, s]))
     flows: dict[tuple[int, str], list] = {}
     for lk, y, s, d in data.flow_index:
         f = value(m.flow[lk, y, s, d])
@@ -59,16 +66,9 @@ def trace_offtake(m, data: ModelData) -> pd.DataFrame:
             if d == "reverse":
                 src, dst = dst, src
             flows.setdefault((y, s), []).append((src, dst, kept, f))
-    charges: dict[tuple[int, str], list] = {}
-    for p, y, s in getattr(m, "storage_index", []):
-        c = value(m.charge[p, y, s])
-        if c > 1e-9:
-            charges.setdefault((y, s), []).append((node_of[p], c))
-    imports: dict[tuple[int, str], list] = {}
-    for n, y, s in data.import_index:
-        v = value(m.imports[n, y, s])
-        if v > 1e-9:
-            imports.setdefault((y, s), []).append((n, v))
+    charges = _by_slice(getattr(m, "storage_index", []), lambda p, y, s: value(m.charge[p, y, s]),
+                        lambda p: node_of[p])
+    imports = _by_slice(data.import_index, lambda n, y, s: value(m.imports[n, y, s]))
     served: dict[tuple[int, str], list] = {}
     for (n, y, s), mw in data.demand_mw.items():
         v = mw - value(m.unserved[n, y, s])
