@@ -266,12 +266,14 @@ def test_cli_writes_offtake_and_demand_tables(tmp_path):
     assert "offtake" in sheets and "demand" in sheets
 
 
-def test_the_hourly_regional_variant_has_48_days_of_24_hours():
+def test_the_hourly_regional_variant_has_48_days_of_12_segments():
     from planner.scenario.loader import load_scenario
     from tests.conftest import ROOT
 
     scenario = load_scenario(ROOT / "scenarios" / "hourly" / "regional_48d.yaml").scenario
-    assert len(scenario.time.slices) == 48 * 24
+    assert len(scenario.time.slices) == 48 * 12
+    assert len({s.period for s in scenario.time.slices}) == 48
+    assert sum(s.hours for s in scenario.time.slices) == 8760
     assert scenario.options.n_minus_1 and scenario.options.importing_countries == ["VN", "TH", "KH"]
     assert any(s.peak for s in scenario.time.slices)
 
