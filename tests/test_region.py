@@ -274,6 +274,8 @@ def test_the_hourly_regional_variant_has_48_days_of_12_segments():
     assert len(scenario.time.slices) == 48 * 12
     assert len({s.period for s in scenario.time.slices}) == 48
     assert sum(s.hours for s in scenario.time.slices) == 8760
+    decision = load_scenario(ROOT / "scenarios" / "hourly" / "regional_48d_integer.yaml").scenario
+    assert len(decision.time.slices) == 48 * 8 and decision.options.build == "integer"
     assert scenario.options.n_minus_1 and scenario.options.importing_countries == ["VN", "TH", "KH"]
     assert any(s.peak for s in scenario.time.slices)
 
