@@ -56,7 +56,7 @@ def _settings(scenario, log=None) -> SolverSettings:
 def own_optimum(data: ModelData, settings: SolverSettings) -> tuple[str, float | None, dict, pd.DataFrame]:
     """A future's own optimum: (status, cost, plan, builds table); the importer's view with its
     lexicographic second stage (least resource cost among its least-cost plans), as ``planner solve``."""
-    from ..run import _least_resource_cost
+    from ..second_stage import least_resource_cost
 
     m = scenario_model(data)
     importer = data.perspective == "importer"
@@ -64,14 +64,14 @@ def own_optimum(data: ModelData, settings: SolverSettings) -> tuple[str, float |
     if r.status not in OK:
         return r.status, None, {}, pd.DataFrame()
     if importer:
-        _least_resource_cost(m, data, r, settings)
+        least_resource_cost(m, data, r, settings)
     return r.status, r.objective_musd, plan_of(m), builds_table(m, data)
 
 
 def evaluate(data: ModelData, plan: dict, settings: SolverSettings, tables: bool = False,
              want_duals: bool = True, import_costs: bool | None = None) -> Evaluation:
     """The plan's builds fixed in one future, its operation optimised: an LP."""
-    from ..run import import_questions
+    from ..measures import import_questions
 
     m = scenario_model(data)
     fix_plan(m, plan)
@@ -97,7 +97,7 @@ def run_uncertain(loaded: LoadedScenario, log: Callable[[str], None] | None = No
                   stage: Callable[[str], None] | None = None, flip: bool | None = None):
     """Build, solve and tabulate a scenario with futures; returns a ``run.Run``. Flip tariffs are
     not searched here (a warning says so when they are asked)."""
-    from ..run import Run, _message
+    from ..outcome import Run, solver_message
 
     stage = stage or (lambda _s: None)
     scenario, unc = loaded.scenario, loaded.scenario.uncertainty
@@ -165,7 +165,7 @@ def run_uncertain(loaded: LoadedScenario, log: Callable[[str], None] | None = No
                    handoff_seconds=round(result.handoff_seconds, 4), solve_seconds=round(result.solve_seconds, 4),
                    own_optima_seconds=round(own_seconds, 4), n_variables=result.n_variables,
                    n_constraints=result.n_constraints, build_mode=futures[0].data.build_mode,
-                   excluded_by_tariff=futures[0].data.excluded_by_tariff, message=_message(result),
+                   excluded_by_tariff=futures[0].data.excluded_by_tariff, message=solver_message(result),
                    warnings=list(result.warnings), objective_scale=result.objective_scale,
                    coefficient_ranges=result.coefficient_ranges)
     if result.status not in OK:
@@ -278,7 +278,7 @@ def _least_expected_cost(ef, result, settings: SolverSettings) -> None:
 
 def _least_resource_cost(ef, futures: list[FutureData], result, settings: SolverSettings) -> None:
     """The importer pays for energy, not capacity, so its least-cost plan is not unique (run.py's
-    ``_least_resource_cost``): hold the risk measure (and, for regret, the expected cost) at its
+    ``second_stage.least_resource_cost``): hold the risk measure (and, for regret, the expected cost) at its
     optimum, to 1e-9 relative, and minimise the expected resource cost (VIEWS['system'])."""
     from ..formulation.objective import VIEWS
 
