@@ -530,8 +530,12 @@ def report(
 ) -> None:
     """Plots of one result (PNG, with their data as CSV) and one self-contained HTML page."""
     from .compare import CompareError
-    from .report import write_report
+    from .explore_report import is_explore_folder, write_explore_report
 
+    if is_explore_folder(result_dir):  # a folder planner explore wrote has its own page
+        write_report = write_explore_report
+    else:
+        from .report import write_report
     if out_html is not None and out_html.suffix.lower() not in (".html", ".htm"):
         _fail(f"[red]--out {out_html}[/]: give an .html file name", EXIT_BAD_INPUT)
     try:

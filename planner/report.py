@@ -399,11 +399,8 @@ def _musd(value) -> str:
 def write_report(result_dir: Path, out_html: Path | None = None, force: bool = False) -> tuple[Path, Path, list[Plot]]:
     """Write ``out_html`` (default ``<result_dir>/report.html``) and the PNGs in ``<stem>_figures/``
     beside it, both replacing an earlier report only once the new one is complete. A folder written
-    by ``planner explore`` gets its own page (explore_report.py)."""
-    from .explore_report import is_explore_folder, write_explore_report
-
-    if is_explore_folder(result_dir):
-        return write_explore_report(Path(result_dir), out_html, force)
+    by ``planner explore`` has its own page (explore_report.write_explore_report, which builds on this
+    module; ``planner report`` chooses between them)."""
     result = read_result(Path(result_dir))
     return write_page(Path(result_dir), out_html, force, lambda: plots(result),
                       lambda figures, pngs: render_html(result, figures, pngs))

@@ -349,8 +349,6 @@ def fill_results(folder: Path, tables: dict[str, pd.DataFrame], summary: dict, r
                 sheets[name] = frame
             readme.append((f"{name} sheet", help_text))
         if "scenarios" in tables:  # several futures: a sheet per future
-            from ..stochastic.run import future_sheets
-
             for sheet, (future, frame) in future_sheets(tables, summary.get("importing_country", "VN")).items():
                 sheets[sheet] = frame
                 readme.append((f"{sheet} sheet", FUTURE_SHEET_HELP.format(f=future)))
@@ -409,3 +407,31 @@ def write_file_and_folder(file_path: Path, folder: Path, fill, force: bool = Fal
             os.replace(new_file, file_path)
         finally:
             discard(tmp)
+
+
+def future_sheets(tables: dict[str, pd.DataFrame], country: str = "VN") -> dict[str, tuple[str, pd.DataFrame]]:
+    """A workbook sheet per future (name ``future_<id>``, at most 31 characters, made unique): per
+    modelled year the plan's cost in it (discounted, the rows in the objective), the energy the
+    importing country receives, the shortfalls, and the energy of the hydro plants (technology
+    hydro) and of every plant."""
+    out: dict[str, tuple[str, pd.DataFrame]] = {}
+    costs, imports, dispatch, tariffs = tables["costs"], tables["imports"], tables["dispatch"], tables["tariffs"]
+    hydro = set(tariffs.loc[tariffs.technology == "hydro", "project"])
+    shortfalls = [c for c in ("energy_shortfall_gwh", "contracted_shortfall_mw") if c in imports]
+    for future in tables["scenarios"].scenario.astype(str):
+        frame = pd.DataFrame({"cost_musd": costs[(costs.scenario == future) & costs.in_objective]
+                              .groupby("year").discounted_musd.sum()})
+        i = imports[imports.scenario == future]
+        frame["imports_gwh"] = i[i.scope == country].groupby("year").energy_gwh.sum()
+        for c in shortfalls:
+            frame[c] = i.groupby("year")[c].sum()
+        d = dispatch[dispatch.scenario == future]
+        frame["hydro_energy_gwh"] = d[d.project.isin(hydro)].groupby("year").energy_gwh.sum()
+        frame["generation_gwh"] = d.groupby("year").energy_gwh.sum()
+        frame = frame.fillna(0.0).rename_axis("year").reset_index()
+        name, k = f"future_{future}"[:31], 2
+        while name in out:
+            name = f"future_{future}"[:27] + f"_{k}"
+            k += 1
+        out[name] = (future, frame)
+    return out
