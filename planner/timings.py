@@ -15,7 +15,7 @@ from typing import Iterator
 _IMPORTED = time.perf_counter()
 
 #: the stages, in the order of the pipeline (run.py); a stage that did not run is absent
-STAGES = ("imports", "load", "data", "build", "handoff", "solve", "analyses", "tables", "files")
+STAGES = ("imports", "load", "data", "build", "handoff", "solve", "prices", "analyses", "tables", "files", "futures")
 
 
 def since_process_start() -> float:
