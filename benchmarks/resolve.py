@@ -58,7 +58,7 @@ class _Clock:
         self.times.append(time.perf_counter())
 
 
-def one(case: str, mode: str, candidates: int) -> dict:
+def one(case: str, mode: str, candidates: int, studies: tuple[str, ...] = ("flip", "ww")) -> dict:
     from planner.explore import Session, fresh_reversal_job
     from planner.flip import flip_job
     from planner.run import load, model_data
@@ -70,7 +70,7 @@ def one(case: str, mode: str, candidates: int) -> dict:
     chosen = [p for p in data.projects.index if data.assets.at[p, "status"] == "candidate"
               and p not in data.storage][:candidates]
     flip_fresh, flip_again = [], []
-    for p in chosen:
+    for p in chosen if "flip" in studies else ():
         clock = _Clock()
         flip_job(scenario, p, float(data.projects.at[p, "tariff_usd_per_mwh"]), 600.0, clock)
         gaps = [b - a for a, b in zip(clock.times, clock.times[1:])]
@@ -80,6 +80,7 @@ def one(case: str, mode: str, candidates: int) -> dict:
     session = Session(scenario)
     base = session.solve()
     items = [(a, "bar" if a in base.plan else "force") for a in sorted(session.build_cols)][:candidates]
+    items = items if "ww" in studies else []
     ww_again = [session.reverse(a, action).seconds for a, action in items]
     ww_fresh = [fresh_reversal_job(scenario, a, action)["results"][f"{a}|{action}"]["seconds"] for a, action in items]
     return {"case": case, "mode": mode, "columns": session.n, "rows": session.h.getNumRow(),
@@ -102,15 +103,18 @@ def main() -> None:
     parser.add_argument("--cases", nargs="*", default=list(CASES), choices=CASES)
     parser.add_argument("--modes", nargs="*", default=list(MODES), choices=MODES)
     parser.add_argument("--candidates", type=int, default=3, help="candidates searched (flip) and reversed (with/without)")
+    parser.add_argument("--studies", nargs="*", default=["flip", "ww"], choices=["flip", "ww"],
+                        help="flip: the flip-tariff trials; ww: the with/without reversals")
     parser.add_argument("--one", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one(args.one[0], args.one[1], args.candidates)))
+        print(json.dumps(one(args.one[0], args.one[1], args.candidates, tuple(args.studies))))
         return
     rows = []
     for case in args.cases:
         for mode in args.modes:
-            proc = subprocess.run([sys.executable, __file__, "--one", case, mode, "--candidates", str(args.candidates)],
+            proc = subprocess.run([sys.executable, __file__, "--one", case, mode, "--candidates", str(args.candidates),
+                                   "--studies", *args.studies],
                                   capture_output=True, text=True)
             if proc.returncode != 0:
                 print(proc.stderr, file=sys.stderr)

@@ -116,7 +116,7 @@ def validate(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success"),
 ) -> None:
     """Check a scenario (and its variants and tables) without solving it."""
-    from .run import load, validated
+    from .inputs import load, validated
     from .scenario import ScenarioError
 
     try:
@@ -397,7 +397,7 @@ def explore(
 
     from .explore import ExploreError, check_explorable, load_morris, morris_samples, parse_tornado, write_explore
     from .explore import explore as run_explore
-    from .run import load
+    from .inputs import load
     from .scenario import ScenarioError
     from .sweep import SweepError, check_scheduler
 

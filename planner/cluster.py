@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 import os
 import time
@@ -104,6 +103,8 @@ def probe(address: str, timeout: float = DEFAULT_TIMEOUT_S) -> str:
 def _identity(url: str, timeout: float):
     """The scheduler's identity, asked over a connection of our own: connecting and the handshake
     bounded by ``timeout`` (distributed's own timeout does not cover a peer that never answers)."""
+    import asyncio  # here: the CLI imports this module for its constants
+
     from distributed.comm import connect as comm_connect
 
     async def ask():

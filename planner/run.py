@@ -25,14 +25,15 @@ import pandas as pd
 
 from . import interrupt, payers
 from .cluster import DEFAULT_TIMEOUT_S
-from .data import ModelData, build_model_data
+from .data import ModelData
 from .diagnosis import diagnose_targets
 from .flip import add_flip_tariffs
 from .formulation import build_model
+from .inputs import load, model_data, validated
 from .measures import import_questions
 from .outcome import Run, solver_message
 from .results import result_tables
-from .scenario import LoadedScenario, load_scenario
+from .scenario import LoadedScenario
 from .scenario.errors import Problem, ScenarioError
 from .second_stage import least_resource_cost
 from .solve import SolveResult, SolverSettings, check_highs_options, solve_model, versions
@@ -40,35 +41,6 @@ from .timings import Timings
 
 __all__ = ["Run", "run_scenario", "run_loaded", "load", "model_data", "validated", "solver_settings",
            "run_summary", "write"]
-
-
-def load(path: str | Path, sets: tuple[str, ...] = (), timings: Timings | None = None) -> LoadedScenario:
-    """Stage ``load``: the scenario's files read and validated. Raises ScenarioError on bad input."""
-    with (timings if timings is not None else Timings())("load"):
-        return load_scenario(path, sets)
-
-
-def model_data(loaded: LoadedScenario) -> ModelData:
-    """Stage ``data``: the model's data of a loaded scenario; a ScenarioError names the --set
-    value behind a mistake where one is."""
-    try:
-        return build_model_data(loaded.scenario, str(loaded.path))
-    except ScenarioError as exc:
-        raise loaded.blame_sets(exc) from None
-
-
-def validated(loaded: LoadedScenario) -> ModelData:
-    """``planner validate``: the data stage, and every future's data when the scenario has
-    several, without building or solving. Raises ScenarioError on bad input."""
-    data = model_data(loaded)
-    if loaded.scenario.uncertainty is not None:
-        from .stochastic import futures_of
-
-        try:
-            futures_of(loaded)
-        except ScenarioError as exc:
-            raise loaded.blame_sets(exc) from None
-    return data
 
 
 def solver_settings(loaded: LoadedScenario, log: Callable[[str], None] | None = None) -> SolverSettings:

@@ -142,13 +142,18 @@ def test_each_module_imports_alone():
 
 
 def test_the_cli_and_a_solve_import_only_what_they_need(tmp_path):
-    """``planner --help`` loads no modelling library; a solve loads no plotting, cluster, Excel
-    reader, sensitivity or time-series library (those are other commands' or extras')."""
+    """``planner --help`` loads no modelling library, ``planner validate`` no solver; a solve loads no
+    plotting, cluster, Excel reader, sensitivity or time-series library (other commands' or extras')."""
     code = textwrap.dedent(f"""
         import sys
         from planner.cli import app
-        print(sorted(m for m in ("pyomo", "highspy", "pandas", "numpy", "scipy", "matplotlib", "xlsxwriter")
-                     if m in sys.modules))
+        print(sorted(m for m in ("pyomo", "highspy", "pandas", "numpy", "scipy", "matplotlib", "xlsxwriter",
+                                 "asyncio") if m in sys.modules))
+        try:
+            app(["validate", {str(EXAMPLE)!r}, "-q"], standalone_mode=False)
+        except SystemExit as exc:
+            assert not exc.code, exc.code
+        print(sorted(m for m in ("pyomo", "highspy", "scipy", "xlsxwriter") if m in sys.modules))
         try:
             app(["solve", {str(EXAMPLE)!r}, "--out", {str(tmp_path / "out")!r}, "-q"], standalone_mode=False)
         except SystemExit as exc:
@@ -158,8 +163,9 @@ def test_the_cli_and_a_solve_import_only_what_they_need(tmp_path):
     """)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert proc.returncode == 0, proc.stderr
-    at_start, after_solve = proc.stdout.strip().splitlines()[-2:]
+    at_start, after_validate, after_solve = proc.stdout.strip().splitlines()[-3:]
     assert at_start == "[]"
+    assert after_validate == "[]"
     assert after_solve == "[]"
     assert (tmp_path / "out" / "results.xlsx").is_file()
 
