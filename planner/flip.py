@@ -150,7 +150,7 @@ class _Direct:
 def flip_tariffs(scenario, data, workers: int = 1, scheduler: str | None = None,
                  time_limit_s: float = 600.0, progress=None,
                  scheduler_timeout: float = DEFAULT_TIMEOUT_S) -> dict[str, FlipResult]:
-    """Flip tariff of every candidate project, searched in parallel (sweep machinery).
+    """Flip tariff of every candidate project, searched in parallel (the job runner, jobs.py).
 
     ``progress`` (optional) is called, in this process, with ("start", number of candidates),
     ("solve", project, tariff, chosen) after every re-solve (local processes pass them through a
