@@ -87,7 +87,6 @@ class Session:
         self.h = _highs(self.settings, lp=not c.integer.any())
         self.h.passModel(c.lp)
         self.n = len(c.columns)
-        self.rows = len(c.rows)  # the model's own rows; near-optimal's objective bound is one more
         self.cols = np.arange(self.n, dtype=np.int32)
         self.lower, self.upper = c.col_lower.copy(), c.col_upper.copy()
         self.cost = np.asarray(c.lp.col_cost_, dtype=float).copy()  # scaled
@@ -103,8 +102,6 @@ class Session:
                 a, y = var.index()
                 self.online_cols[(a, int(y))] = j
         self.capacity = self.data.assets["capacity_mw"].astype(float).to_dict()
-        self.integer = bool(c.integer.any())
-        self.start: np.ndarray | None = None  # a MIP's last plan, HiGHS's first incumbent where it is feasible
         self.compile_seconds = time.perf_counter() - t0
 
     def solve(self, lower=None, upper=None, cost=None) -> Outcome:
@@ -113,21 +110,16 @@ class Session:
 
         t0 = time.perf_counter()
         h = self.h
-        lower = self.lower if lower is None else lower
-        upper = self.upper if upper is None else upper
-        h.changeColsBounds(self.n, self.cols, lower, upper)
+        h.changeColsBounds(self.n, self.cols, self.lower if lower is None else lower,
+                           self.upper if upper is None else upper)
         if cost is not None:
             h.changeColsCost(self.n, self.cols, cost)
-        if self.start is not None and self.within(self.start, lower, upper):
-            h.setSolution(self.n, self.cols, self.start)  # an LP starts from its last basis by itself
         try:
             _run(h)
             info = h.getInfo()
             out = Outcome(_status(h, info.primal_solution_status == 2))  # 2: a feasible solution
             if out.status in ("optimal", "feasible"):
                 out.x = np.asarray(h.getSolution().col_value)
-                if self.integer:
-                    self.start = out.x
                 out.plan = self.plan_of(out.x)
                 out.objective_musd = float(info.objective_function_value) / self.compiled.scale
         finally:
@@ -135,13 +127,6 @@ class Session:
                 h.changeColsCost(self.n, self.cols, self.cost)
         out.seconds = time.perf_counter() - t0
         return out
-
-    def within(self, x: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> bool:
-        """Whether a plan keeps these column bounds (the rows are the model's own, which it met,
-        but for a row added since: 'force_any' asks for a build the plan may not have)."""
-        if self.h.getNumRow() != self.rows:
-            return False
-        return bool(np.all(x >= lower - 1e-9) and np.all(x <= upper + 1e-9))
 
     def plan_of(self, x: np.ndarray) -> Plan:
         plan: Plan = {}
@@ -185,7 +170,6 @@ class Session:
         nz = np.flatnonzero(self.cost)
         rhs = bound_musd * self.compiled.scale - self.offset
         self.h.addRow(-math.inf, rhs, len(nz), nz.astype(np.int32), self.cost[nz])
-        self.rows, self.start = self.h.getNumRow(), None  # a start from here on meets the bound
 
     def group_columns(self, assets: list[str], year: int) -> tuple[np.ndarray, np.ndarray]:
         """(columns, MW per unit) of the online fractions of ``assets`` in ``year``."""

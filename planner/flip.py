@@ -87,20 +87,14 @@ def flip_job(scenario, project: str, tested_tariff: float, time_limit_s: float =
     h.passModel(compiled.lp)
     solves = 0
     cols = np.arange(len(base_cost), dtype=np.int32)
-    integer = bool(compiled.integer.any())
-    start = None  # a MIP's last plan: feasible at any tariff (only costs change), HiGHS's first incumbent
 
     def chosen(tariff: float) -> bool:
-        nonlocal solves, start
+        nonlocal solves
         solves += 1
         cost = base_cost + tariff * scaled
         h.changeColsCost(len(cols), cols, cost)
-        if start is not None:  # an LP starts from its last basis by itself; a MIP from this plan
-            h.setSolution(len(cols), cols, start)
         _run(h)
         x = np.asarray(h.getSolution().col_value)
-        if integer and h.getInfo().primal_solution_status == 2:  # a feasible plan
-            start = x
         taken = bool(x[builds].sum() > 1e-6 and x[gens].sum() > 1e-6)
         if report is not None:
             report.put(("solve", project, float(tariff), taken))
