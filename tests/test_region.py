@@ -223,7 +223,7 @@ def test_the_shipped_regional_variant_tells_its_story(solve):
 
     run = run_scenario(ROOT / "scenarios" / "base" / "regional.yaml")
     assert_all(run)
-    assert run.result.objective_musd == pytest.approx(-5103.24, abs=0.05)
+    assert run.result.objective_musd == pytest.approx(-5040.65, abs=0.05)
     t = run.tables
     # N-1 binds the Monsoon - Thanh My double circuit in the peaks: half of 1,470 MW
     peak = t["flows"][t["flows"].slice.str.endswith("peak") & (t["flows"].link == "monsoon_thanh_my_500kv")]
@@ -243,6 +243,13 @@ def test_the_shipped_regional_variant_tells_its_story(solve):
     assert set(off[off.project.str.startswith("phonesack")].country) <= {"KH", "losses"}
     kh = t["imports"].set_index(["scope", "year"])
     assert kh.at[("KH", 2030), "contracted_shortfall_mw"] == pytest.approx(0, abs=1e-6)
+    # Thailand's 10,500 MW MoU (S99): no plant of this plan is contracted to TH, so all of it is short
+    assert kh.at[("TH", 2030), "target_contracted_mw"] == pytest.approx(10500)
+    assert kh.at[("TH", 2030), "contracted_shortfall_mw"] == pytest.approx(10500, rel=1e-9)
+    # Tuong Duong takes 203 MW (S79): the Nam Mo line delivers no more in any slice, and does in some
+    nam_mo = t["flows"][t["flows"].link == "nam_mo_tuong_duong"]
+    delivered = nam_mo.flow_mw * (1 - 0.01)
+    assert delivered.max() == pytest.approx(203, rel=1e-6)
 
 
 def test_cli_writes_offtake_and_demand_tables(tmp_path):
@@ -337,3 +344,48 @@ def test_must_take_share_uses_the_links_that_carry_flow_that_year(tmp_path):
     run = run_scenario(path)
     dispatch = run.tables["dispatch"].set_index(["project", "year"])
     assert dispatch.energy_gwh.groupby(level=[0, 1]).sum()[("p", 2025)] == pytest.approx(876.0, rel=1e-6)
+
+
+def test_a_vietnamese_receiving_end_limit_binds(solve):
+    # _two_buyers with lossless lines: a MWh is worth 60 in Vietnam, 56 in Thailand. Vietnam's border
+    # node takes at most 40 MW (nodes.VN.max_import_mw): 40 MW go to VN and the other 60 to TH.
+    # Objective = -(40 x 60 + 60 x 56) x 8760 / 1e6 = -50.4576 MUSD (-52.56 without the limit).
+    data = _two_buyers(th_loss=0.0)
+    data["links"][0]["loss_fraction"] = 0.0
+    free = solve(data)
+    assert free.result.objective_musd == pytest.approx(-52.56, rel=REL)
+    data["nodes"][1]["max_import_mw"] = 40
+    run = solve(data)
+    assert_all(run)
+    assert run.result.objective_musd == pytest.approx(-50.4576, rel=REL)
+    off = run.tables["offtake"].set_index(["project", "country"]).energy_gwh
+    assert off[("p", "VN")] == pytest.approx(40 * 8.76, rel=REL)
+    assert off[("p", "TH")] == pytest.approx(60 * 8.76, rel=REL)
+    flows = run.tables["flows"].set_index("link").flow_mw
+    assert flows["to_vn"] == pytest.approx(40, rel=REL)
+
+
+def _thai_target(contracted_mw: float):
+    """p (100 MW) contracted to Thailand; Thailand's contracted target for 2025 is contracted_mw."""
+    data = _two_buyers(th_loss=0.0)
+    data["projects"][0]["contracted_to"] = "TH"
+    data["targets"] = [{"scope": "TH", "year": 2025, "contracted_mw": contracted_mw}]
+    return data
+
+
+def test_a_thai_contracted_target_met_and_short(solve):
+    # p's 100 MW count for Thailand only (contracted_to: TH): a target of 80 MW is met (shortfall 0),
+    # one of 150 MW is 50 MW short (no penalty on it here). The contract does not
+    # steer the flow (no must_take): p still sells where a MWh is worth most, 56 at TH
+    # (-49.056 MUSD as in the first test), whatever the target.
+    met = solve(_thai_target(80))
+    assert_all(met)
+    imports = met.tables["imports"].set_index("scope")
+    assert imports.at["TH", "contracted_mw"] == pytest.approx(100)
+    assert imports.at["TH", "contracted_shortfall_mw"] == pytest.approx(0, abs=1e-9)
+    short = solve(_thai_target(150))
+    imports = short.tables["imports"].set_index("scope")
+    assert imports.at["TH", "target_contracted_mw"] == pytest.approx(150)
+    assert imports.at["TH", "contracted_shortfall_mw"] == pytest.approx(50, rel=REL)
+    for run in (met, short):
+        assert run.result.objective_musd == pytest.approx(-49.056, rel=REL)
