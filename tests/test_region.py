@@ -389,3 +389,69 @@ def test_a_thai_contracted_target_met_and_short(solve):
     assert imports.at["TH", "contracted_shortfall_mw"] == pytest.approx(50, rel=REL)
     for run in (met, short):
         assert run.result.objective_musd == pytest.approx(-49.056, rel=REL)
+
+
+def test_a_demand_follows_its_hourly_shape_and_keeps_its_season_mean(tmp_path, solve):
+    """An hourly column demand@LA shapes LA's demand rows inside their season (data._shape_demand).
+    Every day the same: D(h) = 0.5 + 0.5 x SHAPE(h) (SHAPE sums to 6.6), mean 0.5 + 0.5 x 6.6 / 24
+    = 0.6375; the wet row's 100 MW become 100 x D(h) / 0.6375 at hour h: 149.020 MW at 12 h
+    (D = 0.95) and 78.431 MW at 2 h (D = 0.5); the dry row's 50 MW half of that. A slice row is
+    kept as given. The season's hour-weighted mean stays the row's MW."""
+    import numpy as np
+    import pandas as pd
+
+    from planner.data import build_model_data
+    from planner.scenario import load_scenario
+    from tests.test_hourly import SHAPE
+
+    shape = 0.5 + 0.5 * SHAPE
+    frame = pd.DataFrame({"hour": np.arange(1, 8761), "hydro": 0.5, "demand@LA": np.tile(shape, 365)})
+    frame.to_csv(tmp_path / "hourly.csv", index=False)
+    data = _two_buyers(th_loss=0.0)
+    data["time"] = {"hourly_file": "hourly.csv", "representative_days": 2}
+    data["demand"] = [{"node": "LA", "season": "wet", "demand_mw": 100},
+                      {"node": "LA", "season": "dry", "demand_mw": 50}]
+    path = write(data, tmp_path)
+    scenario = load_scenario(path).scenario
+    d = build_model_data(scenario, str(path))
+    mean = 0.5 + 0.5 * 6.6 / 24
+    assert SHAPE.sum() == pytest.approx(6.6)
+    hours = {s.id: s.hours for s in scenario.time.slices}
+    for season, mw in (("wet", 100), ("dry", 50)):
+        ids = [s.id for s in scenario.time.slices if s.season == season]
+        noon = next(s for s in ids if s.endswith("_h12"))
+        night = next(s for s in ids if s.endswith("_h02"))
+        assert d.demand_mw[("LA", 2025, noon)] == pytest.approx(mw * 0.95 / mean, rel=1e-4)  # 149.020 wet
+        assert d.demand_mw[("LA", 2025, night)] == pytest.approx(mw * 0.5 / mean, rel=1e-4)
+        weighted = sum(hours[s] * d.demand_mw[("LA", 2025, s)] for s in ids) / sum(hours[s] for s in ids)
+        assert weighted == pytest.approx(mw, rel=1e-6)
+    # a column for a node without demand rows is bad input, said once with its file and column
+    frame.rename(columns={"demand@LA": "demand@VN"}).to_csv(tmp_path / "hourly.csv", index=False)
+    proc = planner("validate", path)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    text = proc.stdout + proc.stderr
+    assert "demand@VN" in text and "demand@node of a demand row" in text and "Traceback" not in text
+
+
+def test_the_pownet_profiles_are_read_with_their_source():
+    """scenarios/hourly/profiles_pownet_2016.csv: 8,760 hours, availabilities in 0..1, the hydro
+    columns at the base's season means (0.87 wet, 0.34 dry; Xekaman 3's own 0.94 / 0.29), EDL's
+    load shape peaking at 1; its source (PowNet-Laos, MIT) in the folder's README and sources.csv."""
+    import pandas as pd
+
+    from tests.conftest import ROOT
+
+    folder = ROOT / "scenarios" / "hourly"
+    frame = pd.read_csv(folder / "profiles_pownet_2016.csv")
+    assert len(frame) == 8760 and list(frame.hour) == list(range(1, 8761))
+    values = frame.drop(columns=["hour", "load"])
+    assert ((values >= 0) & (values <= 1)).all().all()
+    wet = pd.date_range("2025-01-01", periods=8760, freq="h").month.isin(range(5, 11))
+    for col, (w, dry) in {"hydro": (0.87, 0.34), "hydro@LA_SK": (0.87, 0.34), "xekaman3": (0.94, 0.29)}.items():
+        assert frame[col][wet].mean() == pytest.approx(w, abs=2e-3)
+        assert frame[col][~wet].mean() == pytest.approx(dry, abs=2e-3)
+    assert frame["demand@LA_VT"].max() == pytest.approx(1.0)
+    readme = (folder / "README.md").read_text()
+    assert "PowNet-Laos" in readme and "MIT" in readme
+    sources = (ROOT / "scenarios" / "base" / "sources.csv").read_text()
+    assert "github.com/Critical-Infrastructure-Systems-Lab/PowNet-Laos" in sources
