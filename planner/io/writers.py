@@ -347,7 +347,8 @@ def fill_results(folder: Path, tables: dict[str, pd.DataFrame], summary: dict, r
         if "scenarios" in tables:  # several futures: a sheet per future
             from ..stochastic.run import future_sheets
 
-            for sheet, (future, frame) in future_sheets(tables, summary.get("importing_country", "VN")).items():
+            for sheet, (future, frame) in future_sheets(tables, summary.get("importing_country", "VN"),
+                                                         summary.get("hydro_plants")).items():
                 sheets[sheet] = frame
                 readme.append((f"{sheet} sheet", FUTURE_SHEET_HELP.format(f=future)))
         readme += [("units", "Units are in every column name: _mw, _gwh, _musd (USD million), _usd_per_mwh.")]

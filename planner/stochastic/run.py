@@ -24,7 +24,7 @@ import pandas as pd
 import pyomo.core as pyo
 
 from .. import interrupt, payers
-from ..data import ModelData
+from ..data import ModelData, hydro_plants
 from ..results import builds_table, result_tables
 from ..scenario import LoadedScenario
 from ..scenario.errors import Problem, ScenarioError
@@ -117,7 +117,9 @@ def run_uncertain(loaded: LoadedScenario, log: Callable[[str], None] | None = No
     summary = {"scenario": scenario.name, "importing_country": scenario.options.importing_country,
                "status": "error", "objective_musd": None, "mip_gap": None,
                "risk_measure": risk.measure, "method": unc.method, "futures": [f.id for f in futures],
-               "solver": "highs", "versions": versions(), "input_sha256": loaded.input_sha256}
+               "solver": "highs", "versions": versions(), "input_sha256": loaded.input_sha256,
+               # the plants a hydrology factor scales (data.hydro_plants): the "hydro" of every future table
+               "hydro_plants": sorted(p.id for p in hydro_plants(scenario))}
 
     # 1. each future's own optimum
     own, own_builds = {}, {}
@@ -373,14 +375,17 @@ def hedges_table(stochastic: pd.DataFrame, own_builds: dict[str, pd.DataFrame], 
     return frame
 
 
-def future_sheets(tables: dict[str, pd.DataFrame], country: str = "VN") -> dict[str, tuple[str, pd.DataFrame]]:
+def future_sheets(tables: dict[str, pd.DataFrame], country: str = "VN",
+                  hydro_ids: list[str] | None = None) -> dict[str, tuple[str, pd.DataFrame]]:
     """A workbook sheet per future (name ``future_<id>``, at most 31 characters, made unique): per
     modelled year the plan's cost in it (discounted, the rows in the objective), the energy the
-    importing country receives, the shortfalls, and the energy of the hydro plants (technology
-    hydro) and of every plant."""
+    importing country receives, the shortfalls, and the energy of the hydro plants and of every
+    plant. The hydro plants are ``hydro_ids`` (summary.json's ``hydro_plants``: data.hydro_plants,
+    the plants whose water a future scales, as in the scenarios table); a summary without it (an
+    older run) falls back to the projects of technology hydro."""
     out: dict[str, tuple[str, pd.DataFrame]] = {}
     costs, imports, dispatch, tariffs = tables["costs"], tables["imports"], tables["dispatch"], tables["tariffs"]
-    hydro = set(tariffs.loc[tariffs.technology == "hydro", "project"])
+    hydro = set(hydro_ids) if hydro_ids is not None else set(tariffs.loc[tariffs.technology == "hydro", "project"])
     shortfalls = [c for c in ("energy_shortfall_gwh", "contracted_shortfall_mw") if c in imports]
     for future in tables["scenarios"].scenario.astype(str):
         frame = pd.DataFrame({"cost_musd": costs[(costs.scenario == future) & costs.in_objective]
