@@ -416,3 +416,19 @@ def test_future_sheets_count_the_hydro_plants_a_future_scales(tmp_path):
     # the technology rule of before would have counted nothing
     old = {f: frame for f, frame in future_sheets(run.tables, "VN").values()}
     assert old["dry"].hydro_energy_gwh.sum() == 0
+
+
+def test_mistakes_of_every_stage_of_the_futures_are_said_at_once(tmp_path):
+    """A misspelt path in one future's set (checked first) and an availability of 1.5 in another's
+    (found only when that future's scenario is validated) are both said in one run, exit 2, nothing
+    written (before, the first stage's mistakes were said alone)."""
+    block = {"scenarios": [{"id": "a", "probability": 0.5, "set": {"projects.dma.availability": {"year": 0.5}}},
+                           {"id": "b", "probability": 0.5, "set": {"projects.dam.availability": {"year": 1.5}}}]}
+    path = write(system(uncertainty=block), tmp_path)
+    proc = planner("solve", path, "--out", tmp_path / "out")
+    text = proc.stdout + proc.stderr
+    assert proc.returncode == 2, text
+    assert "Traceback" not in text
+    assert "uncertainty.scenarios[a].set.projects.dma.availability" in text
+    assert "uncertainty.scenarios[b].set" in text and "between 0 and 1" in text
+    assert not (tmp_path / "out").exists()
