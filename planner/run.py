@@ -132,6 +132,8 @@ def run_loaded(loaded: LoadedScenario, log=None, stage=None, flip: bool | None =
     }
     if tables:
         summary["warnings"] += _unseen_shortfalls(tables["imports"], data, result.objective_scale)
+        if "offtake" in tables:  # region.trace_offtake: a least-squares sharing is said
+            summary["warnings"] += tables["offtake"].attrs.get("warnings", [])
         summary.update(payers.views_summary(tables["costs"], tables["payments"], data))
         imports = tables["imports"]
         summary["energy_shortfall_gwh"] = float(imports["energy_shortfall_gwh"].fillna(0).sum())

@@ -455,3 +455,39 @@ def test_the_pownet_profiles_are_read_with_their_source():
     assert "PowNet-Laos" in readme and "MIT" in readme
     sources = (ROOT / "scenarios" / "base" / "sources.csv").read_text()
     assert "github.com/Critical-Infrastructure-Systems-Lab/PowNet-Laos" in sources
+
+
+def test_a_least_squares_offtake_is_said(tmp_path):
+    """Proportional sharing is singular where flow runs round a lossless loop of nodes that make
+    nothing: LA2 -> LA3 and back, 10 MW each way, while p (100 MW at LA1) sends everything to VN.
+    The shares there come from least squares, and trace_offtake says so (summary.json's warnings);
+    p's energy to VN is still 100 MW x 8760 h = 876 GWh (LA1's row of the equations is regular)."""
+    from types import SimpleNamespace
+
+    from planner.data import build_model_data
+    from planner.region import offtake_warnings, trace_offtake
+    from planner.scenario import load_scenario
+
+    data = tiny(nodes=[{"id": n, "country": "LA"} for n in ("LA1", "LA2", "LA3")] + [{"id": "VN", "country": "VN"}],
+                projects=[project("p", 100, node="LA1")],
+                links=[{"id": "out", "from": "LA1", "to": "VN", "capacity_mw": 1000, "status": "existing"},
+                       {"id": "loop", "from": "LA2", "to": "LA3", "capacity_mw": 1000, "status": "existing",
+                        "bidirectional": True}])
+    path = write(data, tmp_path)
+    d = build_model_data(load_scenario(path).scenario, str(path))
+    var = SimpleNamespace
+    flows = {("out", 2025, "all", "forward"): 100.0, ("loop", 2025, "all", "forward"): 10.0,
+             ("loop", 2025, "all", "reverse"): 10.0}
+    m = SimpleNamespace(gen={k: var(value=100.0) for k in d.gen_index},
+                        flow={k: var(value=flows.get(k, 0.0)) for k in d.flow_index},
+                        imports={k: var(value=100.0 if k[0] == "VN" else 0.0) for k in d.import_index},
+                        unserved={})
+    frame = trace_offtake(m, d)
+    assert frame.attrs["warnings"] == offtake_warnings([(2025, "all")])
+    assert "least-squares" in frame.attrs["warnings"][0] and "2025 all" in frame.attrs["warnings"][0]
+    off = frame.set_index(["project", "country"]).energy_gwh
+    assert off[("p", "VN")] == pytest.approx(876, rel=1e-6)
+    # without the loop the sharing is regular and nothing is said
+    flows = {("out", 2025, "all", "forward"): 100.0}
+    m.flow = {k: var(value=flows.get(k, 0.0)) for k in d.flow_index}
+    assert trace_offtake(m, d).attrs["warnings"] == []
