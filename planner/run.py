@@ -194,6 +194,8 @@ def run_summary(loaded: LoadedScenario, data: ModelData, result: SolveResult, ta
     }
     if tables:
         summary["warnings"] += _unseen_shortfalls(tables["imports"], data, result.objective_scale)
+        if "offtake" in tables:  # region.trace_offtake: a least-squares sharing is said
+            summary["warnings"] += tables["offtake"].attrs.get("warnings", [])
         summary.update(payers.views_summary(tables["costs"], tables["payments"], data))
         imports = tables["imports"]
         summary["energy_shortfall_gwh"] = float(imports["energy_shortfall_gwh"].fillna(0).sum())

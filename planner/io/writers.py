@@ -349,7 +349,8 @@ def fill_results(folder: Path, tables: dict[str, pd.DataFrame], summary: dict, r
                 sheets[name] = frame
             readme.append((f"{name} sheet", help_text))
         if "scenarios" in tables:  # several futures: a sheet per future
-            for sheet, (future, frame) in future_sheets(tables, summary.get("importing_country", "VN")).items():
+            for sheet, (future, frame) in future_sheets(tables, summary.get("importing_country", "VN"),
+                                                         summary.get("hydro_plants")).items():
                 sheets[sheet] = frame
                 readme.append((f"{sheet} sheet", FUTURE_SHEET_HELP.format(f=future)))
         readme += [("units", "Units are in every column name: _mw, _gwh, _musd (USD million), _usd_per_mwh.")]
@@ -409,14 +410,17 @@ def write_file_and_folder(file_path: Path, folder: Path, fill, force: bool = Fal
             discard(tmp)
 
 
-def future_sheets(tables: dict[str, pd.DataFrame], country: str = "VN") -> dict[str, tuple[str, pd.DataFrame]]:
+def future_sheets(tables: dict[str, pd.DataFrame], country: str = "VN",
+                  hydro_ids: list[str] | None = None) -> dict[str, tuple[str, pd.DataFrame]]:
     """A workbook sheet per future (name ``future_<id>``, at most 31 characters, made unique): per
     modelled year the plan's cost in it (discounted, the rows in the objective), the energy the
-    importing country receives, the shortfalls, and the energy of the hydro plants (technology
-    hydro) and of every plant."""
+    importing country receives, the shortfalls, and the energy of the hydro plants and of every
+    plant. The hydro plants are ``hydro_ids`` (summary.json's ``hydro_plants``: data.hydro_plants,
+    the plants whose water a future scales, as in the scenarios table); a summary without it (an
+    older run) falls back to the projects of technology hydro."""
     out: dict[str, tuple[str, pd.DataFrame]] = {}
     costs, imports, dispatch, tariffs = tables["costs"], tables["imports"], tables["dispatch"], tables["tariffs"]
-    hydro = set(tariffs.loc[tariffs.technology == "hydro", "project"])
+    hydro = set(hydro_ids) if hydro_ids is not None else set(tariffs.loc[tariffs.technology == "hydro", "project"])
     shortfalls = [c for c in ("energy_shortfall_gwh", "contracted_shortfall_mw") if c in imports]
     for future in tables["scenarios"].scenario.astype(str):
         frame = pd.DataFrame({"cost_musd": costs[(costs.scenario == future) & costs.in_objective]

@@ -24,6 +24,7 @@ import pandas as pd
 import pyomo.core as pyo
 
 from .. import interrupt, payers
+from ..data import hydro_plants
 from ..scenario import LoadedScenario
 from ..scenario.errors import Problem, ScenarioError
 from ..solve import SolverSettings, check_highs_options, solve_model, versions
@@ -76,7 +77,9 @@ def run_uncertain(loaded: LoadedScenario, log: Callable[[str], None] | None = No
     summary = {"scenario": scenario.name, "importing_country": scenario.options.importing_country,
                "status": "error", "objective_musd": None, "mip_gap": None,
                "risk_measure": risk.measure, "method": unc.method, "futures": [f.id for f in futures],
-               "solver": "highs", "versions": versions(), "input_sha256": loaded.input_sha256}
+               "solver": "highs", "versions": versions(), "input_sha256": loaded.input_sha256,
+               # the plants a hydrology factor scales (data.hydro_plants): the "hydro" of every future table
+               "hydro_plants": sorted(p.id for p in hydro_plants(scenario))}
 
     # 1. each future's own optimum
     own, own_builds = {}, {}
