@@ -14,6 +14,7 @@ candidate's build, ``operating[a,y]`` in [0, 1] is a variable bounded by ``add_r
 
 from __future__ import annotations
 
+import numpy as np
 import pyomo.core as pyo
 
 from ..data import ModelData
@@ -143,3 +144,38 @@ def add_excludes(m: pyo.ConcreteModel, data: ModelData) -> None:
         return lhs <= 1
 
     m.excludes = pyo.Constraint(pyo.Set(dimen=3, initialize=index, ordered=True), rule=excludes_rule)
+
+
+def fraction_arrays(m: pyo.ConcreteModel, data: ModelData, pairs: list, kind: str = "operating"):
+    """The operating (or online) fractions of many (asset, year) pairs at once, for an array family:
+    (constant, position, target): ``constant[i]`` the fraction where the data settle it (NaN where it
+    is a variable), ``position[i]`` its variable's position in ``target`` (a PyomoColumns of the
+    ``online``/``operating`` VarData met), -1 where it is a constant. Looked up once per distinct pair."""
+    from .arrays import PyomoColumns
+
+    online, operating = _fractions(m, data)
+    seen: dict = {}
+    variables: list = []
+    numbers: dict = {}
+    const = np.empty(len(pairs))
+    pos = np.empty(len(pairs), dtype=np.int64)
+    for i, pair in enumerate(pairs):
+        hit = seen.get(pair)
+        if hit is None:
+            if kind == "operating":
+                term = operating.get(pair)
+                if term is None:
+                    term = online.get(pair, 0.0)
+            else:
+                term = online.get(pair, 0.0)
+            if isinstance(term, float):
+                hit = (term, -1)
+            else:
+                j = numbers.get(id(term))
+                if j is None:
+                    j = numbers[id(term)] = len(variables)
+                    variables.append(term)
+                hit = (np.nan, j)
+            seen[pair] = hit
+        const[i], pos[i] = hit
+    return const, pos, PyomoColumns(variables)

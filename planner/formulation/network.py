@@ -2,27 +2,30 @@
 (SPEC §3 families 3-4).
 
 A link's ``forward`` direction runs from its ``from`` node to its ``to`` node; a bidirectional
-link also has a ``reverse`` direction. Losses are charged at the receiving end.
+link also has a ``reverse`` direction. Losses are charged at the receiving end. flow and imports
+are array variables and these families array families (``arrays``).
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pyomo.core as pyo
 
 from ..data import ModelData
-from .investment import operating_fraction
+from .arrays import EQ, INF, LE, ArrayRows, ArrayVar, add_rows, add_var
+from .investment import fraction_arrays
+from .operation import _bounded_or_rows
 
 
 def add_network_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
     """flow[l,y,s,d] >= 0 (MW) for each direction d; import[n,y,s] in [0, max_import_mw[n]] (MW)."""
-    m.flow_index = pyo.Set(dimen=4, initialize=data.flow_index, ordered=True)
-    m.flow = pyo.Var(m.flow_index, domain=pyo.NonNegativeReals)
-    m.import_index = pyo.Set(dimen=3, initialize=data.import_index, ordered=True)
-
-    def import_bounds(_m, n, _y, _s):
-        return (0, data.max_import_mw.get(n))
-
-    m.imports = pyo.Var(m.import_index, bounds=import_bounds)
+    add_var(m, ArrayVar("flow", data.flow_index, 0.0))
+    cap = data.max_import_mw
+    upper = np.fromiter(((INF if cap.get(n) is None else cap[n]) for n, _y, _s in data.import_index), float,
+                        len(data.import_index))
+    add_var(m, ArrayVar("imports", data.import_index, 0.0, upper))
+    m.__dict__["flow_index"] = data.flow_index
+    m.__dict__["import_index"] = data.import_index
 
 
 def add_node_balance(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -35,33 +38,38 @@ def add_node_balance(m: pyo.ConcreteModel, data: ModelData) -> None:
     none is given (SPEC §3.6, ``demand.add_demand_variables``). The dual of this row is the node
     price (SPEC §3 family 3).
     """
-    supply: dict[tuple[str, int, str], list] = {}
     node_of = data.projects["node"].to_dict()
-    gen = m.gen
-    for p, y, s in data.gen_index:
-        supply.setdefault((node_of[p], y, s), []).append(gen[p, y, s])
-    for p, y, s in m.storage_index:
-        supply.setdefault((node_of[p], y, s), []).append(-m.charge[p, y, s])
+    row_of: dict = {}  # (n, y, s) -> 1: the rows that have a term, found first
+    gen_at = [(node_of[p], y, s) for p, y, s in data.gen_index]
+    storage = m.storage_index
+    charge_at = [(node_of[p], y, s) for p, y, s in storage]
     ends = {lk: (r.from_node, r.to_node, 1.0 - float(r.loss_fraction)) for lk, r in data.links.iterrows()}
-    flow = m.flow
+    dst_at, src_at, kept = [], [], []
     for lk, y, s, d in data.flow_index:
-        src, dst, kept = ends[lk]
+        src, dst, k = ends[lk]
         if d == "reverse":
             src, dst = dst, src
-        v = flow[lk, y, s, d]
-        supply.setdefault((dst, y, s), []).append(kept * v)
-        supply.setdefault((src, y, s), []).append(-v)
-    for (n, y, s), mw in data.demand_mw.items():
-        supply.setdefault((n, y, s), []).extend([-mw, m.unserved[n, y, s]])
-    imports = set(data.import_index)
-    index = [(n, y, s) for n in data.nodes for y in data.years for s in data.slices
-             if (n, y, s) in supply or (n, y, s) in imports]
-
-    def node_balance_rule(m, n, y, s):
-        absorbed = m.imports[n, y, s] if (n, y, s) in imports else 0.0
-        return sum(supply.get((n, y, s), [])) - absorbed == 0
-
-    m.node_balance = pyo.Constraint(pyo.Set(dimen=3, initialize=index, ordered=True), rule=node_balance_rule)
+        dst_at.append((dst, y, s))
+        src_at.append((src, y, s))
+        kept.append(k)
+    demand = list(data.demand_mw)
+    present = set(gen_at) | set(charge_at) | set(dst_at) | set(src_at) | set(demand) | set(data.import_index)
+    index = [(n, y, s) for n in data.nodes for y in data.years for s in data.slices if (n, y, s) in present]
+    row_of = {k: i for i, k in enumerate(index)}
+    rows = ArrayRows("node_balance", index, EQ, 0.0)
+    look = row_of.__getitem__
+    rows.add(m.gen, np.fromiter(map(look, gen_at), np.int64, len(gen_at)), np.arange(len(gen_at)), 1.0)
+    rows.add(m.charge, np.fromiter(map(look, charge_at), np.int64, len(charge_at)), np.arange(len(charge_at)), -1.0)
+    nf = len(dst_at)
+    rows.add(m.flow, np.fromiter(map(look, dst_at), np.int64, nf), np.arange(nf), np.asarray(kept, dtype=float))
+    rows.add(m.flow, np.fromiter(map(look, src_at), np.int64, nf), np.arange(nf), -1.0)
+    if demand:
+        at = np.fromiter(map(look, demand), np.int64, len(demand))
+        np.add.at(rows.rhs, at, np.fromiter(data.demand_mw.values(), float, len(demand)))
+        rows.add(m.unserved, at, m.unserved.positions(demand), 1.0)
+    ni = len(data.import_index)
+    rows.add(m.imports, np.fromiter(map(look, data.import_index), np.int64, ni), np.arange(ni), -1.0)
+    add_rows(m, rows)
 
 
 def add_link_capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -72,21 +80,11 @@ def add_link_capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
     (as ``operation.add_availability`` does for plants); its reduced cost is what the row's dual
     would have been.
     """
+    keys = data.flow_index
     capacity = data.assets["capacity_mw"].to_dict()
-    operating = {(lk, y): operating_fraction(m, data, lk, y) for lk, y, _s, _d in data.flow_index}
-    flow = m.flow
-    rows = []
-    for lk, y, s, d in data.flow_index:
-        term = operating[(lk, y)]
-        if isinstance(term, float):
-            flow[lk, y, s, d].setub(capacity[lk] * term)
-        else:
-            rows.append((lk, y, s, d))
-
-    def link_capacity_rule(m, lk, y, s, d):
-        return flow[lk, y, s, d] <= capacity[lk] * operating[(lk, y)]
-
-    m.link_capacity = pyo.Constraint(pyo.Set(dimen=4, initialize=rows, ordered=True), rule=link_capacity_rule)
+    coef = np.fromiter((capacity[lk] for lk, _y, _s, _d in keys), float, len(keys))
+    const, pos, target = fraction_arrays(m, data, [k[:2] for k in keys])
+    _bounded_or_rows(m, "link_capacity", m.flow, keys, coef, const, pos, target)
 
 
 def add_n_minus_1(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -101,20 +99,9 @@ def add_n_minus_1(m: pyo.ConcreteModel, data: ModelData) -> None:
     share = data.n_minus_1_share
     capacity = data.assets["capacity_mw"].to_dict()
     peak = set(data.peak_slices)
-    flow = m.flow
-    rows = []
-    for lk, y, s, d in data.flow_index:
-        if lk not in share or s not in peak:
-            continue
-        term = operating_fraction(m, data, lk, y)
-        if isinstance(term, float):
-            limit = share[lk] * capacity[lk] * term
-            if flow[lk, y, s, d].ub is None or limit < flow[lk, y, s, d].ub:
-                flow[lk, y, s, d].setub(limit)
-        else:
-            rows.append((lk, y, s, d))
-
-    def n_minus_1_rule(m, lk, y, s, d):
-        return flow[lk, y, s, d] <= share[lk] * capacity[lk] * operating_fraction(m, data, lk, y)
-
-    m.n_minus_1 = pyo.Constraint(pyo.Set(dimen=4, initialize=rows, ordered=True), rule=n_minus_1_rule)
+    where = np.fromiter((i for i, (lk, _y, s, _d) in enumerate(data.flow_index) if lk in share and s in peak),
+                        np.int64)
+    keys = [data.flow_index[i] for i in where]
+    coef = np.fromiter((share[lk] * capacity[lk] for lk, _y, _s, _d in keys), float, len(keys))
+    const, pos, target = fraction_arrays(m, data, [k[:2] for k in keys])
+    _bounded_or_rows(m, "n_minus_1", m.flow, keys, coef, const, pos, target, tighten=True, where=where)
