@@ -241,6 +241,10 @@ def _new_highs() -> highspy.Highs:
         os.close(saved)
 
 
+#: HiGHS's note when an LP comes with a full-length integrality array of zeros (``Compiled.pass_to``)
+NO_INTEGERS = "No semi-integer/integer variables in model with non-empty integrality"
+
+
 class _Log:
     """Every HiGHS log line goes here: forwarded to the user's log (--verbose, progress), and
     its warnings kept. A warning's indented continuation ("WARNING:    Consider ...") joins it."""
@@ -251,6 +255,8 @@ class _Log:
 
     def __call__(self, event) -> None:
         text = event.message.rstrip()
+        if NO_INTEGERS in text:
+            return  # an LP handed over with its (all-zero) full-length integrality array: not the user's concern
         for line in text.splitlines():
             if line.startswith("WARNING:"):
                 body = line[len("WARNING:"):]

@@ -283,6 +283,13 @@ class ArrayObjective:
         self.active = False
 
 
+@dataclass
+class Expression:
+    """A named Linear (Pyomo's Expression for arrays): ``.expr``."""
+
+    expr: Linear
+
+
 class CostComponent:
     """One annual cost component (MUSD) by year: ``component[y]`` is a Linear."""
 
@@ -349,3 +356,57 @@ def release(m) -> None:
     for name in list(part.rows):
         m.__dict__.pop(name, None)
     part.rows.clear()
+
+
+def to_pyomo(m) -> None:
+    """Turn a model's array part into Pyomo components, in place: each ArrayVar a Var indexed by
+    position (0, 1, ...), each ArrayRows a Constraint (rows by position), the active array objective
+    a Pyomo Objective of the same name. For a method that needs a Pyomo model it can hand to a
+    solver itself (progressive hedging on mpi-sppy, stochastic/ph.py); planner's own solves compile
+    the arrays directly (matrix.py). Slow at scale: a Python object per column and row."""
+    import pyomo.core as pyo
+
+    part = arrays_of(m)
+    columns: dict[int, list] = {}
+    for name, var in list(part.vars.items()):
+        m.__dict__.pop(name, None)
+        lower = [None if v == -INF else float(v) for v in var.lower]
+        upper = [None if v == INF else float(v) for v in var.upper]
+        pv = pyo.Var(range(len(var)), bounds=lambda _m, i, lo=lower, up=upper: (lo[i], up[i]),
+                     domain=pyo.Integers if var.integer else pyo.Reals)
+        m.add_component(name, pv)
+        columns[id(var)] = [pv[i] for i in range(len(var))]
+
+    def vars_of(target) -> list:
+        return list(target.vars) if isinstance(target, PyomoColumns) else columns[id(target)]
+
+    def expression(terms: list, constant: float = 0.0):
+        return sum((c * v for v, c in terms), start=constant) if terms else constant
+
+    for name, rows in list(part.rows.items()):
+        m.__dict__.pop(name, None)
+        terms: list[list] = [[] for _ in range(len(rows))]
+        for target, rr, pos, coef in rows.parts:
+            vs = vars_of(target)
+            for r, j, c in zip(rr.tolist(), pos.tolist(), coef.tolist()):
+                terms[r].append((vs[j], c))
+
+        def rule(_m, i, rows=rows, terms=terms):
+            if not terms[i]:
+                return pyo.Constraint.Skip
+            body, rhs = expression(terms[i]), float(rows.rhs[i])
+            sense = rows.sense[i]
+            return body == rhs if sense == EQ else (body <= rhs if sense == LE else body >= rhs)
+
+        m.add_component(name, pyo.Constraint(range(len(rows)), rule=rule))
+    part.rows.clear()
+    for name, objective in list(part.objectives.items()):
+        m.__dict__.pop(name, None)
+        lin = objective.expr
+        terms = [(v, c) for target, pos, coef in lin.parts
+                 for v, c in zip([vars_of(target)[j] for j in pos.tolist()], coef.tolist())]
+        m.add_component(name, pyo.Objective(expr=expression(terms, lin.constant), sense=pyo.minimize))
+        if not objective.active:
+            getattr(m, name).deactivate()
+    part.objectives.clear()
+    part.vars.clear()
