@@ -11,6 +11,7 @@ import heapq
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from . import finance
@@ -845,3 +846,23 @@ def _targets(scenario: Scenario, years: list[int], future: str | frozenset | Non
             if c:
                 capacity[(scope, y)] = float(c[-1])
     return energy, capacity
+
+
+def index_fields(data: ModelData, name: str) -> tuple:
+    """The fields of an index set of ``data`` (e.g. ``gen_index``: project, year, slice) as arrays,
+    each with its codes: ((values, codes, uniques), ...), made once per ModelData. For the array
+    families (formulation/), which then look coefficients up per distinct value, not per row."""
+    cache = data.__dict__.setdefault("_index_fields", {})
+    hit = cache.get(name)
+    if hit is None:
+        keys = getattr(data, name)
+        width = len(keys[0]) if keys else {"gen_index": 3, "flow_index": 4, "import_index": 3}.get(name, 3)
+        columns = list(zip(*keys)) if keys else [()] * width
+        hit = []
+        for col in columns:
+            values = np.array(col, dtype=object if col and isinstance(col[0], str) else np.int64) if col else \
+                np.zeros(0, dtype=object)
+            codes, uniques = pd.factorize(values)
+            hit.append((values, codes.astype(np.int64), np.asarray(uniques, dtype=object)))
+        hit = cache[name] = tuple(hit)
+    return hit

@@ -9,9 +9,10 @@ are array variables and these families array families (``arrays``).
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pyomo.core as pyo
 
-from ..data import ModelData
+from ..data import ModelData, index_fields
 from .arrays import EQ, INF, LE, ArrayRows, ArrayVar, add_rows, add_var
 from .investment import fraction_arrays
 from .operation import _bounded_or_rows
@@ -38,37 +39,67 @@ def add_node_balance(m: pyo.ConcreteModel, data: ModelData) -> None:
     none is given (SPEC §3.6, ``demand.add_demand_variables``). The dual of this row is the node
     price (SPEC §3 family 3).
     """
+    node_at = {n: k for k, n in enumerate(data.nodes)}
+    year_at = {y: k for k, y in enumerate(data.years)}
+    slice_at = {s: k for k, s in enumerate(data.slices)}
+    ny, ns = len(data.years), len(data.slices)
     node_of = data.projects["node"].to_dict()
-    row_of: dict = {}  # (n, y, s) -> 1: the rows that have a term, found first
-    gen_at = [(node_of[p], y, s) for p, y, s in data.gen_index]
+
+    def code(nodes: np.ndarray, fields_y, fields_s) -> np.ndarray:
+        """(node, year, slice) -> its place in nodes x years x slices, from per-entry codes."""
+        (_y, yc, yu), (_s, sc, su) = fields_y, fields_s
+        ymap = np.array([year_at[int(v)] for v in yu], dtype=np.int64)
+        smap = np.array([slice_at[v] for v in su], dtype=np.int64)
+        return (nodes * ny + (ymap[yc] if len(yc) else yc)) * ns + (smap[sc] if len(sc) else sc)
+
+    def fields_of(keys: list, width: int):
+        cols = list(zip(*keys)) if keys else [()] * width
+        out = []
+        for col in cols:
+            values = np.array(col, dtype=object)
+            c, u = pd.factorize(values)
+            out.append((values, c.astype(np.int64), np.asarray(u, dtype=object)))
+        return out
+
+    (gp, gpc, gpu), gy, gs = index_fields(data, "gen_index")
+    gen_node = np.array([node_at[node_of[p]] for p in gpu], dtype=np.int64)
+    gen_code = code(gen_node[gpc] if len(gpc) else gpc, gy, gs)
     storage = m.storage_index
-    charge_at = [(node_of[p], y, s) for p, y, s in storage]
-    ends = {lk: (r.from_node, r.to_node, 1.0 - float(r.loss_fraction)) for lk, r in data.links.iterrows()}
-    dst_at, src_at, kept = [], [], []
-    for lk, y, s, d in data.flow_index:
-        src, dst, k = ends[lk]
-        if d == "reverse":
-            src, dst = dst, src
-        dst_at.append((dst, y, s))
-        src_at.append((src, y, s))
-        kept.append(k)
+    (_cp, cpc, cpu), cy, cs = fields_of(storage, 3)
+    charge_node = np.array([node_at[node_of[p]] for p in cpu], dtype=np.int64)
+    charge_code = code(charge_node[cpc] if len(cpc) else cpc, cy, cs)
+    (_l, lc, lu), fy, fs, (_d, dc, du) = index_fields(data, "flow_index")
+    links = data.links
+    src_u = np.array([node_at[links.at[lk, "from_node"]] for lk in lu], dtype=np.int64)
+    dst_u = np.array([node_at[links.at[lk, "to_node"]] for lk in lu], dtype=np.int64)
+    kept_u = np.array([1.0 - float(links.at[lk, "loss_fraction"]) for lk in lu], dtype=float)
+    reverse = (np.asarray(du, dtype=object) == "reverse")[dc] if len(dc) else np.zeros(0, dtype=bool)
+    src = np.where(reverse, dst_u[lc], src_u[lc]) if len(lc) else lc
+    dst = np.where(reverse, src_u[lc], dst_u[lc]) if len(lc) else lc
+    dst_code, src_code = code(dst, fy, fs), code(src, fy, fs)
+    kept = kept_u[lc] if len(lc) else np.zeros(0)
     demand = list(data.demand_mw)
-    present = set(gen_at) | set(charge_at) | set(dst_at) | set(src_at) | set(demand) | set(data.import_index)
-    index = [(n, y, s) for n in data.nodes for y in data.years for s in data.slices if (n, y, s) in present]
-    row_of = {k: i for i, k in enumerate(index)}
+    (_dn, dnc, dnu), dy, ds = fields_of(demand, 3)
+    demand_code = code(np.array([node_at[n] for n in dnu], dtype=np.int64)[dnc] if len(dnc) else dnc, dy, ds)
+    (_in, inc, inu), iy, is_ = index_fields(data, "import_index")
+    import_code = code(np.array([node_at[n] for n in inu], dtype=np.int64)[inc] if len(inc) else inc, iy, is_)
+    present = np.unique(np.concatenate([gen_code, charge_code, dst_code, src_code, demand_code, import_code]))
+    index = [(data.nodes[c // (ny * ns)], data.years[(c // ns) % ny], data.slices[c % ns]) for c in present.tolist()]
     rows = ArrayRows("node_balance", index, EQ, 0.0)
-    look = row_of.__getitem__
-    rows.add(m.gen, np.fromiter(map(look, gen_at), np.int64, len(gen_at)), np.arange(len(gen_at)), 1.0)
-    rows.add(m.charge, np.fromiter(map(look, charge_at), np.int64, len(charge_at)), np.arange(len(charge_at)), -1.0)
-    nf = len(dst_at)
-    rows.add(m.flow, np.fromiter(map(look, dst_at), np.int64, nf), np.arange(nf), np.asarray(kept, dtype=float))
-    rows.add(m.flow, np.fromiter(map(look, src_at), np.int64, nf), np.arange(nf), -1.0)
+
+    def look(codes: np.ndarray) -> np.ndarray:
+        return np.searchsorted(present, codes)
+
+    rows.add(m.gen, look(gen_code), np.arange(len(gen_code)), 1.0)
+    rows.add(m.charge, look(charge_code), np.arange(len(charge_code)), -1.0)
+    nf = len(dst_code)
+    rows.add(m.flow, look(dst_code), np.arange(nf), kept)
+    rows.add(m.flow, look(src_code), np.arange(nf), -1.0)
     if demand:
-        at = np.fromiter(map(look, demand), np.int64, len(demand))
+        at = look(demand_code)
         np.add.at(rows.rhs, at, np.fromiter(data.demand_mw.values(), float, len(demand)))
         rows.add(m.unserved, at, m.unserved.positions(demand), 1.0)
-    ni = len(data.import_index)
-    rows.add(m.imports, np.fromiter(map(look, data.import_index), np.int64, ni), np.arange(ni), -1.0)
+    rows.add(m.imports, look(import_code), np.arange(len(import_code)), -1.0)
     add_rows(m, rows)
 
 
@@ -82,8 +113,9 @@ def add_link_capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
     """
     keys = data.flow_index
     capacity = data.assets["capacity_mw"].to_dict()
-    coef = np.fromiter((capacity[lk] for lk, _y, _s, _d in keys), float, len(keys))
-    const, pos, target = fraction_arrays(m, data, [k[:2] for k in keys])
+    (lk, lc, lu), (y, _yc, _yu), _s, _d = index_fields(data, "flow_index")
+    coef = np.array([capacity[a] for a in lu], dtype=float)[lc] if len(lc) else np.zeros(0)
+    const, pos, target = fraction_arrays(m, data, lk, years=y)
     _bounded_or_rows(m, "link_capacity", m.flow, keys, coef, const, pos, target)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pyomo.core as pyo
 
-from ..data import ModelData
+from ..data import ModelData, index_fields
 from .arrays import GE, ArrayRows, ArrayVar, CostComponent, Linear, add_rows, add_var
 from .arrays import add_objective as _add_objective
 from .demand import lost_load_cost
@@ -85,22 +85,24 @@ def add_cost_components(m: pyo.ConcreteModel, data: ModelData) -> None:
     assets = data.assets
     annuity, fom = assets["annuity_musd_per_year"].to_dict(), assets["fixed_om_musd_per_year"].to_dict()
     cost, emis = data.projects["energy_cost_usd_per_mwh"].to_dict(), data.projects["emissions_t_per_mwh"].to_dict()
-    keys = data.gen_index
-    n = len(keys)
-    years = np.fromiter((y for _p, y, _s in keys), np.int64, n)
-    hours = np.fromiter((data.hours[s] for _p, _y, s in keys), float, n)
+    (_p, pc, pu), (years, _yc, _yu), (_s, sc, su) = index_fields(data, "gen_index")
+
+    def per_project(values: dict) -> np.ndarray:
+        return np.array([values[p] for p in pu], dtype=float)[pc] if len(pc) else np.zeros(0)
+
+    hours = np.array([data.hours[s] for s in su], dtype=float)[sc] if len(sc) else np.zeros(0)
     co2_price = data.co2_price_usd_per_t
     e_pen = 1000.0 * data.shortfall_penalty_usd_per_mwh / 1e6
     c_pen = 1000.0 * data.capacity_shortfall_penalty_usd_per_kw_year / 1e6
 
     _set_component(m, "capex", _assets_by_year(m, data, annuity))
     _set_component(m, "fixed_om", _assets_by_year(m, data, fom))
-    unit_cost = np.fromiter((cost[p] for p, _y, _s in keys), float, n)
+    unit_cost = per_project(cost)
     _set_component(m, "energy", _by_year(m.gen, years, np.where(unit_cost > 0, hours * unit_cost / 1e6, 0.0), data))
     if co2_price == 0:
         _set_component(m, "co2", {y: Linear() for y in data.years})
     else:
-        unit_emis = np.fromiter((emis[p] for p, _y, _s in keys), float, n)
+        unit_emis = per_project(emis)
         _set_component(m, "co2", _by_year(m.gen, years, np.where(unit_emis > 0, hours * unit_emis * co2_price / 1e6,
                                                                   0.0), data))
 
@@ -136,14 +138,18 @@ def _add_importer_components(m: pyo.ConcreteModel, data: ModelData, years: np.nd
     top = data.projects["take_or_pay_share"].to_dict()
     tariff = {(p, y): data.tariff(p, y) for p in data.projects.index for y in data.years}
     expected = data.projects["expected_energy_gwh"].to_dict()
-    keys = data.gen_index
-    paid_index = sorted({(p, y) for p, y, _ in keys if top[p] > 0}
+    (_p, pc, pu), (_y, yc, yu), _s = index_fields(data, "gen_index")
+    n = len(pc)
+    pairs = np.unique(pc * max(len(yu), 1) + yc) if n else np.zeros(0, dtype=np.int64)
+    ny = max(len(yu), 1)
+    paid_index = sorted({(pu[c // ny], int(yu[c % ny])) for c in pairs.tolist() if top[pu[c // ny]] > 0}
                         | {(p, y) for p in data.projects.index if top[p] > 0 for y in data.years
                            if data.can_be_online(p, y)})
     m.__dict__["paid_energy_index"] = paid_index
     paid = add_var(m, ArrayVar("paid_energy", paid_index, 0.0))  # GWh paid for
     row_of = paid.position
-    at = np.fromiter((row_of.get((p, y), -1) for p, y, _s in keys), np.int64, len(keys))
+    table = np.array([[row_of.get((p, int(y)), -1) for y in yu] for p in pu], dtype=np.int64) if n else None
+    at = table[pc, yc] if n else np.zeros(0, dtype=np.int64)
     gen_in = np.flatnonzero(at >= 0)
     k = np.arange(len(paid_index))
     taken = ArrayRows("take_or_pay_taken", paid_index, GE, 0.0)
@@ -160,7 +166,7 @@ def _add_importer_components(m: pyo.ConcreteModel, data: ModelData, years: np.nd
     add_rows(m, take_or_pay)
 
     unpaid = at < 0
-    rate = np.fromiter((tariff[(p, y)] for p, y, _s in keys), float, len(keys))
+    rate = np.array([[tariff[(p, int(y))] for y in yu] for p in pu], dtype=float)[pc, yc] if n else np.zeros(0)
     per_gen = np.where(unpaid & (rate > 0), hours * rate / 1e6, 0.0)
     payments = _by_year(m.gen, years, per_gen, data)
     pyears = np.fromiter((y for _p, y in paid_index), np.int64, len(paid_index))

@@ -9,9 +9,10 @@ column or row.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pyomo.core as pyo
 
-from ..data import ModelData
+from ..data import ModelData, index_fields
 from .arrays import LE, ArrayRows, ArrayVar, add_rows, add_var
 from .investment import fraction_arrays
 
@@ -20,11 +21,6 @@ def add_generation_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
     """gen[p,y,s] >= 0 (MW) for (p,y,s) in gen_index."""
     add_var(m, ArrayVar("gen", data.gen_index, 0.0))
     m.__dict__["gen_index"] = data.gen_index
-
-
-def _operated(m, data: ModelData, keys: list, dims: int = 2):
-    """fraction_arrays of the (asset, year) of each key."""
-    return fraction_arrays(m, data, [k[:dims] for k in keys])
 
 
 def _bounded_or_rows(m, name: str, var: ArrayVar, keys: list, coef: np.ndarray, const: np.ndarray,
@@ -58,33 +54,25 @@ def add_availability(m: pyo.ConcreteModel, data: ModelData) -> None:
     settled by the data) the row is only a bound: it is written as gen's upper bound, not a row.
     """
     keys = data.gen_index
+    (p, pc, pu), (y, _yc, _yu), (_s, sc, su) = index_fields(data, "gen_index")
     capacity = data.assets["capacity_mw"].to_dict()
-    availability = data.availability
-    coef = np.fromiter((availability[(p, s)] * capacity[p] for p, _y, s in keys), float, len(keys))
-    const, pos, target = _operated(m, data, keys)
+    table = np.array([[data.availability.get((pp, ss), 0.0) * capacity[pp] for ss in su] for pp in pu]) \
+        if len(keys) else np.zeros((0, 0))
+    coef = table[pc, sc] if len(keys) else np.zeros(0)
+    const, pos, target = fraction_arrays(m, data, p, years=y)
     _bounded_or_rows(m, "availability", m.gen, keys, coef, const, pos, target)
 
 
-def _slices_of(data: ModelData) -> dict:
-    """(p, y) -> [(slice, position in gen)], in gen_index's order."""
-    out: dict[tuple[str, int], list] = {}
-    for i, (p, y, s) in enumerate(data.gen_index):
-        out.setdefault((p, y), []).append((s, i))
-    return out
-
-
-def _energy_rows(m, data: ModelData, name: str, keys: list, members: list, limits: list, pairs: list) -> None:
-    """sum_{(s, i) in members[r]} hours[s] / 1000 * gen[i] <= limits[r] * operating_fraction[pairs[r]]
-    for each row r (keys[r])."""
-    const, pos, target = fraction_arrays(m, data, pairs)
-    limits = np.asarray(limits, dtype=float)
+def _energy_rows(m, data: ModelData, name: str, keys: list, row: np.ndarray, at: np.ndarray, limits: np.ndarray,
+                 assets: np.ndarray, years: np.ndarray) -> None:
+    """sum_{gen i of row r} hours[s_i] / 1000 * gen[i] <= limits[r] * operating_fraction[assets[r], years[r]]
+    for each row r (keys[r]); ``at``: the gen positions, ``row``: the row of each."""
+    const, pos, target = fraction_arrays(m, data, assets, years=years)
     fixed = pos < 0
     rows = ArrayRows(name, keys, LE, np.where(fixed, limits * np.nan_to_num(const), 0.0))
-    per_gwh = {s: h / 1000.0 for s, h in data.hours.items()}
-    r = np.repeat(np.arange(len(keys)), [len(x) for x in members])
-    cols = np.fromiter((i for x in members for _s, i in x), np.int64, len(r))
-    coef = np.fromiter((per_gwh[s] for x in members for s, _i in x), float, len(r))
-    rows.add(m.gen, r, cols, coef)
+    _s, sc, su = index_fields(data, "gen_index")[2]
+    per_gwh = np.array([data.hours[s] / 1000.0 for s in su]) if len(su) else np.zeros(0)
+    rows.add(m.gen, row, at, per_gwh[sc[at]] if len(at) else np.zeros(0))
     free = np.flatnonzero(~fixed)
     rows.add(target, free, pos[free], -limits[free])
     add_rows(m, rows)
@@ -96,12 +84,18 @@ def add_energy_limit(m: pyo.ConcreteModel, data: ModelData) -> None:
     for energy-limited projects p (e.g. a reservoir's firm energy) and years y where p can be
     online. Scaling by the online fraction keeps an ``up_to`` zone's limit in proportion.
     """
-    slices_of = _slices_of(data)
-    limited = set(data.energy_limited)
-    index = [(p, y) for (p, y) in slices_of if p in limited]
+    (p, pc, pu), (y, yc, yu), _s = index_fields(data, "gen_index")
+    limited = np.isin(pu, list(data.energy_limited)) if len(pu) else np.zeros(0, dtype=bool)
+    at = np.flatnonzero(limited[pc]) if len(pc) else np.zeros(0, dtype=np.int64)
+    # rows: the distinct (p, y) in order of first appearance (gen_index's order)
+    codes, first = pd.factorize(pc[at] * max(len(yu), 1) + yc[at])
+    _u, first_at = np.unique(codes, return_index=True)
+    keys = [(p[at[i]], int(y[at[i]])) for i in first_at] if len(at) else []
     limit = data.projects["max_energy_gwh_per_year"].to_dict()
-    _energy_rows(m, data, "energy_limit", index, [slices_of[k] for k in index],
-                 [float(limit[p]) for p, _y in index], index)
+    limits = np.array([float(limit[a]) for a, _yy in keys], dtype=float)
+    assets = np.array([a for a, _yy in keys], dtype=object)
+    years = np.array([yy for _a, yy in keys], dtype=np.int64)
+    _energy_rows(m, data, "energy_limit", keys, codes.astype(np.int64), at, limits, assets, years)
 
 
 def add_season_energy_budget(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -113,18 +107,24 @@ def add_season_energy_budget(m: pyo.ConcreteModel, data: ModelData) -> None:
     be put into any slice of the season, e.g. the evening peak. A run-of-river plant has no budget:
     its availability caps every slice.
     """
-    slices_of = _slices_of(data)
-    keys, members, limits, pairs = [], [], [], []
-    for (p, season) in sorted(data.season_budget_gwh):
-        in_season = set(data.season_slices[season])
-        for y in data.years:
-            here = [(s, i) for s, i in slices_of.get((p, y), ()) if s in in_season]
-            if not here:
-                continue
-            order = {s: k for k, s in enumerate(data.season_slices[season])}
-            here.sort(key=lambda si: order[si[0]])
-            keys.append((p, season, y))
-            members.append(here)
-            limits.append(data.season_budget_gwh[(p, season)])
-            pairs.append((p, y))
-    _energy_rows(m, data, "season_energy_budget", keys, members, limits, pairs)
+    (p, pc, pu), (y, yc, yu), (_s, sc, su) = index_fields(data, "gen_index")
+    budgets = sorted(data.season_budget_gwh)
+    if not budgets or not len(pc):
+        add_rows(m, ArrayRows("season_energy_budget", [], LE, 0.0))
+        return
+    season_of = {s: season for season, slices in data.season_slices.items() for s in slices}
+    budgeted = {b: k for k, b in enumerate(budgets)}
+    # per (project code, slice code): the budget's number, -1 where none
+    table = np.array([[budgeted.get((pp, season_of.get(ss)), -1) for ss in su] for pp in pu], dtype=np.int64)
+    b = table[pc, sc]
+    at = np.flatnonzero(b >= 0)
+    year_order = {yy: k for k, yy in enumerate(data.years)}
+    ny = len(data.years)
+    yk = np.array([year_order[int(v)] for v in yu], dtype=np.int64)[yc[at]]
+    code = b[at] * ny + yk  # rows sorted by (project, season) then year, as before
+    unique, row = np.unique(code, return_inverse=True)
+    keys = [(budgets[c // ny][0], budgets[c // ny][1], data.years[c % ny]) for c in unique.tolist()]
+    limits = np.array([data.season_budget_gwh[(a, season)] for a, season, _yy in keys], dtype=float)
+    assets = np.array([a for a, _se, _yy in keys], dtype=object)
+    years = np.array([yy for _a, _se, yy in keys], dtype=np.int64)
+    _energy_rows(m, data, "season_energy_budget", keys, row.astype(np.int64), at, limits, assets, years)

@@ -67,7 +67,10 @@ def add_storage_balance(m: pyo.ConcreteModel, data: ModelData) -> None:
     duration = np.fromiter((data.duration_h[s] for _p, _y, s in keys), float, n)
     eff = np.fromiter((data.storage[p][1] for p, _y, _s in keys), float, n)
     rows.add(m.charge, k, k, -(eff * duration))
-    out = m.gen.positions(keys)
+    # the storage projects' gen positions (a dict of those entries only)
+    stores = set(data.storage)
+    of_store = {k: i for i, k in enumerate(data.gen_index) if k[0] in stores} if n else {}
+    out = np.fromiter((of_store.get(k, -1) for k in keys), np.int64, n)
     has = np.flatnonzero(out >= 0)
     rows.add(m.gen, has, out[has], duration[has])
     add_rows(m, rows)
