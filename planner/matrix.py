@@ -393,12 +393,12 @@ def compile_model(m: pyo.ConcreteModel) -> Matrix:
             r0 += len(fam)
     n_rows = r0
     a = sparse.coo_matrix((np.concatenate(coo_v), (np.concatenate(coo_r), np.concatenate(coo_c))),
-                          shape=(n_rows, n)).tocsr()  # duplicates summed
+                          shape=(n_rows, n)).tocsc()  # duplicates summed
     del coo_r, coo_c, coo_v
     a.eliminate_zeros()
     rhs_all = np.concatenate(all_rhs)
     sense_all = np.concatenate(all_sense)
-    empty = np.diff(a.indptr) == 0
+    empty = np.bincount(a.indices, minlength=n_rows) == 0
     empty[:m_pyomo] = False  # Pyomo's were checked above
     if empty.any():
         bad = empty & (((sense_all == EQ) & (rhs_all != 0)) | ((sense_all == LE) & (rhs_all < 0))
@@ -409,7 +409,8 @@ def compile_model(m: pyo.ConcreteModel) -> Matrix:
             raise InfeasibleConstraintException(
                 f"model contains a trivially infeasible constraint, '{fam[0]}{list(fam[1][i - fam[2]])}'")
         keep_rows = ~empty
-        a = a[keep_rows]
+        new_row = np.cumsum(keep_rows) - 1
+        a = sparse.csc_matrix((a.data, new_row[a.indices], a.indptr), shape=(int(keep_rows.sum()), n))
         rhs_all, sense_all = rhs_all[keep_rows], sense_all[keep_rows]
     else:
         keep_rows = None
@@ -418,7 +419,6 @@ def compile_model(m: pyo.ConcreteModel) -> Matrix:
     for name, keys, lo, hi in families:
         take = None if keep_rows is None or keep_rows[lo:hi].all() else np.flatnonzero(keep_rows[lo:hi])
         row_names.add_family(name, keys, take)
-    a = a.tocsc()
 
     c = np.zeros(n)
     np.add.at(c, np.asarray(cost_index, dtype=np.int64), np.asarray(cost_value, dtype=float))

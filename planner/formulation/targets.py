@@ -115,9 +115,13 @@ def add_must_take_delivery(m: pyo.ConcreteModel, data: ModelData) -> None:
     is an aggregate bound: energy of another plant that reaches c also counts toward it.
     With one buyer every MW goes to it anyway and the family is empty.
     """
-    gens = m.gen.position
+    if not data.must_take_to:  # one buyer: the family is empty
+        add_rows(m, ArrayRows("must_take_delivery", [], GE, 0.0))
+        return
+    plants = {p for pairs in data.must_take_to.values() for p, _ in pairs}
+    gens = {k: i for i, k in enumerate(data.gen_index) if k[0] in plants}
     index = [(c, y, s) for c in sorted(data.must_take_to) for y in data.years for s in data.slices
-             if any((p, y, s) in gens for p, _ in data.must_take_to[c])] if data.must_take_to else []
+             if any((p, y, s) in gens for p, _ in data.must_take_to[c])]
     _scope_rows(m, data, "must_take_delivery", index, lambda k: (k[0], k[1], (k[2],)), lambda s: 1.0, GE, 0.0)
     rows = m.must_take_delivery
     r, cols, coef = [], [], []
