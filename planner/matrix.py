@@ -1,16 +1,16 @@
-"""The built Pyomo model in matrix form (mixed form: each row an equality or one inequality), the
-way Pyomo's LinearStandardFormCompiler gives it, with less memory.
+"""The built model in matrix form (mixed form: each row an equality or one inequality): its
+Pyomo part (the small, logical families) and its array part (formulation/arrays.py: the operating
+variables and the families over them) in one column space.
 
-Pyomo's compiler walks every constraint with its linear visitor and keeps each row's
-coefficient dictionary until the end, when it joins them into the sparse matrix: at the 'xxlarge'
-size of benchmarks/run.py that held about 1 GB above the model itself, the peak of a whole run.
-``compile_model`` reads the same rows in the same order, but copies each row's coefficients into
-flat arrays as it goes, and numbers columns in one dictionary. The plain shapes planner's families
-write (``_plain_row``) are read directly; any other row goes to Pyomo's visitor
-(``LinearRepnVisitor``), as does the objective. Rows, columns and coefficients are those of Pyomo's compiler, in its order
-(tests/test_matrix.py compares the two), so HiGHS sees the same LP. Rows are named by their
-constraint's (component name, index), not held as Pyomo objects, so that the constraints can be
-released once compiled (solve.solve_model's ``release``).
+Pyomo's part is read as Pyomo's LinearStandardFormCompiler would (the same rows and columns, in its
+order), but each row's coefficients are copied into flat arrays as it goes: the plain shapes
+planner's families write (``_plain_row``) are read directly, any other row goes to Pyomo's visitor
+(``LinearRepnVisitor``). The array families' triplets are then stacked below, their columns after
+Pyomo's, and the matrix is built once (duplicates summed, zeros dropped). Rows and columns are named
+(family name, index) by ``Names``, made when asked (a family's keys and positions, not a tuple per
+row), so that the constraints can be released once compiled (solve.solve_model's ``release``).
+tests/test_matrix.py compares the result with Pyomo's own compiler on the same families written as
+Pyomo components (arrays.to_pyomo).
 """
 
 from __future__ import annotations

@@ -1,8 +1,11 @@
 """Solve with HiGHS: compile the Pyomo model to matrices, hand them to highspy, read back values
 and duals.
 
-The hand-off uses Pyomo's ``LinearStandardFormCompiler`` (mixed form: each row keeps its sense)
-and ``highspy.Highs.passModel``, the fastest working route measured for this model size. After an
+The hand-off: ``Compiled`` (matrix.compile_model: the Pyomo families and the array families in one
+matrix, mixed form: each row keeps its sense) handed to HiGHS with highspy's array ``passModel``
+in one call (``Compiled.pass_to``); compiled once, it is re-solved with other bounds or costs (the
+prices' fixed LPs, flip.py, explore.py). ``make_highs`` and ``run_highs`` are the HiGHS instance
+with planner's options and its interruptible run, shared by those modules. After an
 integer solve the build decisions are fixed and the LP re-solved for the duals (SPEC §3).
 
 Numerics (SPEC §3 "well scaled"): the costs HiGHS sees are the model's costs times a power of two,
@@ -67,7 +70,7 @@ class SolveResult:
     coefficient_ranges: dict = field(default_factory=dict)
     objective_scale: float = 1.0
     #: short-run row duals (every build decision fixed): (constraint name, index) -> d objective / d rhs,
-    #: MUSD per unit
+    #: MUSD per unit; a RowValues (a mapping; ``.family(name)``: a family's keys and values as arrays)
     duals: dict = field(default_factory=dict)
     #: long-run row duals (integer choices fixed, continuous builds free; an LP's own duals)
     long_run_duals: dict = field(default_factory=dict)

@@ -13,7 +13,7 @@ import pandas as pd
 import pyomo.core as pyo
 
 from ..data import ModelData, index_fields
-from .arrays import EQ, INF, LE, ArrayRows, ArrayVar, add_rows, add_var
+from .arrays import EQ, INF, ArrayRows, ArrayVar, add_rows, add_var
 from .investment import fraction_arrays
 from .operation import _bounded_or_rows
 
