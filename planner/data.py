@@ -428,8 +428,10 @@ def build_model_data(scenario: Scenario, file: str = "scenario", future: str | f
             return fixed_operating[(a, y)] > 0 or (a, y) in operating_set
         return bool(online_builds.get((a, y)))
 
-    gen_index = [(p, y, s) for p in projects.index for y in years if can_operate(p, y)
-                 for s in slices if availability[(p, s)] > 0]
+    live = {p: [s for s in slices if availability[(p, s)] > 0] for p in projects.index}  # looked up once per slice
+    pairs = [(p, y) for p in projects.index for y in years if can_operate(p, y)]
+    gen_index = [(p, y, s) for p, y in pairs for s in live[p]]
+    gen_fields = _gen_fields(pairs, live, list(projects.index), years, slices)
     both_ways = links["bidirectional"].astype(bool).to_dict()  # a dict: no pandas lookup per row
     flow_index = [(lk, y, s, d) for lk in links.index for y in years if can_operate(lk, y)
                   for s in slices for d in DIRECTIONS if d == "forward" or both_ways[lk]]
@@ -494,7 +496,24 @@ def build_model_data(scenario: Scenario, file: str = "scenario", future: str | f
         importing_countries=buyers, importer=importing, demand_mw=demand_mw, voll_usd_per_mwh=voll,
         n_minus_1_share=n_minus_1_share, must_take_to=must_take_to,
     )
+    data.__dict__["_index_fields"] = {"gen_index": gen_fields}  # as index_fields would make them
     return apply_hydro_factor(data, hydro_factor)
+
+
+def _gen_fields(pairs: list, live: dict, projects: list, years: list, slices: list) -> tuple:
+    """gen_index's fields as index_fields gives them, from its (project, year) pairs and each
+    project's live slices, without reading the tuples back."""
+    p_no = {p: k for k, p in enumerate(projects)}
+    y_no = {y: k for k, y in enumerate(years)}
+    s_no = {s: k for k, s in enumerate(slices)}
+    counts = np.fromiter((len(live[p]) for p, _y in pairs), np.int64, len(pairs))
+    pc = np.repeat(np.fromiter((p_no[p] for p, _y in pairs), np.int64, len(pairs)), counts)
+    yc = np.repeat(np.fromiter((y_no[y] for _p, y in pairs), np.int64, len(pairs)), counts)
+    live_no = {p: np.fromiter((s_no[s] for s in live[p]), np.int64, len(live[p])) for p in projects}
+    sc = np.concatenate([live_no[p] for p, _y in pairs]) if pairs else np.zeros(0, dtype=np.int64)
+    pu, su = np.array(projects, dtype=object), np.array(slices, dtype=object)
+    yu = np.array(years, dtype=np.int64)
+    return ((pu[pc], pc, pu), (yu[yc], yc, yu.astype(object)), (su[sc], sc, su))
 
 
 def hydro_plants(scenario: Scenario) -> list:
