@@ -595,7 +595,7 @@ def main() -> None:
             print(f"solved {size}", file=sys.stderr)
         table.append(row)
 
-    header = (f"{'size':8} {'model':12} {'rows':>9} {'columns':>9} {'nonzeros':>10} {'to HighsLp s':>12} "
+    header = (f"{'size':8} {'model':12} {'rows':>9} {'columns':>9} {'nonzeros':>10} {'to arrays s':>12} "
               f"{'passModel s':>11} {'peak MB':>8} {'peak MB incl. pass':>18}")
     print(header)
     print("-" * len(header))
@@ -616,10 +616,10 @@ def main() -> None:
             a, b = r["p_solved"]["objective"], r["i_solved"]["objective"]
             print(f"{r['size']:8} {a:>24.10f} {b:>22.10f} {abs(a - b) / abs(a):>16.2e} "
                   f"{r['p_solved']['status']} / {r['i_solved']['status']}")
-    print(f"\nbest of {args.repeat}; to HighsLp: planner data + build + handoff (run.py --no-solve, which does "
-          f"not report nonzeros), independent scenario -> filled HighsLp; peak MB = max RSS of the process "
-          f"(planner's ends at the filled HighsLp; the independent model's 'peak MB' before passModel, "
-          f"'incl. pass' after it); python {sys.version.split()[0]}, {os.cpu_count()} cores, load average "
+    print(f"\nbest of {args.repeat}; planner: data + build + hand-off, its array passModel included (run.py "
+          f"--no-solve, which does not report nonzeros); independent: scenario -> arrays, then the array "
+          f"passModel; ratio p/i: planner's seconds over the independent's two together, and planner's peak "
+          f"over the independent's 'incl. pass'; peak MB = max RSS of the process; python {sys.version.split()[0]}, {os.cpu_count()} cores, load average "
           f"{load_before[0]:.1f} before, "
           f"{os.getloadavg()[0]:.1f} after")
 
