@@ -286,9 +286,10 @@ def prices_table(m, data: ModelData, result: SolveResult) -> pd.DataFrame:
                 live.update({(r.from_node, y), (r.to_node, y)})
     rows = []
     if result.duals:
-        for (name, index), dual in result.duals.items():  # in the rows' order
-            if name != "node_balance":
-                continue
+        duals = result.duals
+        pairs = (zip(*duals.family("node_balance")) if hasattr(duals, "family")  # one family's arrays
+                 else ((index, d) for (name, index), d in duals.items() if name == "node_balance"))
+        for index, dual in pairs:  # in the rows' order
             n, y, s = index
             price = dual * 1e6 / (data.hours[s] * data.weight[y]) if (n, y) in live else np.nan
             rows.append((n, y, s, price))
