@@ -6,8 +6,15 @@
     python benchmarks/run.py --sizes large xxlarge --no-solve   # build and hand-off only
     python benchmarks/run.py --sizes bench60 --no-prices        # HiGHS on the LP alone, without the prices
     python benchmarks/run.py --sizes large --no-solve --baseline /path/to/other/checkout   # side by side
+    python benchmarks/run.py --sizes bench60 --whole --repeat 3 --baseline /path/to/main   # planner solve, whole
 
 Each size runs in its own process so that its peak memory (max RSS) is its own.
+
+``--whole`` runs the whole command, ``planner solve SCENARIO --out DIR -q`` (the size written as a
+scenario YAML), in a fresh interpreter per run, checkouts alternating, and prints each run's wall
+seconds, HiGHS's seconds (summary.json's solve_seconds: the solve and the prices' re-solves) and the
+time outside HiGHS (wall - HiGHS), then summary.json's ``timings`` (seconds per stage) where the
+checkout writes them, and the medians.
 """
 
 from __future__ import annotations
@@ -15,8 +22,10 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -112,6 +121,56 @@ def one(size: str, method: str = "choose", solve: bool = True, prices: bool = Tr
             "objective": result.objective_musd}
 
 
+STAGES = ("imports", "load", "data", "build", "handoff", "solve", "prices", "analyses", "tables", "files")
+
+
+def whole(size: str, checkout: Path | None, folder: Path) -> dict:
+    """One ``planner solve`` of the size, in a fresh interpreter: wall seconds and summary.json."""
+    import yaml
+
+    path = folder / f"{size}.yaml"
+    if not path.exists():
+        path.write_text(yaml.safe_dump(scenario(*SIZES[size])))
+    out = folder / f"out-{time.monotonic_ns()}"
+    code = "import sys; sys.argv[0] = 'planner'; "
+    if checkout:
+        code += f"sys.path.insert(0, {str(checkout.resolve())!r}); "
+    code += "from planner.cli import main; main()"
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code, "solve", str(path), "--out", str(out), "-q"],
+                          capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr)
+    summary = json.loads((out / "summary.json").read_text())
+    highs = float(summary["solve_seconds"])
+    return {"wall_s": wall, "highs_s": highs, "outside_s": wall - highs, "timings": summary.get("timings") or {},
+            "objective": summary["objective_musd"]}
+
+
+def main_whole(sizes: list[str], repeat: int, baseline: Path | None) -> None:
+    checkouts = [("this", None)] + ([("baseline", baseline)] if baseline else [])
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in sizes:
+            runs: dict[str, list[dict]] = {label: [] for label, _ in checkouts}
+            for i in range(repeat):
+                for label, checkout in checkouts:  # alternating, so a change of load hits both
+                    r = whole(size, checkout, Path(tmp))
+                    runs[label].append(r)
+                    t = r["timings"]
+                    stages = " ".join(f"{k}={t[k]:.2f}" for k in STAGES if k in t)
+                    print(f"{size} {label:8} run {i + 1}: wall {r['wall_s']:.2f} s, HiGHS {r['highs_s']:.2f} s, "
+                          f"outside HiGHS {r['outside_s']:.2f} s ({r['outside_s'] / r['highs_s']:.2f}x)"
+                          f"{'; ' + stages if stages else ''}; objective {r['objective']:,.4f}", flush=True)
+            for label, rs in runs.items():
+                med = {k: statistics.median(r[k] for r in rs) for k in ("wall_s", "highs_s", "outside_s")}
+                stages = {k: statistics.median(r["timings"][k] for r in rs) for k in STAGES
+                          if all(k in r["timings"] for r in rs)}
+                print(f"{size} {label:8} median of {len(rs)}: wall {med['wall_s']:.2f} s, HiGHS {med['highs_s']:.2f} s, "
+                      f"outside HiGHS {med['outside_s']:.2f} s ({med['outside_s'] / med['highs_s']:.2f}x)"
+                      + ("; " + " ".join(f"{k}={v:.2f}" for k, v in stages.items()) if stages else ""))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", nargs="*", default=["small", "medium", "large"], choices=list(SIZES))
@@ -123,9 +182,14 @@ def main() -> None:
     parser.add_argument("--no-prices", action="store_true", help="solve without the prices' re-solves: solve s is "
                                                                    "HiGHS on the LP (or MIP) alone")
     parser.add_argument("--baseline", type=Path, help="another checkout of planner, run the same way beside this one")
+    parser.add_argument("--whole", action="store_true", help="time the whole planner solve command (see above)")
+    parser.add_argument("--repeat", type=int, default=3, help="with --whole: runs per checkout")
     parser.add_argument("--checkout", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--one", choices=list(SIZES), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.whole:
+        main_whole(args.sizes, args.repeat, args.baseline)
+        return
     if args.one:
         if args.checkout:
             sys.path.insert(0, str(args.checkout.resolve()))

@@ -116,22 +116,18 @@ def validate(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success"),
 ) -> None:
     """Check a scenario (and its variants and tables) without solving it."""
-    from .data import build_model_data
-    from .scenario import ScenarioError, load_scenario
+    from .inputs import load, validated
+    from .scenario import ScenarioError
 
     try:
-        loaded = load_scenario(scenario, tuple(set_ or ()))
+        loaded = load(scenario, tuple(set_ or ()))
     except ScenarioError as exc:
         _bad_input(exc, as_json)
         return
     try:
-        data = build_model_data(loaded.scenario, str(scenario))
-        if loaded.scenario.uncertainty is not None:  # every future's data, and its set paths
-            from .stochastic import futures_of
-
-            futures_of(loaded)
+        data = validated(loaded)  # the data stage, and every future's data and its set paths
     except ScenarioError as exc:
-        _bad_input(loaded.blame_sets(exc), as_json)
+        _bad_input(exc, as_json)
         return
     s = loaded.scenario
     report = {"status": "valid", "scenario": s.name, "years": data.years, "slices": len(data.slices),
@@ -175,12 +171,13 @@ def solve(
     """Solve a scenario and write its result tables."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from .io.writers import write_results
-    from .run import run_loaded
-    from .scenario import ScenarioError, load_scenario
+    from .run import load, run_loaded, write
+    from .scenario import ScenarioError
+    from .timings import Timings
 
+    timings = Timings.from_process_start()  # imports: the interpreter's start to here
     try:
-        loaded = load_scenario(scenario, tuple(set_ or ()))
+        loaded = load(scenario, tuple(set_ or ()), timings)
     except ScenarioError as exc:
         _bad_input(exc, as_json)
         return
@@ -221,10 +218,10 @@ def solve(
 
                 run = run_loaded(loaded, log=log, stage=stage, flip=flip_tariffs, workers=workers,
                                  scheduler=scheduler, flip_progress=_flip_progress(progress, task),
-                                 scheduler_timeout=scheduler_timeout)
+                                 scheduler_timeout=scheduler_timeout, timings=timings)
         else:
             run = run_loaded(loaded, flip=flip_tariffs, workers=workers, scheduler=scheduler,
-                             scheduler_timeout=scheduler_timeout)
+                             scheduler_timeout=scheduler_timeout, timings=timings)
     except ScenarioError as exc:
         _bad_input(exc, as_json)
         return
@@ -235,8 +232,7 @@ def solve(
         _no_solution(run, as_json)
         return
     with _writing("the results", target):
-        write_results(target, run.tables, run.summary, loaded.resolved_yaml(), force=force, workbook=not no_xlsx,
-                      protected=loaded.files, parquet=parquet)
+        write(run, target, force=force, workbook=not no_xlsx, parquet=parquet)
     if as_json:
         print(json.dumps({**run.summary, "out": str(target)}, indent=2, default=str))
     elif not quiet:
@@ -401,7 +397,8 @@ def explore(
 
     from .explore import ExploreError, check_explorable, load_morris, morris_samples, parse_tornado, write_explore
     from .explore import explore as run_explore
-    from .scenario import ScenarioError, load_scenario
+    from .inputs import load
+    from .scenario import ScenarioError
     from .sweep import SweepError, check_scheduler
 
     base_sets = tuple(set_ or ())
@@ -428,13 +425,13 @@ def explore(
     except (ExploreError, SweepError) as exc:
         _fail(f"[bold red]cannot explore:[/] {_plain(exc)}", EXIT_BAD_INPUT)
     try:
-        loaded = load_scenario(scenario, base_sets)
+        loaded = load(scenario, base_sets)
         problems, seen = [], set()
         tornado_loaded = {}
         for t in specs:  # every end checked before anything is solved
             for end, value in (("low", t.low), ("high", t.high)):
                 try:
-                    tornado_loaded[(t.path, end)] = load_scenario(scenario, base_sets + (f"{t.path}={value}",))
+                    tornado_loaded[(t.path, end)] = load(scenario, base_sets + (f"{t.path}={value}",))
                 except ScenarioError as exc:
                     for p in exc.problems:  # a bad path is one mistake, not one per end
                         key = str(p).replace(f"{t.path}={value}", t.path)
@@ -533,8 +530,12 @@ def report(
 ) -> None:
     """Plots of one result (PNG, with their data as CSV) and one self-contained HTML page."""
     from .compare import CompareError
-    from .report import write_report
+    from .explore_report import is_explore_folder, write_explore_report
 
+    if is_explore_folder(result_dir):  # a folder planner explore wrote has its own page
+        write_report = write_explore_report
+    else:
+        from .report import write_report
     if out_html is not None and out_html.suffix.lower() not in (".html", ".htm"):
         _fail(f"[red]--out {out_html}[/]: give an .html file name", EXIT_BAD_INPUT)
     try:

@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 import os
 import time
@@ -104,6 +103,8 @@ def probe(address: str, timeout: float = DEFAULT_TIMEOUT_S) -> str:
 def _identity(url: str, timeout: float):
     """The scheduler's identity, asked over a connection of our own: connecting and the handshake
     bounded by ``timeout`` (distributed's own timeout does not cover a peer that never answers)."""
+    import asyncio  # here: the CLI imports this module for its constants
+
     from distributed.comm import connect as comm_connect
 
     async def ask():
@@ -139,10 +140,11 @@ def _reason(exc: BaseException) -> str:
 
 
 def dask_jobs(jobs: dict, address: str, fn: Callable, timeout: float = DEFAULT_TIMEOUT_S,
-              args: Callable = lambda job: job if isinstance(job, tuple) else (job,)) -> Iterator[tuple]:
+              args: Callable = lambda job: job if isinstance(job, tuple) else (job,),
+              failed: Callable[[BaseException], object] = lambda exc: f"{type(exc).__name__}: {exc}") -> Iterator[tuple]:
     """fn(*args(job)) for every (key, job) on the cluster; yields (key, result) as each finishes (a
-    run that failed on its worker yields an error dict). ClusterError when the cluster cannot run
-    them: see the module's notes."""
+    run that failed on its worker yields ``failed(exception)``). ClusterError when the cluster
+    cannot run them: see the module's notes. jobs.py is the runner that calls this."""
     client = connect(address, timeout)
     try:
         futures = {client.submit(fn, *args(job), pure=False, key=f"planner-{key}-{os.getpid()}"): key
@@ -157,8 +159,7 @@ def dask_jobs(jobs: dict, address: str, fn: Callable, timeout: float = DEFAULT_T
                 try:
                     yield futures[future], future.result()
                 except Exception as exc:  # noqa: BLE001 - a run lost with its worker fails that run only
-                    yield futures[future], {"status": "error", "summary": {}, "tables": {},
-                                            "message": f"{type(exc).__name__}: {exc}"}
+                    yield futures[future], failed(exc)
             if done:
                 alone_since = None
                 continue

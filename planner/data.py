@@ -668,14 +668,7 @@ def _import_value(scenario: Scenario, years: list[int], importing_nodes: list[st
             if s.season is not None:
                 times[s.season] = 1
             for y in years:
-                best, best_rank = None, None
-                for r in rows:
-                    time_key = r.slice if r.slice is not None else r.season
-                    if r.node not in places or time_key not in times or (r.year is not None and r.year > y):
-                        continue
-                    rank = (places[r.node], times[time_key], r.year if r.year is not None else -1)
-                    if best_rank is None or rank > best_rank:
-                        best, best_rank = r, rank
+                best, _rank, _tied = _most_specific(rows, y, times, places)
                 if best is None:
                     missing.append((n, y, s.id))
                 else:
@@ -718,22 +711,14 @@ def _demand(scenario: Scenario, years: list[int], file: str = "", problems: Prob
     reported: set = set()
     for r in scenario.demand:
         by_node.setdefault(r.node, []).append(r)
+    shaped: dict[tuple[str, int, str], str | None] = {}  # (n, y, s) -> the season (None: the year) to reshape over
     for n, rows in by_node.items():
         for s in scenario.time.slices:
             times = {s.id: 2, None: 0}
             if s.season is not None:
                 times[s.season] = 1
             for y in years:
-                best, best_rank, tied = None, None, False
-                for r in rows:
-                    key = r.slice if r.slice is not None else r.season
-                    if key not in times or (r.year is not None and r.year > y):
-                        continue
-                    rank = (times[key], r.year if r.year is not None else -1)
-                    if best_rank is None or rank > best_rank:
-                        best, best_rank, tied = r, rank, False
-                    elif rank == best_rank:
-                        tied = True
+                best, best_rank, tied = _most_specific(rows, y, times)
                 if tied and problems is not None and (n, best_rank) not in reported:
                     reported.add((n, best_rank))
                     problems.add(file, f"demand[{n}]", f"two rows give node {n}'s demand for the same season or "
@@ -741,7 +726,52 @@ def _demand(scenario: Scenario, years: list[int], file: str = "", problems: Prob
                 if best is not None and best.demand_mw > 0:
                     mw[(n, y, s.id)] = float(best.demand_mw)
                     voll[(n, y, s.id)] = float(best.value_of_lost_load_usd_per_mwh)
+                    if best.slice is None:
+                        shaped[(n, y, s.id)] = best.season
+    _shape_demand(scenario, mw, shaped)
     return mw, voll
+
+
+def _most_specific(rows: list, y: int, times: dict, places: dict | None = None) -> tuple:
+    """(row, rank, tied): among ``rows`` that cover year y (blank or <= y), one of ``times`` (slice,
+    season or blank: rank by the dict's value) and, when ``places`` is given, one of its places,
+    the most specific (place, then time), then the latest year; tied when two rows share that rank."""
+    best, best_rank, tied = None, None, False
+    for r in rows:
+        key = r.slice if r.slice is not None else r.season
+        if key not in times or (r.year is not None and r.year > y):
+            continue
+        if places is not None and r.node not in places:
+            continue
+        rank = ((places[r.node],) if places is not None else ()) + (times[key], r.year if r.year is not None else -1)
+        if best_rank is None or rank > best_rank:
+            best, best_rank, tied = r, rank, False
+        elif rank == best_rank:
+            tied = True
+    return best, best_rank, tied
+
+
+def _shape_demand(scenario: Scenario, mw: dict, shaped: dict) -> None:
+    """demand[n,y,s] = row_mw x shape[s] / mean_h(shape over the row's season, or the year for a blank one)
+
+    for a node n with an hourly column ``demand@n`` (time.hourly_file; any unit, e.g. a share of the
+    year's peak): a season's (or a blank row's year's) demand keeps its hour-weighted mean, the
+    row's MW, and follows the measured shape inside it. Rows given for a slice are kept as given."""
+    profile = scenario.time.profile_availability
+    hours = {s.id: s.hours for s in scenario.time.slices}
+    season_of = {s.id: s.season for s in scenario.time.slices}
+    for n in {n for n, _y, _s in shaped}:
+        shape = profile.get(f"demand@{n}")
+        if not shape:
+            continue
+        means: dict[str | None, float] = {}
+        for group in {None, *season_of.values()}:
+            ids = [s for s in hours if group is None or season_of[s] == group]
+            total = sum(hours[s] for s in ids)
+            means[group] = sum(hours[s] * shape.get(s, 0.0) for s in ids) / total if total else 0.0
+        for (node, y, s), group in shaped.items():
+            if node == n and means.get(group):
+                mw[(n, y, s)] *= shape.get(s, 0.0) / means[group]
 
 
 def schema_row(value: float, season: str | None = None, slice: str | None = None) -> ImportValue:

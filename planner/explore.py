@@ -1,7 +1,7 @@
 """Options for the negotiating table (``planner explore``, SPEC §3.5): what each decision is worth,
 which plans cost nearly the same, and which assumptions change the answer.
 
-Three studies around one solved scenario, run in parallel on the sweep's machinery (local
+Three studies around one solved scenario, run in parallel by the job runner (jobs.py: local
 processes, or a Dask cluster):
 
 - with/without (``with_without.csv``): every candidate's decision reversed -- a built asset barred,
@@ -104,7 +104,7 @@ class Session:
 
     def solve(self, lower=None, upper=None, cost=None) -> Outcome:
         """Re-solve with these column bounds / scaled costs (None: the model's own)."""
-        from .solve import run_highs as _run, status_of as _status
+        from .solve import run_highs, status_of
 
         t0 = time.perf_counter()
         h = self.h
@@ -113,9 +113,9 @@ class Session:
         if cost is not None:
             h.changeColsCost(self.n, self.cols, cost)
         try:
-            _run(h)
+            run_highs(h)
             info = h.getInfo()
-            out = Outcome(_status(h, info.primal_solution_status == 2))  # 2: a feasible solution
+            out = Outcome(status_of(h, info.primal_solution_status == 2))  # 2: a feasible solution
             if out.status in ("optimal", "feasible"):
                 out.x = np.asarray(h.getSolution().col_value)
                 out.plan = self.plan_of(out.x)
@@ -363,7 +363,7 @@ def explore(loaded, with_without: bool = False, slack: float | None = None, torn
     scenarios of each tornado end, loaded (and so validated) by the caller: {(path, 'low'|'high'):
     LoadedScenario}; ``morris_loaded``: (values, LoadedScenario) per Morris sample."""
     from .run import run_loaded
-    from .sweep import run_jobs
+    from .jobs import run_jobs
 
     stage = stage or (lambda _s: None)
     check_explorable(loaded.scenario)
@@ -776,7 +776,7 @@ def write_explore(out_dir, explored: Explored, loaded, force: bool = False, work
     from pathlib import Path
 
     from .io.safety import check_target, discard, locked, replace_folder, temporary_folder, write_manifest
-    from .io.writers import _json_safe, fill_results, write_csv, write_workbook
+    from .io.writers import fill_results, json_safe, write_csv, write_workbook
 
     out_dir = Path(out_dir)
     check_target(out_dir, force, loaded.files)
@@ -795,7 +795,7 @@ def write_explore(out_dir, explored: Explored, loaded, force: bool = False, work
                 folder.mkdir(parents=True)
                 write_csv(frame, folder / "builds.csv")
             (tmp / "scenario.yaml").write_text(loaded.resolved_yaml(), encoding="utf-8")
-            (tmp / "explore.json").write_text(json.dumps(_json_safe(explored.summary), indent=2, default=str) + "\n")
+            (tmp / "explore.json").write_text(json.dumps(json_safe(explored.summary), indent=2, default=str) + "\n")
             if workbook and explored.tables:
                 readme = [("scenario", str(explored.summary.get("scenario", ""))),
                           ("objective_musd", str(explored.summary.get("objective_musd", ""))),

@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .compare import CompareError  # noqa: E402
-from .report import Plot, _table_html  # noqa: E402
+from .report import Plot, table_html  # noqa: E402
 
 EXPLORE_TABLES = ("with_without", "near_optimal", "tornado", "morris")
 
@@ -170,7 +170,7 @@ def render_explore_html(path: Path, summary: dict, figures: list[Plot], pngs: di
         data = base64.b64encode(pngs[p.name]).decode("ascii")
         parts += [f"<h2 id='{p.name}'>{e(p.title)}</h2>",
                   f"<img alt='{e(p.title)}' src='data:image/png;base64,{data}'>",
-                  f"<p>{e(p.caption)}</p>", _table_html(p.data)]
+                  f"<p>{e(p.caption)}</p>", table_html(p.data)]
     parts.append("</body></html>")
     return "\n".join(parts)
 

@@ -5,8 +5,9 @@ For each candidate c, other things equal, the importer's plan (``perspective: im
 solved at trial tariffs of c and bisected between a tariff at which c is chosen and one at which
 it is not, to FLIP_STEP USD/MWh. The model is built and compiled once per candidate; a trial only
 changes c's cost coefficients (its tariff enters the objective linearly, through its generation or
-its take-or-pay energy) and re-runs HiGHS. Candidates are searched in parallel on the sweep's
-machinery (local processes, or a Dask cluster).
+its take-or-pay energy) and re-runs HiGHS. Candidates are searched in parallel by the job runner
+(jobs.py: local processes, or a Dask cluster). An analysis of run.py's pipeline: it imports
+nothing above it (not run.py, not sweep.py).
 
 "Chosen" means built and bought from: the importer pays for energy taken (plus any take-or-pay
 share), so without take-or-pay a plant built but not dispatched costs it nothing and is not a
@@ -146,13 +147,13 @@ class _Direct:
 def flip_tariffs(scenario, data, workers: int = 1, scheduler: str | None = None,
                  time_limit_s: float = 600.0, progress=None,
                  scheduler_timeout: float = DEFAULT_TIMEOUT_S) -> dict[str, FlipResult]:
-    """Flip tariff of every candidate project, searched in parallel (sweep machinery).
+    """Flip tariff of every candidate project, searched in parallel (the job runner, jobs.py).
 
     ``progress`` (optional) is called, in this process, with ("start", number of candidates),
     ("solve", project, tariff, chosen) after every re-solve (local processes pass them through a
     queue; a Dask cluster's workers do not report their re-solves) and ("done", project,
     FlipResult) as each candidate's search ends."""
-    from .sweep import run_jobs
+    from .jobs import run_jobs
 
     candidates = [p for p in data.projects.index if data.assets.at[p, "status"] == "candidate"
                   and p not in data.storage]  # a store has no tariff of its own to flip
@@ -169,7 +170,7 @@ def flip_tariffs(scenario, data, workers: int = 1, scheduler: str | None = None,
     out = {}
     try:
         for p, result in run_jobs(flip_job, jobs, workers, scheduler, scheduler_timeout):
-            out[p] = result if isinstance(result, FlipResult) else FlipResult(p, math.nan, str(result), 0)
+            out[p] = result if isinstance(result, FlipResult) else FlipResult(p, math.nan, str(result), 0)  # JobFailed
             if progress is not None:
                 if drain is not None:
                     drain()  # this candidate's re-solves are shown before it is said done
@@ -178,6 +179,17 @@ def flip_tariffs(scenario, data, workers: int = 1, scheduler: str | None = None,
         if manager is not None:
             manager.shutdown()
     return out
+
+
+def add_flip_tariffs(tables: dict, scenario, data, workers: int = 1, scheduler: str | None = None,
+                     time_limit_s: float = 600.0, progress=None,
+                     scheduler_timeout: float = DEFAULT_TIMEOUT_S) -> None:
+    """Fill tariffs.csv's flip_tariff_usd_per_mwh (and flip_note) from the search (flip_tariffs)."""
+    found = flip_tariffs(scenario, data, workers, scheduler, time_limit_s, progress, scheduler_timeout)
+    tariffs = tables["tariffs"]
+    tariffs["flip_tariff_usd_per_mwh"] = tariffs.project.map(
+        {p: r.flip_tariff_usd_per_mwh for p, r in found.items()}).astype(float)
+    tariffs["flip_note"] = tariffs.project.map({p: r.note for p, r in found.items()}).fillna("")
 
 
 def _one_at_a_time(progress):

@@ -176,3 +176,14 @@ def firm_capability(h: highspy.Highs, compiled, q: ImportQuestions,
         h.deleteRows(rows, np.arange(first_row, first_row + rows, dtype=np.int32))
         h.deleteCols(k, np.arange(first_col, first_col + k, dtype=np.int32))
     return out
+
+
+def import_questions(data, import_costs: bool | None = None) -> ImportQuestions:
+    """What is asked of the solved LP for imports.csv, from a ModelData: per scope (targets, limits
+    and the importing country) the cost of more imports; per row of imports.csv the firm MW."""
+    energy_scopes = {t for t, _ in data.energy_targets}
+    firm = {**{n: [n] for n in data.importing_nodes}, **data.scope_nodes}
+    return ImportQuestions(scopes=dict(data.scope_nodes), years=list(data.years), weight=dict(data.weight),
+                           hours=dict(data.hours), peak_slices=list(data.peak_slices),
+                           one_year_scopes=[t for t in data.scope_nodes if t not in energy_scopes],
+                           firm_scopes=firm, import_costs=import_costs)

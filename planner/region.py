@@ -61,7 +61,10 @@ def _served(m, data: ModelData) -> np.ndarray:
 
 
 def trace_offtake(m, data: ModelData) -> pd.DataFrame:
-    """project, year, country, energy_gwh: where each plant's energy went (proportional sharing)."""
+    """project, year, country, energy_gwh: where each plant's energy went (proportional sharing).
+
+    Where the sharing's equations are singular (a lossless loop of flow between nodes that make
+    nothing), a least-squares answer is used and said: ``frame.attrs["warnings"]`` (summary.json)."""
     node_of = data.projects["node"].to_dict()
     nodes = list(data.nodes)
     at = {n: i for i, n in enumerate(nodes)}
@@ -84,6 +87,7 @@ def trace_offtake(m, data: ModelData) -> pd.DataFrame:
         if v > 1e-9:
             served.setdefault((y, s), []).append((n, v))
     acc: dict[tuple[str, int, str], float] = {}
+    fallback: list[tuple[int, str]] = []
     for (y, s), plants in gens.items():
         projects = [p for p, _ in plants]
         col = {p: j for j, p in enumerate(projects)}
@@ -102,8 +106,9 @@ def trace_offtake(m, data: ModelData) -> pd.DataFrame:
             a[i, i] += total[i] if total[i] > 1e-9 else 1.0
         try:
             x = np.linalg.solve(a, b)
-        except np.linalg.LinAlgError:
+        except np.linalg.LinAlgError:  # a lossless loop of flow between nodes that make nothing
             x = np.linalg.lstsq(a, b, rcond=None)[0]
+            fallback.append((y, s))
         h = data.hours[s] / 1000.0  # MW -> GWh per year
 
         def book(i: int, mw: float, where: str) -> None:
@@ -122,7 +127,20 @@ def trace_offtake(m, data: ModelData) -> pd.DataFrame:
             book(at[n], c, STORAGE)
     rows = [(p, y, c, e) for (p, y, c), e in acc.items() if e > 1e-9]
     frame = pd.DataFrame(rows, columns=["project", "year", "country", "energy_gwh"])
-    return frame.sort_values(["project", "year", "country"]).reset_index(drop=True)
+    frame = frame.sort_values(["project", "year", "country"]).reset_index(drop=True)
+    frame.attrs["warnings"] = offtake_warnings(fallback)
+    return frame
+
+
+def offtake_warnings(fallback: list[tuple[int, str]]) -> list[str]:
+    """What summary.json says when the sharing had no unique answer in some slices."""
+    if not fallback:
+        return []
+    shown = ", ".join(f"{y} {s}" for y, s in fallback[:3]) + (f" and {len(fallback) - 3} more" if len(fallback) > 3
+                                                             else "")
+    return [f"offtake.csv: in {len(fallback)} slice(s) ({shown}) power flows round a lossless loop of nodes that "
+            f"make nothing, so the proportional sharing has no unique answer; there the shares are a least-squares "
+            f"one, not a tracing of the flow"]
 
 
 def buyer_values(data: ModelData) -> dict[str, dict[str, float]]:

@@ -344,7 +344,8 @@ def _png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def _table_html(frame: pd.DataFrame) -> str:
+def table_html(frame: pd.DataFrame) -> str:
+    """A table as HTML for a report (years plain, numbers to two decimals), in a scrolling wrapper."""
     frame = frame.astype({c: "Int64" for c in frame.columns if c in ("year", "build_year")})
     table = frame.to_html(index=False, float_format=lambda v: f"{v:,.2f}", border=0, classes="data", na_rep="")
     return f"<div class='wrap'>{table}</div>"
@@ -368,7 +369,7 @@ def render_html(result: ResultFolder, figures: list[Plot], pngs: dict[str, bytes
         f" (discounted to the base year); build mode {e(str(s.get('build_mode')))}; results in "
         f"<code>{e(str(result.path))}</code>.</p>",
         "<h2>New builds</h2>",
-        _table_html(new.drop(columns=["status"])) if len(new) else "<p>Nothing new is built.</p>",
+        table_html(new.drop(columns=["status"])) if len(new) else "<p>Nothing new is built.</p>",
     ]
     if "hedges" in result.tables:
         parts += ["<h2 id='futures'>One plan for several futures</h2>",
@@ -378,12 +379,12 @@ def render_html(result: ResultFolder, figures: list[Plot], pngs: dict[str, bytes
                   f"<b>{_musd(s.get('evpi_musd'))} MUSD</b>.</p>",
                   "<h3>No-regret builds and hedges</h3><p>no_regret: in the plan and in every future's own plan; "
                   "hedge: in the plan, not in every future's own plan; bet: in some future's own plan only; "
-                  "never: in none.</p>", _table_html(result.tables["hedges"])]
+                  "never: in none.</p>", table_html(result.tables["hedges"])]
     for p in figures:
         data = base64.b64encode(pngs[p.name]).decode("ascii")
         parts += [f"<h2 id='{p.name}'>{e(p.title)}</h2>",
                   f"<img alt='{e(p.title)}' src='data:image/png;base64,{data}'>",
-                  f"<p>{e(p.caption)}</p>", _table_html(p.data)]
+                  f"<p>{e(p.caption)}</p>", table_html(p.data)]
     parts.append("<p id='rendered' data-images=''></p><script>window.addEventListener('load',function(){"
                  "var ok=Array.from(document.images).filter(function(i){return i.complete&&i.naturalWidth>0;});"
                  "document.getElementById('rendered').dataset.images=String(ok.length);});</script>")
@@ -398,11 +399,8 @@ def _musd(value) -> str:
 def write_report(result_dir: Path, out_html: Path | None = None, force: bool = False) -> tuple[Path, Path, list[Plot]]:
     """Write ``out_html`` (default ``<result_dir>/report.html``) and the PNGs in ``<stem>_figures/``
     beside it, both replacing an earlier report only once the new one is complete. A folder written
-    by ``planner explore`` gets its own page (explore_report.py)."""
-    from .explore_report import is_explore_folder, write_explore_report
-
-    if is_explore_folder(result_dir):
-        return write_explore_report(Path(result_dir), out_html, force)
+    by ``planner explore`` has its own page (explore_report.write_explore_report, which builds on this
+    module; ``planner report`` chooses between them)."""
     result = read_result(Path(result_dir))
     return write_page(Path(result_dir), out_html, force, lambda: plots(result),
                       lambda figures, pngs: render_html(result, figures, pngs))

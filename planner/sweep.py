@@ -14,17 +14,15 @@ import itertools
 import json
 import re
 import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import pandas as pd
 import yaml
 
-from . import interrupt
 from .cluster import DEFAULT_TIMEOUT_S
+from .jobs import JobFailed, run_jobs
 from .io.safety import check_target, discard, locked, replace_folder, temporary_folder, write_manifest
 from .io.writers import fill_results, write_csv
 from .scenario import LoadedScenario, ScenarioError, load_scenario
@@ -172,49 +170,6 @@ def solve_job(loaded: LoadedScenario) -> dict:
             "message": run.summary.get("message", "")}
 
 
-def run_jobs(fn: Callable, jobs: dict, workers: int = 1, scheduler: str | None = None,
-             scheduler_timeout: float = DEFAULT_TIMEOUT_S) -> Iterator[tuple]:
-    """fn(*args) for every (key, args) of ``jobs``, on local processes or a Dask cluster; yields
-    (key, result) as they finish (a job that crashed yields an error dict). A cluster that cannot
-    run them raises cluster.ClusterError (within ``scheduler_timeout`` seconds, never a hang)."""
-    if scheduler:
-        yield from _dask_jobs(jobs, scheduler, fn, scheduler_timeout)
-    elif workers <= 1:  # in this process: no worker start-up to pay
-        for key, job in jobs.items():
-            yield key, fn(*_args(job))
-    else:
-        yield from _local_jobs(jobs, workers, fn)
-
-
-def _args(job) -> tuple:
-    return job if isinstance(job, tuple) else (job,)
-
-
-def _local_jobs(jobs: dict, workers: int, fn: Callable = solve_job) -> Iterator[tuple[str, dict]]:
-    # Ctrl-C (planner/interrupt.py): workers start with SIGINT ignored, then only note it and stop
-    # their run at its next stage; the main process, interrupted itself, discards them.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                             initializer=interrupt.worker_init) as pool:
-        try:
-            with interrupt.ignored():
-                futures = {pool.submit(fn, *_args(job)): run_id for run_id, job in jobs.items()}
-            for future in as_completed(futures):
-                try:
-                    yield futures[future], future.result()
-                except Exception as exc:  # noqa: BLE001 - a crashed worker fails its run only
-                    yield futures[future], {"status": "error", "summary": {}, "tables": {}, "message": repr(exc)}
-        except BaseException:  # interrupted or abandoned: the other runs are not wanted
-            interrupt.stop_workers(pool)
-            raise
-
-
-def _dask_jobs(jobs: dict, scheduler: str, fn: Callable = solve_job,
-               timeout: float = DEFAULT_TIMEOUT_S) -> Iterator[tuple[str, dict]]:
-    from .cluster import dask_jobs
-
-    yield from dask_jobs(jobs, scheduler, fn, timeout, args=_args)
-
-
 def load_runs(specs: list[RunSpec]) -> tuple[dict[str, LoadedScenario], dict[str, ScenarioError]]:
     """Load every planned run before any is solved: (loaded runs, runs with bad input)."""
     jobs: dict[str, LoadedScenario] = {}
@@ -260,9 +215,11 @@ def _sweep_into(tmp: Path, specs: list[RunSpec], workers: int, scheduler: str | 
                                                message="; ".join(map(str, bad[spec.run_id].problems)))
             progress(outcomes[spec.run_id])
     by_id = {s.run_id: s for s in specs}
-    stream = (_dask_jobs(jobs, scheduler, timeout=scheduler_timeout) if scheduler
-              else _local_jobs(jobs, max(1, workers)))
+    # in worker processes, one at least, as sweeps always ran
+    stream = run_jobs(solve_job, jobs, max(1, workers), scheduler, scheduler_timeout, in_process=False)
     for run_id, result in (stream if jobs else ()):
+        if isinstance(result, JobFailed):  # a crashed worker fails its run only
+            result = {"status": "error", "summary": {}, "tables": {}, "message": result.message}
         outcome = RunOutcome(by_id[run_id], result["status"], result["summary"], result["message"])
         if result["tables"]:
             folder = tmp / "runs" / run_id

@@ -211,3 +211,44 @@ def test_variant_puts_an_hourly_year_on_a_parent_with_slices(tmp_path):
     (tmp_path / "resolved.yaml").write_text(days4.resolved_yaml())
     again = load_scenario(tmp_path / "resolved.yaml").scenario
     assert again.time.slices == days4.scenario.time.slices
+
+
+def test_segments_merge_adjacent_hours_and_keep_the_energy(tmp_path, solve):
+    """time.segments_per_period: each representative day's 24 hours become 6 segments of adjacent
+    hours (tsam's segmentation), each a slice lasting its hours (duration_h) in every occurrence of
+    its day. A segment's availability is the mean of its hours, so, every day the same, the 100 MW
+    plant still makes 100 x 8.3 x 365 / 1000 = 302.95 GWh, as hour by hour (test above)."""
+    frame = pd.DataFrame({"hour": np.arange(1, 8761), "solar": np.tile(SHAPE, 365)})
+    data = hourly_scenario(tmp_path, frame, representative_days=4, segments_per_period=6)
+    data["targets"] = [{"scope": "VN", "year": 2025, "energy_gwh": 1}]
+    s = load_scenario(write(data, tmp_path)).scenario
+    assert len(s.time.slices) == 4 * 6
+    assert sum(x.hours for x in s.time.slices) == pytest.approx(8760)
+    periods: dict = {}
+    for x in s.time.slices:
+        periods.setdefault(x.period, []).append(x)
+    for members in periods.values():
+        assert sum(x.duration_h for x in members) == 24  # the segments of a day cover its 24 hours
+        occurrences = {round(x.hours / x.duration_h, 9) for x in members}
+        assert len(occurrences) == 1  # every segment of a day occurs as often as the day
+    assert all("_s" in x.id for x in s.time.slices)
+    run = solve(data)
+    assert run.tables["dispatch"].energy_gwh.sum() == pytest.approx(100 * SHAPE.sum() * 365 / 1000, rel=1e-6)
+
+
+@pytest.mark.parametrize("value", [0, 25, 2.5, True])
+def test_bad_segments_per_period(tmp_path, value):
+    data = hourly_scenario(tmp_path, year(), representative_days=4, segments_per_period=value)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write(data, tmp_path))
+    text = str(info.value)
+    assert "time.segments_per_period" in text and "from 1 to 24" in text and "hourly.csv" in text
+
+
+def test_segments_of_the_full_year_cluster_nothing(tmp_path):
+    """representative_days: all with segments: every day its own period, cut into its segments."""
+    data = hourly_scenario(tmp_path, year(), representative_days="all", segments_per_period=4)
+    s = load_scenario(write(data, tmp_path)).scenario
+    assert len({x.period for x in s.time.slices}) == 365 and len(s.time.slices) == 365 * 4
+    assert sum(x.hours for x in s.time.slices) == pytest.approx(8760)
+    assert all(x.hours == x.duration_h for x in s.time.slices)  # each day stands for itself

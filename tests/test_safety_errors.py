@@ -310,7 +310,7 @@ def test_a_worker_that_dies_fails_in_time(scheduler):
     import os
 
     from planner.cluster import ClusterError
-    from planner.sweep import run_jobs
+    from planner.jobs import run_jobs
 
     worker, _ = _started(["-m", "distributed.cli.dask_worker", scheduler, "--nthreads", "1", "--no-nanny",
                           "--no-dashboard"], "Registered to:")

@@ -68,8 +68,8 @@ def add_scope_import_limit(m: pyo.ConcreteModel, data: ModelData) -> None:
     at or below 10 % of peak demand". A node's own ``max_import_mw`` is a bound on its variable.
     """
     from .arrays import LE
-    from .targets import _scope_rows
+    from .targets import scope_rows
 
     index = [(sc, y, s) for sc in sorted(data.max_import_mw_by_scope) for y in data.years for s in data.slices]
-    _scope_rows(m, data, "scope_import_limit", index, lambda k: (k[0], k[1], (k[2],)), lambda s: 1.0, LE,
+    scope_rows(m, data, "scope_import_limit", index, lambda k: (k[0], k[1], (k[2],)), lambda s: 1.0, LE,
                 [data.max_import_mw_by_scope[k[0]] for k in index])

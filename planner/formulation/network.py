@@ -15,7 +15,7 @@ import pyomo.core as pyo
 from ..data import ModelData, index_fields
 from .arrays import EQ, INF, ArrayRows, ArrayVar, add_rows, add_var
 from .investment import fraction_arrays
-from .operation import _bounded_or_rows
+from .operation import bounded_or_rows
 
 
 def add_network_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -116,7 +116,7 @@ def add_link_capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
     (lk, lc, lu), (y, _yc, _yu), _s, _d = index_fields(data, "flow_index")
     coef = np.array([capacity[a] for a in lu], dtype=float)[lc] if len(lc) else np.zeros(0)
     const, pos, target = fraction_arrays(m, data, lk, years=y)
-    _bounded_or_rows(m, "link_capacity", m.flow, keys, coef, const, pos, target)
+    bounded_or_rows(m, "link_capacity", m.flow, keys, coef, const, pos, target)
 
 
 def add_n_minus_1(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -136,4 +136,4 @@ def add_n_minus_1(m: pyo.ConcreteModel, data: ModelData) -> None:
     keys = [data.flow_index[i] for i in where]
     coef = np.fromiter((share[lk] * capacity[lk] for lk, _y, _s, _d in keys), float, len(keys))
     const, pos, target = fraction_arrays(m, data, [k[:2] for k in keys])
-    _bounded_or_rows(m, "n_minus_1", m.flow, keys, coef, const, pos, target, tighten=True, where=where)
+    bounded_or_rows(m, "n_minus_1", m.flow, keys, coef, const, pos, target, tighten=True, where=where)

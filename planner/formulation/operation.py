@@ -23,7 +23,7 @@ def add_generation_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.__dict__["gen_index"] = data.gen_index
 
 
-def _bounded_or_rows(m, name: str, var: ArrayVar, keys: list, coef: np.ndarray, const: np.ndarray,
+def bounded_or_rows(m, name: str, var: ArrayVar, keys: list, coef: np.ndarray, const: np.ndarray,
                      pos: np.ndarray, target, tighten: bool = False, where: np.ndarray | None = None) -> None:
     """var[k] <= coef[k] x fraction[k] over keys (positions ``where`` in var, else all): a bound where
     the fraction is a constant (``tighten``: only where it is tighter than the bound already set),
@@ -60,7 +60,7 @@ def add_availability(m: pyo.ConcreteModel, data: ModelData) -> None:
         if len(keys) else np.zeros((0, 0))
     coef = table[pc, sc] if len(keys) else np.zeros(0)
     const, pos, target = fraction_arrays(m, data, p, years=y)
-    _bounded_or_rows(m, "availability", m.gen, keys, coef, const, pos, target)
+    bounded_or_rows(m, "availability", m.gen, keys, coef, const, pos, target)
 
 
 def _energy_rows(m, data: ModelData, name: str, keys: list, row: np.ndarray, at: np.ndarray, limits: np.ndarray,

@@ -16,7 +16,7 @@ from .arrays import GE, ArrayRows, add_rows
 from .investment import operating_fraction
 
 
-def _scope_rows(m, data: ModelData, name: str, keys: list, scope_year_slices, coef_of, sense, rhs,
+def scope_rows(m, data: ModelData, name: str, keys: list, scope_year_slices, coef_of, sense, rhs,
                 shortfall=None) -> None:
     """rows over ``keys``: sum_{n in scope, s in slices} coef_of(s) * imports[n,y,s] (+ shortfall[t,y])
     (sense) rhs, with ``scope_year_slices(key)`` -> (scope, year, slices)."""
@@ -53,7 +53,7 @@ def add_energy_target(m: pyo.ConcreteModel, data: ModelData) -> None:
     for every target scope t and modelled year y that has an energy target.
     """
     keys = sorted(data.energy_targets)
-    _scope_rows(m, data, "energy_target", keys, lambda k: (k[0], k[1], data.slices),
+    scope_rows(m, data, "energy_target", keys, lambda k: (k[0], k[1], data.slices),
                 lambda s: data.hours[s] / 1000.0, GE, [data.energy_targets[k] for k in keys], m.energy_shortfall)
 
 
@@ -64,7 +64,7 @@ def add_capacity_target(m: pyo.ConcreteModel, data: ModelData) -> None:
     deliverable capacity at the hour it is needed.
     """
     index = [(t, y, s) for (t, y) in sorted(data.capacity_targets) for s in data.peak_slices]
-    _scope_rows(m, data, "capacity_target", index, lambda k: (k[0], k[1], (k[2],)), lambda s: 1.0, GE,
+    scope_rows(m, data, "capacity_target", index, lambda k: (k[0], k[1], (k[2],)), lambda s: 1.0, GE,
                 [data.capacity_targets[k[:2]] for k in index], m.capacity_shortfall)
 
 
@@ -96,10 +96,10 @@ def add_firm_target(m: pyo.ConcreteModel, data: ModelData) -> None:
     stochastic program may choose meets them in that future's hydrology.
     """
     keys = sorted(data.firm_energy_targets)
-    _scope_rows(m, data, "firm_energy_target", keys, lambda k: (k[0], k[1], data.slices),
+    scope_rows(m, data, "firm_energy_target", keys, lambda k: (k[0], k[1], data.slices),
                 lambda s: data.hours[s] / 1000.0, GE, [data.firm_energy_targets[k] for k in keys])
     index = [(t, y, s) for (t, y) in sorted(data.firm_capacity_targets) for s in data.peak_slices]
-    _scope_rows(m, data, "firm_capacity_target", index, lambda k: (k[0], k[1], (k[2],)), lambda s: 1.0, GE,
+    scope_rows(m, data, "firm_capacity_target", index, lambda k: (k[0], k[1], (k[2],)), lambda s: 1.0, GE,
                 [data.firm_capacity_targets[k[:2]] for k in index])
 
 
@@ -122,7 +122,7 @@ def add_must_take_delivery(m: pyo.ConcreteModel, data: ModelData) -> None:
     gens = {k: i for i, k in enumerate(data.gen_index) if k[0] in plants}
     index = [(c, y, s) for c in sorted(data.must_take_to) for y in data.years for s in data.slices
              if any((p, y, s) in gens for p, _ in data.must_take_to[c])]
-    _scope_rows(m, data, "must_take_delivery", index, lambda k: (k[0], k[1], (k[2],)), lambda s: 1.0, GE, 0.0)
+    scope_rows(m, data, "must_take_delivery", index, lambda k: (k[0], k[1], (k[2],)), lambda s: 1.0, GE, 0.0)
     rows = m.must_take_delivery
     r, cols, coef = [], [], []
     for i, (c, y, s) in enumerate(index):

@@ -12,6 +12,7 @@ import csv
 import json
 import math
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -171,13 +172,14 @@ def number_format(column: str) -> str | None:
     return None
 
 
-def _json_safe(value):
+def json_safe(value):
+    """A value for JSON: NaN and infinities as null, inside dicts and lists too."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
+        return {k: json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
+        return [json_safe(v) for v in value]
     return value
 
 
@@ -321,11 +323,13 @@ def write_results(out_dir: Path, tables: dict[str, pd.DataFrame], summary: dict,
 def fill_results(folder: Path, tables: dict[str, pd.DataFrame], summary: dict, resolved_yaml: str,
                  workbook: bool = True, parquet: bool = False) -> None:
     """The files of one result folder, written into ``folder`` (which exists): every table as CSV
-    (and Parquet with ``parquet``), summary.json, scenario.yaml and results.xlsx, where a per-slice
-    table longer than WORKBOOK_FULL_ROWS is summarised per year so the workbook opens well."""
+    (and Parquet with ``parquet``), scenario.yaml, results.xlsx, where a per-slice table longer than
+    WORKBOOK_FULL_ROWS is summarised per year so the workbook opens well, and summary.json last:
+    when the summary has ``timings`` (run.py), their ``files`` (the seconds spent writing the other
+    files) is set in it first."""
+    t0 = time.perf_counter()
     for name, frame in tables.items():
         write_csv(frame, folder / f"{name}.csv")
-    (folder / "summary.json").write_text(json.dumps(_json_safe(summary), indent=2, sort_keys=False) + "\n")
     (folder / "scenario.yaml").write_text(resolved_yaml, encoding="utf-8")
     if parquet:
         for name, frame in tables.items():
@@ -345,13 +349,15 @@ def fill_results(folder: Path, tables: dict[str, pd.DataFrame], summary: dict, r
                 sheets[name] = frame
             readme.append((f"{name} sheet", help_text))
         if "scenarios" in tables:  # several futures: a sheet per future
-            from ..stochastic.run import future_sheets
-
-            for sheet, (future, frame) in future_sheets(tables, summary.get("importing_country", "VN")).items():
+            for sheet, (future, frame) in future_sheets(tables, summary.get("importing_country", "VN"),
+                                                         summary.get("hydro_plants")).items():
                 sheets[sheet] = frame
                 readme.append((f"{sheet} sheet", FUTURE_SHEET_HELP.format(f=future)))
         readme += [("units", "Units are in every column name: _mw, _gwh, _musd (USD million), _usd_per_mwh.")]
         write_workbook(sheets, folder / "results.xlsx", readme)
+    if isinstance(summary.get("timings"), dict):
+        summary["timings"]["files"] = round(time.perf_counter() - t0, 3)
+    (folder / "summary.json").write_text(json.dumps(json_safe(summary), indent=2, sort_keys=False) + "\n")
 
 
 def write_comparison(tables: dict[str, pd.DataFrame], xlsx_path: Path, readme: list[tuple[str, str]],
@@ -402,3 +408,34 @@ def write_file_and_folder(file_path: Path, folder: Path, fill, force: bool = Fal
             os.replace(new_file, file_path)
         finally:
             discard(tmp)
+
+
+def future_sheets(tables: dict[str, pd.DataFrame], country: str = "VN",
+                  hydro_ids: list[str] | None = None) -> dict[str, tuple[str, pd.DataFrame]]:
+    """A workbook sheet per future (name ``future_<id>``, at most 31 characters, made unique): per
+    modelled year the plan's cost in it (discounted, the rows in the objective), the energy the
+    importing country receives, the shortfalls, and the energy of the hydro plants and of every
+    plant. The hydro plants are ``hydro_ids`` (summary.json's ``hydro_plants``: data.hydro_plants,
+    the plants whose water a future scales, as in the scenarios table); a summary without it (an
+    older run) falls back to the projects of technology hydro."""
+    out: dict[str, tuple[str, pd.DataFrame]] = {}
+    costs, imports, dispatch, tariffs = tables["costs"], tables["imports"], tables["dispatch"], tables["tariffs"]
+    hydro = set(hydro_ids) if hydro_ids is not None else set(tariffs.loc[tariffs.technology == "hydro", "project"])
+    shortfalls = [c for c in ("energy_shortfall_gwh", "contracted_shortfall_mw") if c in imports]
+    for future in tables["scenarios"].scenario.astype(str):
+        frame = pd.DataFrame({"cost_musd": costs[(costs.scenario == future) & costs.in_objective]
+                              .groupby("year").discounted_musd.sum()})
+        i = imports[imports.scenario == future]
+        frame["imports_gwh"] = i[i.scope == country].groupby("year").energy_gwh.sum()
+        for c in shortfalls:
+            frame[c] = i.groupby("year")[c].sum()
+        d = dispatch[dispatch.scenario == future]
+        frame["hydro_energy_gwh"] = d[d.project.isin(hydro)].groupby("year").energy_gwh.sum()
+        frame["generation_gwh"] = d.groupby("year").energy_gwh.sum()
+        frame = frame.fillna(0.0).rename_axis("year").reset_index()
+        name, k = f"future_{future}"[:31], 2
+        while name in out:
+            name = f"future_{future}"[:27] + f"_{k}"
+            k += 1
+        out[name] = (future, frame)
+    return out

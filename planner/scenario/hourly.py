@@ -14,6 +14,9 @@ turns it into K representative periods with tsam:
   of least availability (the "driest") kept as they are;
 - each period's hours become consecutive slices ``<season>_p<NN>_h<HH>`` that stand for as many
   hours of the year as the period stands for days (the hours of a season are kept exactly);
+- ``time.segments_per_period: N`` merges each period's hours into N segments of adjacent hours
+  (tsam's segmentation): slices ``<season>_p<NN>_s<SS>`` with ``duration_h`` the segment's hours
+  and availability their mean;
 - a slice is a peak slice when most of the original hours it stands for are peak hours: hours in
   the top ``peak_load_share`` of the year's load, or, without a load column, ``peak_hours``;
 - the aggregation error of every profile (RMSE and MAE against the hourly data, and RMSE of the
@@ -58,7 +61,14 @@ def aggregate_hourly(frame: pd.DataFrame, time: dict, file: str, problems: Probl
     if problem:
         problems.add(file, "time.representative_days" if weeks is None else "time.representative_weeks", problem)
         return None
-    whole_year = count == ALL_PERIODS
+    segments = time.get("segments_per_period")
+    if segments is not None and (isinstance(segments, bool) or not isinstance(segments, int)
+                                 or not 1 <= segments <= length):
+        problems.add(file, "time.segments_per_period",
+                     f"expected a whole number of segments from 1 to {length} (the hours of a "
+                     f"{'day' if weeks is None else 'week'}), got {segments!r}")
+        return None
+    whole_year = count == ALL_PERIODS and segments is None
     series = _numbers(frame, file, problems)
     if series is None:
         return None
@@ -72,7 +82,7 @@ def aggregate_hourly(frame: pd.DataFrame, time: dict, file: str, problems: Probl
     season_of_hour = np.array([seasons[m] for m in series.index.month])
     order = list(dict.fromkeys(seasons[m] for m in range(1, 13)))
     season_hours = [int((season_of_hour == s).sum()) for s in order]
-    share = list(season_hours) if whole_year else _share(count, season_hours, length)
+    share = list(season_hours) if count == ALL_PERIODS else _share(count, season_hours, length)
     slices: list[dict] = []
     availability: dict[str, dict[str, float]] = {c: {} for c in profiles.columns}
     reconstructed = pd.DataFrame(index=series.index, columns=series.columns, dtype=float)
@@ -80,25 +90,31 @@ def aggregate_hourly(frame: pd.DataFrame, time: dict, file: str, problems: Probl
         mask = season_of_hour == season
         part = series[mask]
         n_periods = len(part) // length
-        if k >= n_periods:  # every period of the season kept as it is: nothing to cluster
+        if k >= n_periods and segments is None:  # every period of the season kept as it is: nothing to cluster
             _whole_season(part, season, length, peak[mask], profiles.columns, slices, availability)
             reconstructed.loc[mask, :] = part.to_numpy()
             continue
         used = part.iloc[:n_periods * length]
         scale = len(part) / (n_periods * length)  # hours of the season left over: spread over its periods
-        result = _tsam(used, min(k, n_periods), length)
+        result = _tsam(used, min(k, n_periods), length, segments)
         reps = result.cluster_representatives
         counts = result.cluster_counts
         assign = np.asarray(result.cluster_assignments)
         peak_used = peak[mask][:n_periods * length].reshape(n_periods, length)
+        width = 3 if length > 24 else 2
         for c in sorted(counts):
             members = assign == c
-            for t in range(length):
-                sid = f"{season}_p{c:02d}_h{t:0{3 if length > 24 else 2}d}"
-                slices.append({"id": sid, "hours": float(counts[c]) * scale, "season": season,
-                               "peak": bool(peak_used[members, t].mean() >= 0.5), "period": f"{season}_p{c:02d}"})
+            for t, start, hours in _steps(reps, c, length):
+                sid = (f"{season}_p{c:02d}_h{t:0{width}d}" if segments is None
+                       else f"{season}_p{c:02d}_s{t:0{width}d}")
+                row = {"id": sid, "hours": float(counts[c]) * scale * hours, "season": season,
+                       "peak": bool(peak_used[members, start:start + hours].mean() >= 0.5),
+                       "period": f"{season}_p{c:02d}"}
+                if segments is not None:
+                    row["duration_h"] = float(hours)  # one occurrence of a segment lasts its hours
+                slices.append(row)
                 for col in profiles.columns:
-                    availability[col][sid] = float(min(max(reps.loc[(c, t), col], 0.0), 1.0))
+                    availability[col][sid] = float(min(max(reps.loc[c].iloc[t][col], 0.0), 1.0))
         rebuilt = result.reconstructed.to_numpy()
         leftover = rebuilt[-length:][:len(part) - len(used)]  # hours past the last whole period
         reconstructed.loc[mask, :] = np.vstack([rebuilt, leftover])
@@ -247,7 +263,20 @@ def _share(count: int, hours: list[int], length: int) -> list[int]:
     return [min(s, max(1, h // length)) for s, h in zip(share, hours)]
 
 
-def _tsam(frame: pd.DataFrame, k: int, length: int):
+def _steps(reps: pd.DataFrame, c: int, length: int) -> list[tuple[int, int, int]]:
+    """(step, first hour in the period, hours) of each step of cluster c's representative period:
+    every hour (``length`` steps of 1 h), or tsam's segments (index level 'Segment Duration')."""
+    part = reps.loc[c]
+    if part.index.nlevels == 1:
+        return [(t, t, 1) for t in range(length)]
+    steps, start = [], 0
+    for t, hours in enumerate(part.index.get_level_values(-1)):
+        steps.append((t, start, int(hours)))
+        start += int(hours)
+    return steps
+
+
+def _tsam(frame: pd.DataFrame, k: int, length: int, segments: int | None = None):
     import tsam
 
     data = frame.copy()
@@ -262,7 +291,8 @@ def _tsam(frame: pd.DataFrame, k: int, length: int):
     weights = {c: 1.0 for c in data.columns}
     weights["_least"] = 1e-6  # only to find the least-available period, not to cluster by
     result = tsam.aggregate(data, n_clusters=k, period_duration=length, temporal_resolution=1.0,
-                            extremes=extremes, weights=weights, rescale_exclude_columns=["_least"])
+                            extremes=extremes, weights=weights, rescale_exclude_columns=["_least"],
+                            segments=tsam.SegmentConfig(n_segments=segments) if segments else None)
     return _Result(result)
 
 

@@ -428,15 +428,15 @@ def _profile_checks(scenario: schema.Scenario, where, problems: Problems) -> Non
     an hourly column may not be hidden by an availability the scenario also gives."""
     names = set(scenario.technologies) | {p.id for p in scenario.projects}
     zones = {f"{p.technology}@{p.node}" for p in scenario.projects}
-    names |= zones
+    names |= zones | {f"demand@{d.node}" for d in scenario.demand}  # a demand's shape (data._shape_demand)
     given = {t: tech.availability for t, tech in scenario.technologies.items()}
     given |= {p.id: p.availability for p in scenario.projects}
     source = "time.hourly_file" if scenario.time.hourly_file else "time.profile_file"
     for col, values in scenario.time.profile_availability.items():
         file, line = where(("time", "profile_availability", col))
         if col not in names:
-            problems.add(file, f"{source} column {col}", f"'{col}' is neither a technology, a project nor "
-                         f"technology@node of a project{did_you_mean(col, names)}", line)
+            problems.add(file, f"{source} column {col}", f"'{col}' is neither a technology, a project, "
+                         f"technology@node of a project nor demand@node of a demand row{did_you_mean(col, names)}", line)
         elif scenario.time.hourly_file and given.get(col):
             problems.add(file, f"{source} column {col}", f"'{col}' also has an availability in the scenario, "
                          "which would override the hourly profile; give one or the other", line)

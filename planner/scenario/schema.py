@@ -188,6 +188,9 @@ class Time(Strict):
     #: (the full year, no clustering); a K at least a season's days keeps that season whole too
     representative_days: Optional[Union[int, str]] = None
     representative_weeks: Optional[Union[int, str]] = None
+    #: each representative period's hours merged into this many segments of adjacent hours (tsam's
+    #: segmentation: a segment's length follows where the profiles change); none: every hour a slice
+    segments_per_period: Optional[int] = Field(default=None, ge=1, le=168)
     #: month numbers of each season (hourly_file only); default wet May-October, dry November-April
     seasons: Optional[dict[Id, list[Annotated[int, Field(ge=1, le=12)]]]] = None
     #: peak slices: the top share of the hourly load, or these hours of the day without a load column

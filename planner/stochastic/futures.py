@@ -100,9 +100,12 @@ def futures_of(loaded: LoadedScenario) -> tuple[list[FutureData], FutureData]:
             problems.add(file, f"uncertainty.hydrology[{i + 1}].basin",
                          f"no hydro project has basin '{row.basin}'{_hint(row.basin, sorted(basins))}"
                          + ("" if basins else " (give projects a basin)"))
+    # Every mistake of the block is said at once (exit 2), as the loader does: a future whose ``set``
+    # is wrong is not validated further; the others go on to validation, water and model data.
     raw: dict[str, dict] = {}
     for f in unc.scenarios:
         data = copy.deepcopy(loaded.resolved)
+        said = len(problems.items)
         for path, value in f.set_.items():
             where = f"uncertainty.scenarios[{f.id}].set.{path}"
             why = set_problem(path)
@@ -113,17 +116,31 @@ def futures_of(loaded: LoadedScenario) -> tuple[list[FutureData], FutureData]:
             data, _ = apply_set(data, f"{path}={json.dumps(value)}", found)
             for p in found.items:
                 problems.add(file, where, p.message.replace("--set ", ""))
-        raw[f.id] = data
-    problems.raise_if_any()
-    scenarios = {fid: _validated(data, file, f"uncertainty.scenarios[{fid}].set") for fid, data in raw.items()}
+        if len(problems.items) == said:
+            raw[f.id] = data
+    scenarios = {}
+    for fid, data in raw.items():
+        try:
+            scenarios[fid] = _validated(data, file, f"uncertainty.scenarios[{fid}].set")
+        except ScenarioError as exc:
+            problems.items.extend(exc.problems)
     futures = []
     for f in unc.scenarios:
-        sc = scenarios[f.id]
+        sc = scenarios.get(f.id)
+        if sc is None:
+            continue
         rows = [r for r in unc.hydrology if r.scenario == f.id]
+        said = len(problems.items)
         factors = hydro_factors(sc, file, problems, f.hydro_energy_factor, rows)
-        problems.raise_if_any()
-        data = build_model_data(sc, file, future=f.id, hydro_factor=factors)
+        if len(problems.items) > said:
+            continue
+        try:
+            data = build_model_data(sc, file, future=f.id, hydro_factor=factors)
+        except ScenarioError as exc:
+            problems.items.extend(exc.problems)
+            continue
         futures.append(FutureData(f.id, f.probability, data, factors, _mean_factor(data, factors)))
+    problems.raise_if_any()
     for fut, names in _exceedance_names(scenario, futures).items():  # targets of a pNN: that future's too
         data = build_model_data(scenarios[fut.id], file, future=frozenset({fut.id} | names), hydro_factor=fut.factors)
         fut.data = data

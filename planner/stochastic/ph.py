@@ -295,7 +295,7 @@ def plan_by_ph(futures: list, ph, settings, quiet) -> tuple:
     """PH, then its plan held fixed and evaluated in every future (exact): (SolveResult, plan,
     summary fields ph_*). The upper bound is the evaluated plan's expected cost."""
     from ..solve import SolveResult
-    from .run import OK, evaluate
+    from .evaluate import OK, evaluate
 
     t0 = time.perf_counter()
     # the ranks' loop stops at the time limit; the launch gets twice that, plus start-up, before it is cut

@@ -24,63 +24,23 @@ import pandas as pd
 import pyomo.core as pyo
 
 from .. import interrupt, payers
+from ..data import hydro_plants
 from ..formulation import arrays
-from ..data import ModelData
-from ..results import builds_table, result_tables
 from ..scenario import LoadedScenario
 from ..scenario.errors import Problem, ScenarioError
 from ..solve import SolverSettings, check_highs_options, solve_model, versions
-from .extensive import extensive_form, fix_plan, plan_of, scenario_model
+from .evaluate import OK, Evaluation, evaluate, own_optimum
+from .extensive import extensive_form, plan_of
 from .futures import FutureData, futures_of
 
-OK = ("optimal", "feasible")
 #: tables that hold the plan itself (the same in every future): no scenario column
 PLAN_TABLES = ("builds", "capacity")
 BUILT_MW = 1e-6
 
 
-@dataclasses.dataclass
-class Evaluation:
-    """A plan held fixed in one future: its status, cost (MUSD) and, when asked, its tables."""
-
-    status: str
-    cost_musd: float | None
-    tables: dict[str, pd.DataFrame] = dataclasses.field(default_factory=dict)
-    result: object = None
-
-
 def _settings(scenario, log=None) -> SolverSettings:
     solver = scenario.options.solver
     return SolverSettings(solver.time_limit_s, solver.mip_gap, solver.threads, log, solver.method, solver.highs())
-
-
-def own_optimum(data: ModelData, settings: SolverSettings) -> tuple[str, float | None, dict, pd.DataFrame]:
-    """A future's own optimum: (status, cost, plan, builds table); the importer's view with its
-    lexicographic second stage (least resource cost among its least-cost plans), as ``planner solve``."""
-    from ..run import _least_resource_cost
-
-    m = scenario_model(data)
-    importer = data.perspective == "importer"
-    r = solve_model(m, settings, want_duals=False, release=not importer)
-    if r.status not in OK:
-        return r.status, None, {}, pd.DataFrame()
-    if importer:
-        _least_resource_cost(m, data, r, settings)
-    return r.status, r.objective_musd, plan_of(m), builds_table(m, data)
-
-
-def evaluate(data: ModelData, plan: dict, settings: SolverSettings, tables: bool = False,
-             want_duals: bool = True, import_costs: bool | None = None) -> Evaluation:
-    """The plan's builds fixed in one future, its operation optimised: an LP."""
-    from ..run import import_questions
-
-    m = scenario_model(data)
-    fix_plan(m, plan)
-    r = solve_model(m, settings, want_duals=tables and want_duals, release=not tables,
-                    questions=import_questions(data, import_costs) if tables and want_duals else None)
-    if r.status not in OK:
-        return Evaluation(r.status, None, result=r)
-    return Evaluation(r.status, r.objective_musd, result_tables(m, data, r) if tables else {}, r)
 
 
 def cvar(costs: list[float], probabilities: list[float], alpha: float) -> tuple[float, float]:
@@ -98,7 +58,7 @@ def run_uncertain(loaded: LoadedScenario, log: Callable[[str], None] | None = No
                   stage: Callable[[str], None] | None = None, flip: bool | None = None):
     """Build, solve and tabulate a scenario with futures; returns a ``run.Run``. Flip tariffs are
     not searched here (a warning says so when they are asked)."""
-    from ..run import Run, _message
+    from ..outcome import Run, solver_message
 
     stage = stage or (lambda _s: None)
     scenario, unc = loaded.scenario, loaded.scenario.uncertainty
@@ -118,7 +78,9 @@ def run_uncertain(loaded: LoadedScenario, log: Callable[[str], None] | None = No
     summary = {"scenario": scenario.name, "importing_country": scenario.options.importing_country,
                "status": "error", "objective_musd": None, "mip_gap": None,
                "risk_measure": risk.measure, "method": unc.method, "futures": [f.id for f in futures],
-               "solver": "highs", "versions": versions(), "input_sha256": loaded.input_sha256}
+               "solver": "highs", "versions": versions(), "input_sha256": loaded.input_sha256,
+               # the plants a hydrology factor scales (data.hydro_plants): the "hydro" of every future table
+               "hydro_plants": sorted(p.id for p in hydro_plants(scenario))}
 
     # 1. each future's own optimum
     own, own_builds = {}, {}
@@ -166,7 +128,7 @@ def run_uncertain(loaded: LoadedScenario, log: Callable[[str], None] | None = No
                    handoff_seconds=round(result.handoff_seconds, 4), solve_seconds=round(result.solve_seconds, 4),
                    own_optima_seconds=round(own_seconds, 4), n_variables=result.n_variables,
                    n_constraints=result.n_constraints, build_mode=futures[0].data.build_mode,
-                   excluded_by_tariff=futures[0].data.excluded_by_tariff, message=_message(result),
+                   excluded_by_tariff=futures[0].data.excluded_by_tariff, message=solver_message(result),
                    warnings=list(result.warnings), objective_scale=result.objective_scale,
                    coefficient_ranges=result.coefficient_ranges)
     if result.status not in OK:
@@ -183,7 +145,7 @@ def _after_plan(loaded: LoadedScenario, futures: list[FutureData], average: Futu
                 own: dict, own_builds: dict, result, summary: dict, quiet: SolverSettings, stage,
                 flip: bool | None = None):
     """Steps 3 and 4 for a plan (the extensive form's or progressive hedging's)."""
-    from ..run import Run
+    from ..outcome import Run
 
     scenario = loaded.scenario
     risk = scenario.uncertainty.risk
@@ -279,7 +241,7 @@ def _least_expected_cost(ef, result, settings: SolverSettings) -> None:
 
 def _least_resource_cost(ef, futures: list[FutureData], result, settings: SolverSettings) -> None:
     """The importer pays for energy, not capacity, so its least-cost plan is not unique (run.py's
-    ``_least_resource_cost``): hold the risk measure (and, for regret, the expected cost) at its
+    ``second_stage.least_resource_cost``): hold the risk measure (and, for regret, the expected cost) at its
     optimum, to 1e-9 relative, and minimise the expected resource cost (VIEWS['system'])."""
     from ..formulation.objective import VIEWS, total_cost
 
@@ -374,31 +336,3 @@ def hedges_table(stochastic: pd.DataFrame, own_builds: dict[str, pd.DataFrame], 
                                         "stochastic_build_year", "single_future_plans"])
     frame["stochastic_build_year"] = frame["stochastic_build_year"].astype("Int64")
     return frame
-
-
-def future_sheets(tables: dict[str, pd.DataFrame], country: str = "VN") -> dict[str, tuple[str, pd.DataFrame]]:
-    """A workbook sheet per future (name ``future_<id>``, at most 31 characters, made unique): per
-    modelled year the plan's cost in it (discounted, the rows in the objective), the energy the
-    importing country receives, the shortfalls, and the energy of the hydro plants (technology
-    hydro) and of every plant."""
-    out: dict[str, tuple[str, pd.DataFrame]] = {}
-    costs, imports, dispatch, tariffs = tables["costs"], tables["imports"], tables["dispatch"], tables["tariffs"]
-    hydro = set(tariffs.loc[tariffs.technology == "hydro", "project"])
-    shortfalls = [c for c in ("energy_shortfall_gwh", "contracted_shortfall_mw") if c in imports]
-    for future in tables["scenarios"].scenario.astype(str):
-        frame = pd.DataFrame({"cost_musd": costs[(costs.scenario == future) & costs.in_objective]
-                              .groupby("year").discounted_musd.sum()})
-        i = imports[imports.scenario == future]
-        frame["imports_gwh"] = i[i.scope == country].groupby("year").energy_gwh.sum()
-        for c in shortfalls:
-            frame[c] = i.groupby("year")[c].sum()
-        d = dispatch[dispatch.scenario == future]
-        frame["hydro_energy_gwh"] = d[d.project.isin(hydro)].groupby("year").energy_gwh.sum()
-        frame["generation_gwh"] = d.groupby("year").energy_gwh.sum()
-        frame = frame.fillna(0.0).rename_axis("year").reset_index()
-        name, k = f"future_{future}"[:31], 2
-        while name in out:
-            name = f"future_{future}"[:27] + f"_{k}"
-            k += 1
-        out[name] = (future, frame)
-    return out
