@@ -16,10 +16,12 @@ What is measured, each model in a process of its own (so its peak memory is its 
 the two models alternating (--repeat N: best of N):
 
 - planner: ``python benchmarks/run.py --one SIZE --no-solve``: data + build + handoff seconds, where
-  handoff is ``solve._Compiled``: the matrices compiled and a ``highspy.HighsLp`` filled; it does
-  not call ``passModel`` (that is inside planner's solve time).
-- independent: ``python benchmarks/independent.py --child SIZE``: from the validated scenario to a
-  filled ``HighsLp`` (the same end point as planner's), then ``passModel`` timed on its own.
+  handoff is ``solve.Compiled`` (the matrices compiled) and ``Compiled.pass_to`` (highspy's array
+  ``passModel``, one call).
+- independent: ``python benchmarks/independent.py --child SIZE``: from the validated scenario to
+  its arrays, then handed over with the same array ``passModel`` (timed on its own); the ratio
+  compares planner's data + build + handoff with the independent build + passModel, and the peak
+  memory of both processes including the hand-off.
 - peak MB: the child's max RSS (``os.wait4``, benchmarks/peers.py's ``timed``). For the independent
   model both the peak before ``passModel`` (the same end point as planner's) and the peak of the
   whole process (``passModel`` holds HiGHS's own copy of the LP) are printed.
@@ -269,6 +271,26 @@ class LP:
             self.cost = [np.concatenate(self.cost)]
         self.cost[0][cols] += values
 
+    def pass_to(self, h) -> int:
+        """Hand this LP to HiGHS with highspy's array ``passModel`` (one call; its matrix column-wise);
+        returns the number of nonzeros."""
+        import highspy
+        from scipy import sparse
+
+        rows = np.concatenate([r for r, _, _ in self.entries])
+        cols = np.concatenate([c for _, c, _ in self.entries])
+        vals = np.concatenate([v for _, _, v in self.entries])
+        a = sparse.csc_matrix((vals, (rows, cols)), shape=(self.n_rows, self.n_cols))
+        a.sum_duplicates()
+        inf = highspy.kHighsInf
+        h.passModel(self.n_cols, self.n_rows, a.nnz, int(highspy.MatrixFormat.kColwise),
+                    int(highspy.ObjSense.kMinimize), float(self.offset), np.concatenate(self.cost),
+                    np.concatenate(self.col_lower).astype(float), np.minimum(np.concatenate(self.col_upper), inf),
+                    np.maximum(np.concatenate(self.row_lower), -inf), np.minimum(np.concatenate(self.row_upper), inf),
+                    a.indptr.astype(np.int32), a.indices.astype(np.int32), a.data.astype(float),
+                    np.zeros(self.n_cols, dtype=np.int32))
+        return a.nnz
+
     def highs_lp(self):
         """A highspy.HighsLp holding this LP, its matrix column-wise (CSC)."""
         import highspy
@@ -512,21 +534,21 @@ def child(size: str, solve: bool) -> dict:
     from planner.scenario.schema import Scenario
 
     sc = Scenario.model_validate(scenario(*SIZES[size]))
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
     t0 = time.perf_counter()
-    lp, nnz = build_lp(read_inputs(sc)).highs_lp()
+    lp = build_lp(read_inputs(sc))
+    cost = np.abs(np.concatenate(lp.cost))
     t1 = time.perf_counter()
     peak_lp = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    cost = np.abs(np.asarray(lp.col_cost_))
     cost = cost[cost > 0]
     if cost.min() < COST_BAND[0] or cost.max() > COST_BAND[1]:
         raise SystemExit(f"costs span [{cost.min():g}, {cost.max():g}] MUSD: planner would scale them "
                          "(objective_scale); this benchmark compares unscaled ones")
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
     t2 = time.perf_counter()
-    h.passModel(lp)
+    nnz = lp.pass_to(h)
     t3 = time.perf_counter()
-    out = {"size": size, "rows": lp.num_row_, "columns": lp.num_col_, "nonzeros": nnz, "build_s": t1 - t0,
+    out = {"size": size, "rows": lp.n_rows, "columns": lp.n_cols, "nonzeros": nnz, "build_s": t1 - t0,
            "pass_s": t3 - t2, "peak_lp_mb": peak_lp, "objective": None, "status": "not solved"}
     if solve:
         h.run()
@@ -573,7 +595,7 @@ def main() -> None:
             print(f"solved {size}", file=sys.stderr)
         table.append(row)
 
-    header = (f"{'size':8} {'model':12} {'rows':>9} {'columns':>9} {'nonzeros':>10} {'to HighsLp s':>12} "
+    header = (f"{'size':8} {'model':12} {'rows':>9} {'columns':>9} {'nonzeros':>10} {'to arrays s':>12} "
               f"{'passModel s':>11} {'peak MB':>8} {'peak MB incl. pass':>18}")
     print(header)
     print("-" * len(header))
@@ -584,7 +606,7 @@ def main() -> None:
         print(f"{'':8} {'independent':12} {i['rows']:>9,} {i['columns']:>9,} {i['nonzeros']:>10,} "
               f"{i['build_s']:>12.2f} {i['pass_s']:>11.2f} {i['peak_lp_mb']:>8,.0f} {i['peak_mb']:>18,.0f}")
         print(f"{'':8} {'ratio p/i':12} {p['rows'] / i['rows']:>9.3f} {p['columns'] / i['columns']:>9.3f} {'':>10} "
-              f"{p['s'] / i['build_s']:>11.1f}x {'':>11} {p['peak_mb'] / i['peak_lp_mb']:>7.1f}x {'':>18}")
+              f"{p['s'] / (i['build_s'] + i['pass_s']):>11.2f}x {'':>11} {'':>8} {p['peak_mb'] / i['peak_mb']:>17.2f}x")
     if args.solve:
         print()
         header = f"{'size':8} {'planner objective MUSD':>24} {'independent MUSD':>22} {'rel. difference':>16} status"
@@ -594,10 +616,10 @@ def main() -> None:
             a, b = r["p_solved"]["objective"], r["i_solved"]["objective"]
             print(f"{r['size']:8} {a:>24.10f} {b:>22.10f} {abs(a - b) / abs(a):>16.2e} "
                   f"{r['p_solved']['status']} / {r['i_solved']['status']}")
-    print(f"\nbest of {args.repeat}; to HighsLp: planner data + build + handoff (run.py --no-solve, which does "
-          f"not report nonzeros), independent scenario -> filled HighsLp; peak MB = max RSS of the process "
-          f"(planner's ends at the filled HighsLp; the independent model's 'peak MB' before passModel, "
-          f"'incl. pass' after it); python {sys.version.split()[0]}, {os.cpu_count()} cores, load average "
+    print(f"\nbest of {args.repeat}; planner: data + build + hand-off, its array passModel included (run.py "
+          f"--no-solve, which does not report nonzeros); independent: scenario -> arrays, then the array "
+          f"passModel; ratio p/i: planner's seconds over the independent's two together, and planner's peak "
+          f"over the independent's 'incl. pass'; peak MB = max RSS of the process; python {sys.version.split()[0]}, {os.cpu_count()} cores, load average "
           f"{load_before[0]:.1f} before, "
           f"{os.getloadavg()[0]:.1f} after")
 

@@ -11,6 +11,7 @@ import heapq
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from . import finance
@@ -427,8 +428,10 @@ def build_model_data(scenario: Scenario, file: str = "scenario", future: str | f
             return fixed_operating[(a, y)] > 0 or (a, y) in operating_set
         return bool(online_builds.get((a, y)))
 
-    gen_index = [(p, y, s) for p in projects.index for y in years if can_operate(p, y)
-                 for s in slices if availability[(p, s)] > 0]
+    live = {p: [s for s in slices if availability[(p, s)] > 0] for p in projects.index}  # looked up once per slice
+    pairs = [(p, y) for p in projects.index for y in years if can_operate(p, y)]
+    gen_index = [(p, y, s) for p, y in pairs for s in live[p]]
+    gen_fields = _gen_fields(pairs, live, list(projects.index), years, slices)
     both_ways = links["bidirectional"].astype(bool).to_dict()  # a dict: no pandas lookup per row
     flow_index = [(lk, y, s, d) for lk in links.index for y in years if can_operate(lk, y)
                   for s in slices for d in DIRECTIONS if d == "forward" or both_ways[lk]]
@@ -493,7 +496,24 @@ def build_model_data(scenario: Scenario, file: str = "scenario", future: str | f
         importing_countries=buyers, importer=importing, demand_mw=demand_mw, voll_usd_per_mwh=voll,
         n_minus_1_share=n_minus_1_share, must_take_to=must_take_to,
     )
+    data.__dict__["_index_fields"] = {"gen_index": gen_fields}  # as index_fields would make them
     return apply_hydro_factor(data, hydro_factor)
+
+
+def _gen_fields(pairs: list, live: dict, projects: list, years: list, slices: list) -> tuple:
+    """gen_index's fields as index_fields gives them, from its (project, year) pairs and each
+    project's live slices, without reading the tuples back."""
+    p_no = {p: k for k, p in enumerate(projects)}
+    y_no = {y: k for k, y in enumerate(years)}
+    s_no = {s: k for k, s in enumerate(slices)}
+    counts = np.fromiter((len(live[p]) for p, _y in pairs), np.int64, len(pairs))
+    pc = np.repeat(np.fromiter((p_no[p] for p, _y in pairs), np.int64, len(pairs)), counts)
+    yc = np.repeat(np.fromiter((y_no[y] for _p, y in pairs), np.int64, len(pairs)), counts)
+    live_no = {p: np.fromiter((s_no[s] for s in live[p]), np.int64, len(live[p])) for p in projects}
+    sc = np.concatenate([live_no[p] for p, _y in pairs]) if pairs else np.zeros(0, dtype=np.int64)
+    pu, su = np.array(projects, dtype=object), np.array(slices, dtype=object)
+    yu = np.array(years, dtype=np.int64)
+    return ((pu[pc], pc, pu), (yu[yc], yc, yu.astype(object)), (su[sc], sc, su))
 
 
 def hydro_plants(scenario: Scenario) -> list:
@@ -875,3 +895,23 @@ def _targets(scenario: Scenario, years: list[int], future: str | frozenset | Non
             if c:
                 capacity[(scope, y)] = float(c[-1])
     return energy, capacity
+
+
+def index_fields(data: ModelData, name: str) -> tuple:
+    """The fields of an index set of ``data`` (e.g. ``gen_index``: project, year, slice) as arrays,
+    each with its codes: ((values, codes, uniques), ...), made once per ModelData. For the array
+    families (formulation/), which then look coefficients up per distinct value, not per row."""
+    cache = data.__dict__.setdefault("_index_fields", {})
+    hit = cache.get(name)
+    if hit is None:
+        keys = getattr(data, name)
+        width = len(keys[0]) if keys else {"gen_index": 3, "flow_index": 4, "import_index": 3}.get(name, 3)
+        columns = list(zip(*keys)) if keys else [()] * width
+        hit = []
+        for col in columns:
+            values = np.array(col, dtype=object if col and isinstance(col[0], str) else np.int64) if col else \
+                np.zeros(0, dtype=object)
+            codes, uniques = pd.factorize(values)
+            hit.append((values, codes.astype(np.int64), np.asarray(uniques, dtype=object)))
+        hit = cache[name] = tuple(hit)
+    return hit

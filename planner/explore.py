@@ -77,36 +77,34 @@ class Session:
     def __init__(self, scenario, data=None):
         from .data import build_model_data
         from .formulation import build_model
-        from .solve import _Compiled, _highs
+        from .solve import Compiled, make_highs
 
         t0 = time.perf_counter()
         self.data = data if data is not None else build_model_data(scenario)
         self.model = build_model(self.data)  # kept: the compiled columns refer to it
-        self.compiled = c = _Compiled(self.model)
+        self.compiled = c = Compiled(self.model)
         self.settings = settings_of(scenario)
-        self.h = _highs(self.settings, lp=not c.integer.any())
-        self.h.passModel(c.lp)
-        self.n = len(c.columns)
+        self.h = make_highs(self.settings, lp=not c.integer.any())
+        c.pass_to(self.h)
+        self.n = c.n_columns
         self.cols = np.arange(self.n, dtype=np.int32)
         self.lower, self.upper = c.col_lower.copy(), c.col_upper.copy()
-        self.cost = np.asarray(c.lp.col_cost_, dtype=float).copy()  # scaled
-        self.offset = float(c.lp.offset_)  # scaled
+        self.cost = c.cost.copy()  # scaled
+        self.offset = float(c.offset)  # scaled
         self.build_cols: dict[str, dict[int, int]] = {}
         self.online_cols: dict[tuple[str, int], int] = {}
-        for j, var in enumerate(c.columns):
-            name = var.parent_component().local_name
-            if name == "build":
-                a, y = var.index()
-                self.build_cols.setdefault(a, {})[int(y)] = j
-            elif name == "online":
-                a, y = var.index()
-                self.online_cols[(a, int(y))] = j
+        positions, keys = c.columns_of("build")
+        for j, (a, y) in zip(positions.tolist(), keys):
+            self.build_cols.setdefault(a, {})[int(y)] = j
+        positions, keys = c.columns_of("online")
+        for j, (a, y) in zip(positions.tolist(), keys):
+            self.online_cols[(a, int(y))] = j
         self.capacity = self.data.assets["capacity_mw"].astype(float).to_dict()
         self.compile_seconds = time.perf_counter() - t0
 
     def solve(self, lower=None, upper=None, cost=None) -> Outcome:
         """Re-solve with these column bounds / scaled costs (None: the model's own)."""
-        from .solve import _run, _status
+        from .solve import run_highs, status_of
 
         t0 = time.perf_counter()
         h = self.h
@@ -115,9 +113,9 @@ class Session:
         if cost is not None:
             h.changeColsCost(self.n, self.cols, cost)
         try:
-            _run(h)
+            run_highs(h)
             info = h.getInfo()
-            out = Outcome(_status(h, info.primal_solution_status == 2))  # 2: a feasible solution
+            out = Outcome(status_of(h, info.primal_solution_status == 2))  # 2: a feasible solution
             if out.status in ("optimal", "feasible"):
                 out.x = np.asarray(h.getSolution().col_value)
                 out.plan = self.plan_of(out.x)

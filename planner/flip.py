@@ -53,13 +53,13 @@ def flip_job(scenario, project: str, tested_tariff: float, time_limit_s: float =
     re-solve, for the progress shown while the search runs."""
     from .data import build_model_data
     from .formulation import build_model
-    from .solve import SolverSettings, _Compiled, _highs, _run
+    from .solve import Compiled, SolverSettings, make_highs, run_highs
 
     data = build_model_data(_importer_scenario(scenario, project))
     m = build_model(data)
-    compiled = _Compiled(m)
+    compiled = Compiled(m)
     # d: d objective / d tariff of c, per column (MUSD per USD/MWh), in HiGHS's scaled units
-    per_unit = np.zeros(len(compiled.columns))
+    per_unit = np.zeros(compiled.n_columns)
     builds = []
     gens = []
     paid = set(getattr(m, "paid_energy_index", ()))
@@ -69,22 +69,25 @@ def flip_job(scenario, project: str, tested_tariff: float, time_limit_s: float =
     def escalated(y: int) -> float:  # the tariff searched is the base-year tariff; year y pays it escalated
         return (1.0 + rate) ** (y - since)
 
-    for j, var in enumerate(compiled.columns):
-        parent, index = var.parent_component().local_name, var.index()
-        if parent == "gen" and index[0] == project:
-            gens.append(j)
-            if (project, index[1]) not in paid:
-                per_unit[j] = data.weight[index[1]] * data.hours[index[2]] / 1e6 * escalated(index[1])
-        elif parent == "paid_energy" and index[0] == project:
-            per_unit[j] = data.weight[index[1]] / 1000.0 * escalated(index[1])
-        elif parent == "build" and index[0] == project:
-            builds.append(j)
+    for name in ("gen", "paid_energy", "build"):
+        positions, keys = compiled.columns_of(name)
+        for j, index in zip(positions.tolist(), keys):
+            if index[0] != project:
+                continue
+            if name == "gen":
+                gens.append(j)
+                if (project, index[1]) not in paid:
+                    per_unit[j] = data.weight[index[1]] * data.hours[index[2]] / 1e6 * escalated(index[1])
+            elif name == "paid_energy":
+                per_unit[j] = data.weight[index[1]] / 1000.0 * escalated(index[1])
+            else:
+                builds.append(j)
     if not builds or not gens:
         return FlipResult(project, math.nan, "cannot be built in any modelled year (build window)", 0)
-    base_cost = np.asarray(compiled.lp.col_cost_)
+    base_cost = compiled.cost
     scaled = per_unit * compiled.scale
-    h = _highs(SolverSettings(time_limit_s=time_limit_s, mip_gap=0.0), lp=not compiled.integer.any())
-    h.passModel(compiled.lp)
+    h = make_highs(SolverSettings(time_limit_s=time_limit_s, mip_gap=0.0), lp=not compiled.integer.any())
+    compiled.pass_to(h)
     solves = 0
     cols = np.arange(len(base_cost), dtype=np.int32)
 
@@ -93,7 +96,7 @@ def flip_job(scenario, project: str, tested_tariff: float, time_limit_s: float =
         solves += 1
         cost = base_cost + tariff * scaled
         h.changeColsCost(len(cols), cols, cost)
-        _run(h)
+        run_highs(h)
         x = np.asarray(h.getSolution().col_value)
         taken = bool(x[builds].sum() > 1e-6 and x[gens].sum() > 1e-6)
         if report is not None:

@@ -1,16 +1,16 @@
-"""The built Pyomo model in matrix form (mixed form: each row an equality or one inequality), the
-way Pyomo's LinearStandardFormCompiler gives it, with less memory.
+"""The built model in matrix form (mixed form: each row an equality or one inequality): its
+Pyomo part (the small, logical families) and its array part (formulation/arrays.py: the operating
+variables and the families over them) in one column space.
 
-Pyomo's compiler walks every constraint with its linear visitor and keeps each row's
-coefficient dictionary until the end, when it joins them into the sparse matrix: at the 'xxlarge'
-size of benchmarks/run.py that held about 1 GB above the model itself, the peak of a whole run.
-``compile_model`` reads the same rows in the same order, but copies each row's coefficients into
-flat arrays as it goes, and numbers columns in one dictionary. The plain shapes planner's families
-write (``_plain_row``) are read directly; any other row goes to Pyomo's visitor
-(``LinearRepnVisitor``), as does the objective. Rows, columns and coefficients are those of Pyomo's compiler, in its order
-(tests/test_matrix.py compares the two), so HiGHS sees the same LP. Rows are named by their
-constraint's (component name, index), not held as Pyomo objects, so that the constraints can be
-released once compiled (solve.solve_model's ``release``).
+Pyomo's part is read as Pyomo's LinearStandardFormCompiler would (the same rows and columns, in its
+order), but each row's coefficients are copied into flat arrays as it goes: the plain shapes
+planner's families write (``_plain_row``) are read directly, any other row goes to Pyomo's visitor
+(``LinearRepnVisitor``). The array families' triplets are then stacked below, their columns after
+Pyomo's, and the matrix is built once (duplicates summed, zeros dropped). Rows and columns are named
+(family name, index) by ``Names``, made when asked (a family's keys and positions, not a tuple per
+row), so that the constraints can be released once compiled (solve.solve_model's ``release``).
+tests/test_matrix.py compares the result with Pyomo's own compiler on the same families written as
+Pyomo components (arrays.to_pyomo).
 """
 
 from __future__ import annotations
@@ -48,17 +48,111 @@ SORTER = FileDeterminism_to_SortComponents(FileDeterminism.ORDERED)
 EQ, LE, GE = 0, 1, -1
 
 
+class Names:
+    """The names of a matrix's rows (or columns), made when asked: a sequence of (family name, index
+    tuple). Pyomo's rows and columns are few and listed; an array family is held as its name, its
+    keys and the positions of its kept entries, so naming a million rows costs nothing until one is
+    read. ``positions(name)`` selects a family by name: (positions in the matrix, keys)."""
+
+    def __init__(self) -> None:
+        self.blocks: list = []  # (start, name or None, keys, take): take None = every key
+        self.size = 0
+
+    def add_listed(self, names: list) -> None:
+        if names:
+            self.blocks.append((self.size, None, names, None))
+            self.size += len(names)
+
+    def add_family(self, name: str, keys: list, take: np.ndarray | None = None) -> None:
+        n = len(keys) if take is None else len(take)
+        if n:
+            self.blocks.append((self.size, name, keys, take))
+            self.size += n
+
+    def __len__(self) -> int:
+        return self.size
+
+    def _block(self, i: int):
+        lo, hi = 0, len(self.blocks)
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if self.blocks[mid][0] <= i:
+                lo = mid
+            else:
+                hi = mid
+        return self.blocks[lo]
+
+    def __getitem__(self, i: int):
+        if i < 0:
+            i += self.size
+        if not 0 <= i < self.size:
+            raise IndexError(i)
+        start, name, keys, take = self._block(i)
+        k = i - start
+        if name is None:
+            return keys[k]
+        return (name, keys[k if take is None else int(take[k])])
+
+    def __iter__(self):
+        for _start, name, keys, take in self.blocks:
+            if name is None:
+                yield from keys
+            elif take is None:
+                for k in keys:
+                    yield (name, k)
+            else:
+                for t in take:
+                    yield (name, keys[t])
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other)
+
+    def names(self) -> np.ndarray:
+        """The family name of every entry, as an array (for masks)."""
+        out = np.empty(self.size, dtype=object)
+        for start, name, keys, take in self.blocks:
+            n = len(keys) if take is None else len(take)
+            if name is None:
+                out[start:start + n] = [k[0] for k in keys]
+            else:
+                out[start:start + n] = name
+        return out
+
+    def positions(self, name: str) -> tuple[np.ndarray, list]:
+        """(positions, keys) of the entries of family ``name``, in order."""
+        pos, keys_out = [], []
+        for start, bname, keys, take in self.blocks:
+            if bname is None:
+                for k, (nm, index) in enumerate(keys):
+                    if nm == name:
+                        pos.append(np.array([start + k]))
+                        keys_out.append(index)
+            elif bname == name:
+                n = len(keys) if take is None else len(take)
+                pos.append(np.arange(start, start + n))
+                keys_out.extend(keys if take is None else [keys[t] for t in take])
+        return (np.concatenate(pos) if pos else np.zeros(0, dtype=np.int64)), keys_out
+
+
 @dataclass
 class Matrix:
-    """min c x + offset subject to, for each row i, A_i x (= | <= | >=) rhs_i by sense_i."""
+    """min c x + offset subject to, for each row i, A_i x (= | <= | >=) rhs_i by sense_i, with
+    column bounds and integrality."""
 
     A: object  # scipy.sparse.csc_matrix
     rhs: np.ndarray
     sense: np.ndarray  # int8: EQ, LE or GE
-    rows: list  # each row's constraint as (component name, index): a ranged constraint gives two rows
-    columns: list  # the VarData of each column
+    rows: Names  # each row as (family name, index): a ranged constraint gives two rows
+    columns: Names  # each column as (variable name, index)
     c: np.ndarray
     offset: float
+    col_lower: np.ndarray = None
+    col_upper: np.ndarray = None
+    integer: np.ndarray = None
+    #: the Pyomo variable of each Pyomo column (columns 0 .. len-1), and per ArrayVar its column of
+    #: each entry (-1: dropped, it appears nowhere)
+    pyomo_columns: list = None
+    array_columns: list = None  # (ArrayVar, column per entry)
 
 
 _SUMS = frozenset({nx.SumExpression, nx.LinearExpression, nx._MutableSumExpression, nx._MutableLinearExpression})
@@ -157,30 +251,49 @@ class _ColumnNumbers:
                 columns.append(v)
 
 
-def compile_model(m: pyo.ConcreteModel) -> Matrix:
-    """The active objective and constraints of ``m`` as a matrix (see the module's docstring).
+def _blocks(m):
+    """The model and every active block below it (an extensive form's futures), in order."""
+    yield m
+    yield from m.component_data_objects(pyo.Block, active=True, descend_into=True, sort=SORTER)
 
-    A constraint with neither bound is left out; one with no variables is checked and left out
-    (InfeasibleConstraintException when it cannot hold); a ranged one gives an upper and a lower
-    row. Columns that appear in no row and not in the objective are dropped."""
+
+def compile_model(m: pyo.ConcreteModel) -> Matrix:
+    """The active objective and constraints of ``m``, Pyomo's and the array families'
+    (formulation.arrays), as one matrix (see the module's docstring).
+
+    Pyomo's rows come first (a constraint with neither bound is left out; one with no variables is
+    checked and left out, InfeasibleConstraintException when it cannot hold; a ranged one gives an
+    upper and a lower row), then each array family's, in the order they were added; an array row
+    left without a coefficient is checked and left out the same way. Columns: Pyomo's variables (as
+    the visitor numbers them), then each ArrayVar's entries; columns that appear in no row and not in
+    the objective are dropped."""
     _skip_pyomo_scipy_extras()
     from scipy import sparse  # here, not at import: planner validate and --help never need it
+
+    from .formulation.arrays import PyomoColumns
 
     recorder = _ColumnNumbers()
     visitor = LinearRepnVisitor({}, var_recorder=recorder)
     numbers = recorder.var_map
+    parts = [part for part in (b.__dict__.get("_array_part") for b in _blocks(m)) if part is not None]
 
     objectives = list(m.component_data_objects(pyo.Objective, active=True, sort=SORTER))
-    if len(objectives) != 1:
-        raise ValueError(f"expected one active objective, found {len(objectives)}")
-    objective = objectives[0]
-    repn = visitor.walk_expression(objective.expr)
-    if repn.nonlinear is not None:
-        raise ValueError(f"objective {objective.name} is not linear")
-    sign = 1.0 if objective.sense == pyo.minimize else -1.0
-    cost_index = [numbers[v] for v in repn.linear]
-    cost_value = [sign * c for c in repn.linear.values()]
-    offset = sign * float(repn.constant)
+    array_objectives = [o for part in parts for o in part.objectives.values() if o.active]
+    if len(objectives) + len(array_objectives) != 1:
+        raise ValueError(f"expected one active objective, found {len(objectives) + len(array_objectives)}")
+    cost_index, cost_value, cost_parts, offset = [], [], [], 0.0
+    if objectives:
+        objective = objectives[0]
+        repn = visitor.walk_expression(objective.expr)
+        if repn.nonlinear is not None:
+            raise ValueError(f"objective {objective.name} is not linear")
+        sign = 1.0 if objective.sense == pyo.minimize else -1.0
+        cost_index = [numbers[v] for v in repn.linear]
+        cost_value = [sign * c for c in repn.linear.values()]
+        offset = sign * float(repn.constant)
+    else:
+        cost_parts = array_objectives[0].expr.parts
+        offset = array_objectives[0].expr.constant
 
     index, data, start = array("i"), array("d"), array("q", [0])
     rhs, sense, rows = array("d"), array("b"), []
@@ -226,19 +339,117 @@ def compile_model(m: pyo.ConcreteModel) -> Matrix:
             sense.append(s)
             rows.append(key)
 
-    n = len(recorder.columns)
-    a = sparse.csr_matrix((np.frombuffer(data, dtype=np.float64), np.frombuffer(index, dtype=np.int32),
-                           np.frombuffer(start, dtype=np.int64)), shape=(len(rows), n)).tocsc()
-    del index, data, start
-    a.sum_duplicates()
+    # the Pyomo variables the array families name get their columns (a whole component at a time)
+    for part in parts:
+        targets = [t for fam in part.rows.values() for t, *_ in fam.parts]
+        targets += [t for o in part.objectives.values() if o.active for t, *_ in o.expr.parts]
+        for target in targets:
+            if isinstance(target, PyomoColumns):
+                for v in target.vars:
+                    if not v.fixed and id(v) not in numbers:
+                        recorder.add(v)
+    n_pyomo = len(recorder.columns)
+    first_column: dict[int, int] = {}
+    array_vars = []
+    n = n_pyomo
+    for part in parts:
+        for var in part.vars.values():
+            first_column[id(var)] = n
+            array_vars.append(var)
+            n += len(var)
+
+    def columns_of(target, pos):
+        """(columns, value of fixed Pyomo variables where the column is -1) of target[pos]."""
+        if isinstance(target, PyomoColumns):
+            cmap = np.fromiter((numbers.get(id(v), -1) for v in target.vars), np.int64, len(target.vars))
+            fixed = np.fromiter(((v.value or 0.0) if v.fixed else 0.0 for v in target.vars), float, len(target.vars))
+            return cmap[pos], fixed[pos]
+        return first_column[id(target)] + pos, None
+
+    m_pyomo = len(rows)
+    counts = np.diff(np.frombuffer(start, dtype=np.int64))
+    coo_r = [np.repeat(np.arange(m_pyomo, dtype=np.int64), counts)]
+    coo_c = [np.frombuffer(index, dtype=np.int32).astype(np.int64)]
+    coo_v = [np.frombuffer(data, dtype=np.float64)]
+    all_rhs = [np.frombuffer(rhs, dtype=np.float64)]
+    all_sense = [np.frombuffer(sense, dtype=np.int8)]
+    families = []
+    r0 = m_pyomo
+    for part in parts:
+        for fam in part.rows.values():
+            fam_rhs = fam.rhs.copy()
+            for target, rr, pos, coef in fam.parts:
+                cols, fixed = columns_of(target, pos)
+                if fixed is not None and (cols < 0).any():
+                    gone = cols < 0
+                    np.subtract.at(fam_rhs, rr[gone], coef[gone] * fixed[gone])
+                    rr, cols, coef = rr[~gone], cols[~gone], coef[~gone]
+                coo_r.append(rr + r0)
+                coo_c.append(cols)
+                coo_v.append(coef)
+            all_rhs.append(fam_rhs)
+            all_sense.append(fam.sense)
+            families.append((fam.name, fam.keys, r0, r0 + len(fam)))
+            r0 += len(fam)
+    n_rows = r0
+    a = sparse.coo_matrix((np.concatenate(coo_v), (np.concatenate(coo_r), np.concatenate(coo_c))),
+                          shape=(n_rows, n)).tocsc()  # duplicates summed
+    del coo_r, coo_c, coo_v
     a.eliminate_zeros()
+    rhs_all = np.concatenate(all_rhs)
+    sense_all = np.concatenate(all_sense)
+    empty = np.bincount(a.indices, minlength=n_rows) == 0
+    empty[:m_pyomo] = False  # Pyomo's were checked above
+    if empty.any():
+        bad = empty & (((sense_all == EQ) & (rhs_all != 0)) | ((sense_all == LE) & (rhs_all < 0))
+                       | ((sense_all == GE) & (rhs_all > 0)))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            fam = next(f for f in families if f[2] <= i < f[3])
+            raise InfeasibleConstraintException(
+                f"model contains a trivially infeasible constraint, '{fam[0]}{list(fam[1][i - fam[2]])}'")
+        keep_rows = ~empty
+        new_row = np.cumsum(keep_rows) - 1
+        a = sparse.csc_matrix((a.data, new_row[a.indices], a.indptr), shape=(int(keep_rows.sum()), n))
+        rhs_all, sense_all = rhs_all[keep_rows], sense_all[keep_rows]
+    else:
+        keep_rows = None
+    row_names = Names()
+    row_names.add_listed(rows)
+    for name, keys, lo, hi in families:
+        take = None if keep_rows is None or keep_rows[lo:hi].all() else np.flatnonzero(keep_rows[lo:hi])
+        row_names.add_family(name, keys, take)
+
     c = np.zeros(n)
     np.add.at(c, np.asarray(cost_index, dtype=np.int64), np.asarray(cost_value, dtype=float))
+    for target, pos, coef in cost_parts:
+        cols, fixed = columns_of(target, pos)
+        if fixed is not None and (cols < 0).any():
+            gone = cols < 0
+            offset += float(coef[gone] @ fixed[gone])
+            cols, coef = cols[~gone], coef[~gone]
+        np.add.at(c, cols, coef)
     used = (np.diff(a.indptr) > 0) | (c != 0)
-    columns = recorder.columns
+    pyomo_vars = recorder.columns
+    bounds = np.array([v.bounds for v in pyomo_vars], dtype=float).reshape(n_pyomo, 2)  # None -> nan
+    lower = np.concatenate([np.where(np.isnan(bounds[:, 0]), -np.inf, bounds[:, 0])] + [v.lower for v in array_vars])
+    upper = np.concatenate([np.where(np.isnan(bounds[:, 1]), np.inf, bounds[:, 1])] + [v.upper for v in array_vars])
+    integer = np.concatenate([np.fromiter((v.is_integer() for v in pyomo_vars), bool, n_pyomo)]
+                             + [np.full(len(v), v.integer) for v in array_vars])
     if not used.all():
         a = a[:, used]
-        c = c[used]
-        columns = [v for v, u in zip(columns, used) if u]
-    return Matrix(A=a, rhs=np.frombuffer(rhs, dtype=np.float64).copy(), sense=np.frombuffer(sense, dtype=np.int8).copy(),
-                  rows=rows, columns=columns, c=c, offset=offset)
+        c, lower, upper, integer = c[used], lower[used], upper[used], integer[used]
+    new_column = np.cumsum(used) - 1
+    new_column[~used] = -1
+    kept_pyomo = [v for v, u in zip(pyomo_vars, used[:n_pyomo]) if u]
+    column_names = Names()
+    column_names.add_listed([(v.parent_component().local_name, v.index()) for v in kept_pyomo])
+    array_columns = []
+    for var in array_vars:
+        lo = first_column[id(var)]
+        here = used[lo:lo + len(var)]
+        column_names.add_family(var.name, var.keys, None if here.all() else np.flatnonzero(here))
+        array_columns.append((var, new_column[lo:lo + len(var)]))
+    return Matrix(A=a, rhs=rhs_all.copy(), sense=sense_all.copy(), rows=row_names, columns=column_names, c=c,
+                  offset=float(offset), col_lower=lower, col_upper=upper, integer=integer,
+                  pyomo_columns=kept_pyomo, array_columns=array_columns)

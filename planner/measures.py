@@ -1,7 +1,7 @@
 """Prices a ministry can quote, asked of the solved LP (SPEC §3.3): the cost of one more MWh of
 imports for one year and for every year to the horizon, and the firm MW a plan can deliver.
 
-Each is a small change to the compiled LP (planner.solve's ``_Compiled``), re-solved with HiGHS
+Each is a small change to the compiled LP (planner.solve.Compiled), re-solved with HiGHS
 from the solved basis (by ``run``: solve's Ctrl-C-aware run), then undone:
 
 - ``added_import_cost``: rows  sum_{n in scope, s} hours[s] import[n,t,s] / 1000 >= E_t + step  for the
@@ -50,8 +50,8 @@ class ImportQuestions:
 
 def import_columns(compiled) -> dict[tuple, int]:
     """(node, year, slice) -> column index of import[n,y,s]."""
-    return {tuple(v.index()): j for j, v in enumerate(compiled.columns)
-            if v.parent_component().local_name == "imports"}
+    positions, keys = compiled.columns_of("imports")
+    return dict(zip(map(tuple, keys), positions.tolist()))
 
 
 def _scope_rows(cols: dict, scope_nodes: list[str], years: list[int], hours: dict) -> list[tuple[int, list, list]]:
@@ -90,7 +90,7 @@ def added_import_cost(h: highspy.Highs, compiled, q: ImportQuestions, lasting: b
     cols = import_columns(compiled)
     if not cols:
         return {}
-    cost = np.asarray(compiled.lp.col_cost_)
+    cost = compiled.cost
     value_cols = np.fromiter(cols.values(), dtype=np.int64)
     x0 = np.asarray(h.getSolution().col_value)
     base = h.getInfo().objective_function_value - float(cost[value_cols] @ x0[value_cols])

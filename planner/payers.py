@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 import pandas as pd
-import pyomo.core as pyo
+from .formulation import arrays
 
 from .data import ModelData
 from .formulation.objective import VIEWS
@@ -90,7 +90,7 @@ def costs_table(m, data: ModelData, payments: pd.DataFrame, end_year: int | None
     span = represented_years(data, end_year)
 
     def expression(c: str, y: int) -> float:
-        return float(pyo.value(getattr(m, f"cost_{c}")[y], exception=False) or 0.0)
+        return arrays.value(getattr(m, f"cost_{c}")[y])
 
     def links(y: int) -> float:
         return sum(share[lk] * (data.assets.at[lk, "annuity_musd_per_year"] + data.assets.at[lk, "fixed_om_musd_per_year"])

@@ -35,20 +35,29 @@ import numpy as np
 import pandas as pd
 
 from .data import ModelData, kept_from
-from .solution import value
 
 LOSSES, STORAGE = "losses", "storage"
 
 
-def _by_slice(index, amount, key=lambda first: first) -> dict[tuple[int, str], list]:
-    """(year, slice) -> [(key(first), amount)] for each (first, year, slice) of ``index`` whose
-    ``amount(first, year, slice)`` is positive (above 1e-9)."""
+def _by_slice(var, key=lambda first: first) -> dict[tuple[int, str], list]:
+    """(year, slice) -> [(key(first), value)] for each (first, year, slice) of an array variable
+    whose value is positive (above 1e-9): read from its value array, only the positive entries."""
     out: dict[tuple[int, str], list] = {}
-    for first, y, s in index:
-        v = amount(first, y, s)
-        if v > 1e-9:
-            out.setdefault((y, s), []).append((key(first), v))
+    if var is None:
+        return out
+    values = var.values_or_zero()
+    keys = var.keys
+    for i in np.flatnonzero(values > 1e-9).tolist():
+        first, y, s = keys[i]
+        out.setdefault((y, s), []).append((key(first), float(values[i])))
     return out
+
+
+def _served(m, data: ModelData) -> np.ndarray:
+    """unserved MW of each demand row, in data.demand_mw's order."""
+    if not data.demand_mw:
+        return np.zeros(0)
+    return m.unserved.values_or_zero()[m.unserved.positions(list(data.demand_mw))]
 
 
 def trace_offtake(m, data: ModelData) -> pd.DataFrame:
@@ -60,21 +69,21 @@ def trace_offtake(m, data: ModelData) -> pd.DataFrame:
     nodes = list(data.nodes)
     at = {n: i for i, n in enumerate(nodes)}
     ends = {lk: (r.from_node, r.to_node, 1.0 - float(r.loss_fraction)) for lk, r in data.links.iterrows()}
-    gens = _by_slice(data.gen_index, lambda p, y, s: value(m.gen[p, y, s]))
+    gens = _by_slice(m.gen)
     flows: dict[tuple[int, str], list] = {}
-    for lk, y, s, d in data.flow_index:
-        f = value(m.flow[lk, y, s, d])
-        if f > 1e-9:
-            src, dst, kept = ends[lk]
-            if d == "reverse":
-                src, dst = dst, src
-            flows.setdefault((y, s), []).append((src, dst, kept, f))
-    charges = _by_slice(getattr(m, "storage_index", []), lambda p, y, s: value(m.charge[p, y, s]),
-                        lambda p: node_of[p])
-    imports = _by_slice(data.import_index, lambda n, y, s: value(m.imports[n, y, s]))
+    flow_values = m.flow.values_or_zero()
+    for i in np.flatnonzero(flow_values > 1e-9).tolist():
+        lk, y, s, d = m.flow.keys[i]
+        f = float(flow_values[i])
+        src, dst, kept = ends[lk]
+        if d == "reverse":
+            src, dst = dst, src
+        flows.setdefault((y, s), []).append((src, dst, kept, f))
+    charges = _by_slice(getattr(m, "charge", None), lambda p: node_of[p])
+    imports = _by_slice(m.imports)
     served: dict[tuple[int, str], list] = {}
-    for (n, y, s), mw in data.demand_mw.items():
-        v = mw - value(m.unserved[n, y, s])
+    for ((n, y, s), mw), short in zip(data.demand_mw.items(), _served(m, data).tolist()):
+        v = mw - short
         if v > 1e-9:
             served.setdefault((y, s), []).append((n, v))
     acc: dict[tuple[str, int, str], float] = {}
@@ -201,8 +210,7 @@ def demand_table(m, data: ModelData) -> pd.DataFrame:
     """node, year, slice, demand_mw, served_mw, unserved_mw, unserved_gwh (per year),
     value_of_lost_load_usd_per_mwh: demand served before export and what was not (SPEC §3.6)."""
     rows = []
-    for (n, y, s), mw in data.demand_mw.items():
-        short = value(m.unserved[n, y, s])
+    for ((n, y, s), mw), short in zip(data.demand_mw.items(), _served(m, data).tolist()):
         rows.append((n, y, s, mw, mw - short, short, data.hours[s] * short / 1000.0, data.voll_usd_per_mwh[(n, y, s)]))
     frame = pd.DataFrame(rows, columns=["node", "year", "slice", "demand_mw", "served_mw", "unserved_mw",
                                         "unserved_gwh", "value_of_lost_load_usd_per_mwh"])

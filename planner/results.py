@@ -60,11 +60,13 @@ def dispatch_table(m, data: ModelData) -> pd.DataFrame:
     cap = data.assets["capacity_mw"]
     limit = data.projects["max_energy_gwh_per_year"]
     rows = []
-    for p, y, s in data.gen_index:
-        online = _operating(m, data, p, y)
+    operating: dict = {}
+    for (p, y, s), gen in zip(m.gen.keys, m.gen.values_or_zero().tolist()):
+        online = operating.get((p, y))
+        if online is None:
+            online = operating[(p, y)] = _operating(m, data, p, y)
         if online <= TOL:
             continue
-        gen = _v(m.gen[p, y, s])
         available = data.availability[(p, s)] * cap[p] * online
         rows.append((p, y, s, gen, data.hours[s] * gen / 1000.0,
                      max(available - gen, 0.0) * data.hours[s] / 1000.0, online))
@@ -103,9 +105,11 @@ def _season_spill(sub: pd.DataFrame, data: ModelData) -> pd.Series:
 def flows_table(m, data: ModelData) -> pd.DataFrame:
     cap = data.assets["capacity_mw"]
     rows = []
-    for lk, y, s, d in data.flow_index:
-        flow = _v(m.flow[lk, y, s, d])
-        online = cap[lk] * _online(m, data, lk, y)
+    online_of: dict = {}
+    for (lk, y, s, d), flow in zip(m.flow.keys, m.flow.values_or_zero().tolist()):
+        online = online_of.get((lk, y))
+        if online is None:
+            online = online_of[(lk, y)] = cap[lk] * _online(m, data, lk, y)
         if online <= TOL:
             continue
         rows.append((lk, y, s, d, flow, flow / online if online > TOL else 0.0))
@@ -116,9 +120,11 @@ def flows_table(m, data: ModelData) -> pd.DataFrame:
 def storage_table(m, data: ModelData) -> pd.DataFrame:
     """Per storage project, year and slice: charge and discharge (MW) and the state of charge at
     the end of the slice (MWh, within its period's cycle)."""
-    gens = set(data.gen_index)
-    rows = [(p, y, s, _v(m.charge[p, y, s]), _v(m.gen[p, y, s]) if (p, y, s) in gens else 0.0, _v(m.soc[p, y, s]))
-            for p, y, s in m.storage_index]
+    keys = m.storage_index
+    out = m.gen.positions(keys) if keys else np.zeros(0, dtype=np.int64)
+    discharge = np.where(out >= 0, m.gen.values_or_zero()[np.maximum(out, 0)], 0.0) if keys else np.zeros(0)
+    rows = [(p, y, s, c, g, soc) for (p, y, s), c, g, soc in
+            zip(keys, m.charge.values_or_zero().tolist(), discharge.tolist(), m.soc.values_or_zero().tolist())]
     frame = pd.DataFrame(rows, columns=["project", "year", "slice", "charge_mw", "discharge_mw", "state_of_charge_mwh"])
     return _sort(frame, ["project", "year", "slice"], data)
 
@@ -241,8 +247,7 @@ def links_table(m, data: ModelData) -> pd.DataFrame:
     cap = data.assets["capacity_mw"]
     loss = data.links["loss_fraction"]
     acc: dict[tuple[str, int], list[float]] = {}
-    for lk, y, s, d in data.flow_index:
-        flow = _v(m.flow[lk, y, s, d])
+    for (lk, y, s, d), flow in zip(m.flow.keys, m.flow.values_or_zero().tolist()):
         a = acc.setdefault((lk, y), [0.0, 0.0, 0.0])  # sent MWh, losses MWh, peak MW
         a[0] += data.hours[s] * flow
         a[1] += data.hours[s] * flow * loss[lk]
@@ -281,9 +286,10 @@ def prices_table(m, data: ModelData, result: SolveResult) -> pd.DataFrame:
                 live.update({(r.from_node, y), (r.to_node, y)})
     rows = []
     if result.duals:
-        for (name, index), dual in result.duals.items():  # in the rows' order
-            if name != "node_balance":
-                continue
+        duals = result.duals
+        pairs = (zip(*duals.family("node_balance")) if hasattr(duals, "family")  # one family's arrays
+                 else ((index, d) for (name, index), d in duals.items() if name == "node_balance"))
+        for index, dual in pairs:  # in the rows' order
             n, y, s = index
             price = dual * 1e6 / (data.hours[s] * data.weight[y]) if (n, y) in live else np.nan
             rows.append((n, y, s, price))

@@ -21,18 +21,18 @@ def least_resource_cost(model, data: ModelData, result: SolveResult, settings: S
     the importer's plan does not need. The values are the second stage's, the duals the first's
     (the importer's prices); the objective stays the importer's cost. ``result`` is updated: its
     objective, and the second solve's seconds and warnings added."""
-    import pyomo.core as pyo
-
-    from .formulation.objective import VIEWS
+    from .formulation import arrays
+    from .formulation.objective import VIEWS, total_cost
 
     bound = result.objective_musd
-    model.importer_cost_cap = pyo.Constraint(expr=model.total_cost.expr <= bound + 1e-9 * max(1.0, abs(bound)))
+    cap = arrays.ArrayRows.from_linears("importer_cost_cap", [None], [model.total_cost.expr], arrays.LE,
+                                        [bound + 1e-9 * max(1.0, abs(bound))])
+    arrays.add_rows(model, cap)
     model.total_cost.deactivate()
-    model.resource_cost = pyo.Objective(expr=sum(data.weight[y] * sum(getattr(model, f"cost_{c}")[y]
-                                                                      for c in VIEWS["system"]) for y in data.years))
+    arrays.add_objective(model, "resource_cost", total_cost(model, data, VIEWS["system"]))
     second = solve_model(model, dataclasses.replace(settings, log=None), want_duals=False)
     if second.status in ("optimal", "feasible"):
-        result.objective_musd = float(pyo.value(model.total_cost.expr))
+        result.objective_musd = model.total_cost.expr.value()
         result.solve_seconds += second.solve_seconds
         result.handoff_seconds += second.handoff_seconds
         result.warnings = list(dict.fromkeys(result.warnings + second.warnings))

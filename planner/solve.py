@@ -1,8 +1,11 @@
 """Solve with HiGHS: compile the Pyomo model to matrices, hand them to highspy, read back values
 and duals.
 
-The hand-off uses Pyomo's ``LinearStandardFormCompiler`` (mixed form: each row keeps its sense)
-and ``highspy.Highs.passModel``, the fastest working route measured for this model size. After an
+The hand-off: ``Compiled`` (matrix.compile_model: the Pyomo families and the array families in one
+matrix, mixed form: each row keeps its sense) handed to HiGHS with highspy's array ``passModel``
+in one call (``Compiled.pass_to``); compiled once, it is re-solved with other bounds or costs (the
+prices' fixed LPs, flip.py, explore.py). ``make_highs`` and ``run_highs`` are the HiGHS instance
+with planner's options and its interruptible run, shared by those modules. After an
 integer solve the build decisions are fixed and the LP re-solved for the duals (SPEC §3).
 
 Numerics (SPEC §3 "well scaled"): the costs HiGHS sees are the model's costs times a power of two,
@@ -15,6 +18,7 @@ coefficient ranges and every HiGHS warning are returned for summary.json.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 import math
 import os
 import sys
@@ -27,6 +31,7 @@ import numpy as np
 import pyomo.core as pyo  # the modelling components only: pyomo.environ would load every solver plugin (0.4 s)
 
 from . import interrupt, measures
+from .formulation import arrays
 from .gcpause import paused_gc
 from .matrix import GE, LE, compile_model
 
@@ -65,7 +70,7 @@ class SolveResult:
     coefficient_ranges: dict = field(default_factory=dict)
     objective_scale: float = 1.0
     #: short-run row duals (every build decision fixed): (constraint name, index) -> d objective / d rhs,
-    #: MUSD per unit
+    #: MUSD per unit; a RowValues (a mapping; ``.family(name)``: a family's keys and values as arrays)
     duals: dict = field(default_factory=dict)
     #: long-run row duals (integer choices fixed, continuous builds free; an LP's own duals)
     long_run_duals: dict = field(default_factory=dict)
@@ -114,42 +119,72 @@ def check_highs_options(options: dict) -> list[tuple[str, str]]:
     return problems
 
 
-class _Compiled:
-    """The model in matrix form, and the highspy model built from it."""
+class Compiled:
+    """The model in matrix form (matrix.compile_model), scaled for HiGHS, handed over with one
+    array call (``pass_to``); compiled once, it may be re-solved many times with other bounds or
+    costs. ``rows`` and ``columns`` name each row and column (family name, index), made when asked;
+    ``columns_of(name)`` selects a family's columns by name."""
 
     @paused_gc
     def __init__(self, m: pyo.ConcreteModel):
         matrix = compile_model(m)
         self.columns, self.rows = matrix.columns, matrix.rows
-        a, rhs, sense, cost, offset = matrix.A, matrix.rhs, matrix.sense, matrix.c, matrix.offset
-        n = len(self.columns)
-        del matrix
+        self.pyomo_columns, self.array_columns = matrix.pyomo_columns, matrix.array_columns
+        a, rhs, sense, cost = matrix.A, matrix.rhs, matrix.sense, matrix.c
         self.row_lower = np.where(sense == LE, -INF, rhs)
         self.row_upper = np.where(sense == GE, INF, rhs)
-        bounds = np.array([v.bounds for v in self.columns], dtype=float).reshape(n, 2)  # None -> nan
-        self.col_lower = np.where(np.isnan(bounds[:, 0]), -INF, bounds[:, 0])
-        self.col_upper = np.where(np.isnan(bounds[:, 1]), INF, bounds[:, 1])
-        self.integer = np.fromiter((v.is_integer() for v in self.columns), bool, n)
+        self.col_lower = np.where(np.isneginf(matrix.col_lower), -INF, matrix.col_lower)
+        self.col_upper = np.where(np.isposinf(matrix.col_upper), INF, matrix.col_upper)
+        self.integer = matrix.integer
         self.scale = objective_scale(cost)
         self.ranges = coefficient_ranges(a.data, cost, self.col_lower, self.col_upper, self.row_lower,
                                          self.row_upper, self.scale)
-        lp = highspy.HighsLp()
-        lp.num_col_ = n
-        lp.num_row_ = len(self.rows)
-        lp.col_cost_ = cost * self.scale  # exact: the scale is a power of two
-        lp.col_lower_ = self.col_lower
-        lp.col_upper_ = self.col_upper
-        lp.row_lower_ = self.row_lower
-        lp.row_upper_ = self.row_upper
-        lp.offset_ = offset * self.scale
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = a.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = a.indices.astype(np.int32)
-        lp.a_matrix_.value_ = a.data.astype(float)
-        if self.integer.any():
-            lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-                               for i in self.integer]
-        self.lp = lp
+        self.cost = cost * self.scale  # exact: the scale is a power of two
+        self.offset = matrix.offset * self.scale
+        self.start = a.indptr.astype(np.int32)
+        self.index = a.indices.astype(np.int32)
+        self.value = a.data.astype(float)
+        del matrix, a
+        self._names: dict = {}
+
+    @property
+    def n_columns(self) -> int:
+        return len(self.col_lower)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.row_lower)
+
+    def pass_to(self, h: highspy.Highs, lower: np.ndarray | None = None, upper: np.ndarray | None = None,
+                integer: bool = True) -> None:
+        """Hand the model to HiGHS in one array call (highspy's array ``passModel``), with these
+        column bounds (None: the model's own); ``integer`` False: as an LP."""
+        # a full-length array (an empty one is read past its end); 0 continuous, 1 integer
+        integrality = self.integer.astype(np.int32) if integer else np.zeros(self.n_columns, dtype=np.int32)
+        status = h.passModel(self.n_columns, self.n_rows, len(self.value), int(highspy.MatrixFormat.kColwise),
+                             int(highspy.ObjSense.kMinimize), float(self.offset), self.cost,
+                             self.col_lower if lower is None else lower, self.col_upper if upper is None else upper,
+                             self.row_lower, self.row_upper, self.start, self.index, self.value, integrality)
+        if status == highspy.HighsStatus.kError:
+            raise RuntimeError("HiGHS refused the model")
+
+    def columns_of(self, name: str) -> tuple[np.ndarray, list]:
+        """(columns, keys) of the variable family ``name``."""
+        hit = self._names.get(name)
+        if hit is None:
+            hit = self._names[name] = self.columns.positions(name)
+        return hit
+
+    def load(self, m: pyo.ConcreteModel, x: np.ndarray) -> None:
+        """Write a solution into the model: the Pyomo variables' values and the ArrayVars' arrays
+        (0 for a column the compiler dropped)."""
+        for var in m.component_data_objects(pyo.Var, descend_into=True):
+            if var.value is None:  # a column the compiler dropped (it appears nowhere): 0
+                var.set_value(0.0, skip_validation=True)
+        for var, value in zip(self.pyomo_columns, x):
+            var.set_value(float(value), skip_validation=True)
+        for var, cols in self.array_columns:
+            var.value = np.where(cols >= 0, x[np.maximum(cols, 0)], 0.0) if len(cols) else np.zeros(0)
 
 
 def _span(values: np.ndarray) -> list[float] | None:
@@ -209,6 +244,10 @@ def _new_highs() -> highspy.Highs:
         os.close(saved)
 
 
+#: HiGHS's note when an LP comes with a full-length integrality array of zeros (``Compiled.pass_to``)
+NO_INTEGERS = "No semi-integer/integer variables in model with non-empty integrality"
+
+
 class _Log:
     """Every HiGHS log line goes here: forwarded to the user's log (--verbose, progress), and
     its warnings kept. A warning's indented continuation ("WARNING:    Consider ...") joins it."""
@@ -219,6 +258,8 @@ class _Log:
 
     def __call__(self, event) -> None:
         text = event.message.rstrip()
+        if NO_INTEGERS in text:
+            return  # an LP handed over with its (all-zero) full-length integrality array: not the user's concern
         for line in text.splitlines():
             if line.startswith("WARNING:"):
                 body = line[len("WARNING:"):]
@@ -235,7 +276,7 @@ def _stop_when_interrupted(event) -> None:
         event.interrupt()
 
 
-def _highs(settings: SolverSettings, lp: bool = True, log: _Log | None = None) -> highspy.Highs:
+def make_highs(settings: SolverSettings, lp: bool = True, log: _Log | None = None) -> highspy.Highs:
     from .scenario.checks import solver_file_problem
 
     h = _new_highs()
@@ -260,7 +301,7 @@ def _highs(settings: SolverSettings, lp: bool = True, log: _Log | None = None) -
     return h
 
 
-def _run(h: highspy.Highs) -> None:
+def run_highs(h: highspy.Highs) -> None:
     """h.run(), stoppable by Ctrl-C: the interrupt callbacks stop HiGHS, then Interrupted is raised."""
     interrupt.check()
     with interrupt.deferred():
@@ -268,7 +309,7 @@ def _run(h: highspy.Highs) -> None:
     interrupt.check()
 
 
-def _status(h: highspy.Highs, has_solution: bool) -> str:
+def status_of(h: highspy.Highs, has_solution: bool) -> str:
     status = h.getModelStatus()
     s = highspy.HighsModelStatus
     if status == s.kOptimal:
@@ -299,31 +340,27 @@ def solve_model(m: pyo.ConcreteModel, settings: SolverSettings, want_duals: bool
     targets); a plain run's tables do not need them.
     """
     t0 = time.perf_counter()
-    compiled = _Compiled(m)
+    compiled = Compiled(m)
     if release:
         release_constraints(m)
     handoff = time.perf_counter() - t0
     scale = compiled.scale
-    result = SolveResult(status="error", handoff_seconds=handoff, n_variables=len(compiled.columns),
-                         n_constraints=len(compiled.rows), coefficient_ranges=compiled.ranges,
+    result = SolveResult(status="error", handoff_seconds=handoff, n_variables=compiled.n_columns,
+                         n_constraints=compiled.n_rows, coefficient_ranges=compiled.ranges,
                          objective_scale=scale)
     log = _Log(settings.log)
-    h = _highs(settings, lp=not compiled.integer.any(), log=log)
+    h = make_highs(settings, lp=not compiled.integer.any(), log=log)
     t1 = time.perf_counter()
-    h.passModel(compiled.lp)
-    _run(h)
+    compiled.pass_to(h)
+    run_highs(h)
     info = h.getInfo()
     has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
-    result.status = _status(h, has_solution)
+    result.status = status_of(h, has_solution)
     result.message = h.modelStatusToString(h.getModelStatus())
     if result.status in ("optimal", "feasible"):
         solution = h.getSolution()
         x = np.asarray(solution.col_value)
-        for var in m.component_data_objects(pyo.Var, descend_into=True):
-            if var.value is None:  # a column the compiler dropped (it appears nowhere): 0
-                var.set_value(0.0, skip_validation=True)
-        for var, value in zip(compiled.columns, x):
-            var.set_value(float(value), skip_validation=True)
+        compiled.load(m, x)
         result.objective_musd = float(info.objective_function_value) / scale
         is_mip = bool(compiled.integer.any())
         # an LP stopped at a limit has a feasible point but no bound: its gap is unknown (None)
@@ -344,21 +381,21 @@ def solve_model(m: pyo.ConcreteModel, settings: SolverSettings, want_duals: bool
     return result
 
 
-def _ask(q: measures.ImportQuestions, result: SolveResult, compiled: _Compiled, long_run: highspy.Highs,
+def _ask(q: measures.ImportQuestions, result: SolveResult, compiled: Compiled, long_run: highspy.Highs,
          short_run: highspy.Highs) -> None:
     """The import costs (one year, short and long run; lasting) and the firm MW of measures.py.
     An LP's long run is its own solve (``long_run`` is then the solver itself, left as it was)."""
-    ask = q.import_costs if q.import_costs is not None else len(compiled.columns) <= measures.IMPORT_COST_MAX_COLUMNS
+    ask = q.import_costs if q.import_costs is not None else compiled.n_columns <= measures.IMPORT_COST_MAX_COLUMNS
     if not ask and q.import_costs is None:
         result.warnings.append(f"the one-year and lasting costs of more imports were not computed: the LP has "
-                               f"{len(compiled.columns):,} columns (more than {measures.IMPORT_COST_MAX_COLUMNS:,}; "
+                               f"{compiled.n_columns:,} columns (more than {measures.IMPORT_COST_MAX_COLUMNS:,}; "
                                f"a re-solve per scope and year); set options.solver.import_costs: true to ask")
     for kind, h, lasting in (("short", short_run, False), ("long", long_run, False), ("lasting", long_run, True)):
         if not ask:
             break
-        for (scope, y), v in measures.added_import_cost(h, compiled, q, lasting, _run).items():
+        for (scope, y), v in measures.added_import_cost(h, compiled, q, lasting, run_highs).items():
             result.import_costs[(kind, scope, y)] = v
-    result.firm_mw = measures.firm_capability(short_run, compiled, q, _run)
+    result.firm_mw = measures.firm_capability(short_run, compiled, q, run_highs)
 
 
 def release_constraints(m: pyo.ConcreteModel) -> None:
@@ -368,6 +405,8 @@ def release_constraints(m: pyo.ConcreteModel) -> None:
     solve needs them; the model cannot be solved again."""
     for component in list(m.component_objects(pyo.Constraint)):
         m.del_component(component)
+    for block in [m, *m.component_data_objects(pyo.Block, descend_into=True)]:
+        arrays.release(block)
 
 
 def _unique(items: list[str]) -> list[str]:
@@ -387,13 +426,15 @@ def _range_notes(ranges: dict, scale: float) -> list[str]:
     return []
 
 
-def _decisions(compiled: _Compiled) -> np.ndarray:
+def _decisions(compiled: Compiled) -> np.ndarray:
     """Mask of the build-decision columns (DECISIONS)."""
-    return np.fromiter((v.parent_component().local_name in DECISIONS for v in compiled.columns), bool,
-                       len(compiled.columns))
+    mask = np.zeros(compiled.n_columns, dtype=bool)
+    for name in DECISIONS:
+        mask[compiled.columns_of(name)[0]] = True
+    return mask
 
 
-def _fixed_lp(compiled: _Compiled, x: np.ndarray, settings: SolverSettings, fix: np.ndarray) -> highspy.Highs:
+def _fixed_lp(compiled: Compiled, x: np.ndarray, settings: SolverSettings, fix: np.ndarray) -> highspy.Highs:
     """The LP with the columns of ``fix`` fixed at their solution values (integers rounded),
     solved (same matrix as the MIP: its log, and so its warnings, would only repeat the MIP's).
 
@@ -402,20 +443,17 @@ def _fixed_lp(compiled: _Compiled, x: np.ndarray, settings: SolverSettings, fix:
     re-solving the long-run LP from its basis with the builds fixed is quicker, but at the
     degenerate vertex it lands on, a year's node prices can differ from another year's with the
     same fleet (tests/test_known_answers.py), where a fresh solve gives each year the same."""
-    lp = compiled.lp  # its bounds are set in full here, so it can serve each fixed LP in turn
     values = np.where(compiled.integer, np.round(x), x)
     lower, upper = compiled.col_lower.copy(), compiled.col_upper.copy()
     lower[fix] = np.clip(values[fix], compiled.col_lower[fix], compiled.col_upper[fix])
     upper[fix] = lower[fix]
-    lp.col_lower_, lp.col_upper_ = lower, upper
-    lp.integrality_ = []
-    h = _highs(dataclasses.replace(settings, log=None))
-    h.passModel(lp)
-    _run(h)
+    h = make_highs(dataclasses.replace(settings, log=None))
+    compiled.pass_to(h, lower, upper, integer=False)
+    run_highs(h)
     return h
 
 
-def _right_hand_values(h: highspy.Highs, compiled: _Compiled, kind: str) -> dict:
+def _right_hand_values(h: highspy.Highs, compiled: Compiled, kind: str) -> dict:
     """The cost of one more unit of each target: re-solve with its rows' right-hand side raised by
     TARGETS' step (warm-started from the solved LP), (objective change) / step, in MUSD per unit.
 
@@ -433,8 +471,9 @@ def _right_hand_values(h: highspy.Highs, compiled: _Compiled, kind: str) -> dict
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return {}
     groups: dict[tuple, list[int]] = {}
-    for i, (name, index) in enumerate(compiled.rows):
-        if name in TARGETS:
+    for name in TARGETS:
+        positions, keys = compiled.rows.positions(name)
+        for i, index in zip(positions.tolist(), keys):
             groups.setdefault((kind, tuple(index[:2]), name), []).append(i)
     if not groups:
         return {}
@@ -443,10 +482,10 @@ def _right_hand_values(h: highspy.Highs, compiled: _Compiled, kind: str) -> dict
     activity, row_dual, x = (np.asarray(solution.row_value), np.asarray(solution.row_dual),
                              np.asarray(solution.col_value))
     short_col = {}
-    for j, var in enumerate(compiled.columns):
-        name = var.parent_component().local_name
-        if name in SHORTFALL_OF.values():
-            short_col[(name, tuple(var.index()))] = j
+    for name in SHORTFALL_OF.values():
+        positions, keys = compiled.columns_of(name)
+        for j, index in zip(positions.tolist(), keys):
+            short_col[(name, tuple(index))] = j
     h.setOptionValue("solver", "simplex")  # from the basis: an interior point method would start over
     h.setOptionValue("output_flag", False)  # the re-solves' log would only repeat the first solve's
     out = {}
@@ -462,30 +501,72 @@ def _right_hand_values(h: highspy.Highs, compiled: _Compiled, kind: str) -> dict
         idx = np.asarray(rows, dtype=np.int32)
         lower, upper = compiled.row_lower[idx], compiled.row_upper[idx]
         h.changeRowsBounds(len(idx), idx, lower + step, upper)
-        _run(h)
+        run_highs(h)
         ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
         out[key] = (h.getInfo().objective_function_value - base) / step / compiled.scale if ok else float("nan")
         h.changeRowsBounds(len(idx), idx, lower, upper)
     return out  # h holds the LP as it was, its basis from the last re-solve
 
 
-def _row_duals(h: highspy.Highs, compiled: _Compiled, scale: float = 1.0) -> dict:
+def _row_duals(h: highspy.Highs, compiled: Compiled, scale: float = 1.0) -> "RowValues | dict":
     """Row duals in the model's units: HiGHS's (of the scaled objective) divided by the scale."""
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return {}
-    duals: dict = {}
-    for key, d in zip(compiled.rows, h.getSolution().row_dual):
-        duals[key] = duals.get(key, 0.0) + float(d) / scale
-    return duals
+    return RowValues(compiled.rows, np.asarray(h.getSolution().row_dual) / scale)
 
 
-def _column_duals(h: highspy.Highs, compiled: _Compiled, scale: float = 1.0) -> dict:
+def _column_duals(h: highspy.Highs, compiled: Compiled, scale: float = 1.0) -> dict:
     """The columns' reduced costs that are not zero, in the model's units, keyed like the rows."""
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return {}
     reduced = np.asarray(h.getSolution().col_dual) / scale
-    return {(compiled.columns[j].parent_component().local_name, compiled.columns[j].index()): float(reduced[j])
-            for j in np.flatnonzero(np.abs(reduced) > 1e-12)}
+    return {compiled.columns[j]: float(reduced[j]) for j in np.flatnonzero(np.abs(reduced) > 1e-12)}
+
+
+class RowValues(Mapping):
+    """A value per row (a dual), keyed (family name, index) as a dict is, without a dict of a
+    million entries: ``family(name)`` gives a family's keys and values as arrays; a scalar lookup
+    builds the dict of that one family. A ranged constraint's two rows share a key: their values add."""
+
+    def __init__(self, rows, values: np.ndarray) -> None:
+        self.rows, self.values = rows, values
+        self._families: dict = {}
+
+    def family(self, name: str) -> tuple[list, np.ndarray]:
+        positions, keys = self.rows.positions(name)
+        return keys, self.values[positions]
+
+    def _dict_of(self, name: str) -> dict:
+        d = self._families.get(name)
+        if d is None:
+            d = {}
+            keys, values = self.family(name)
+            for k, v in zip(keys, values.tolist()):
+                d[k] = d.get(k, 0.0) + v
+            self._families[name] = d
+        return d
+
+    def __getitem__(self, key):
+        name, index = key
+        return self._dict_of(name)[index]
+
+    def __iter__(self):
+        seen = set()
+        for key in self.rows:
+            if key not in seen:
+                seen.add(key)
+                yield key
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def items(self):
+        """(key, value) in the rows' order (a ranged constraint's once, its two rows summed)."""
+        for key in self:
+            yield key, self._dict_of(key[0])[key[1]]
+
+    def __bool__(self) -> bool:
+        return len(self.values) > 0
 
 
 def versions() -> dict[str, str]:

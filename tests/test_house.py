@@ -19,12 +19,6 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "planner"
 EXAMPLE = ROOT / "scenarios" / "example" / "example.yaml"
 
-#: private names of solve.py still imported elsewhere, being made public with the array model
-#: (branch arrays: Compiled and public names for _highs, _run); none may be added
-PENDING = {("planner.solve", "_Compiled"), ("planner.solve", "_highs"), ("planner.solve", "_run"),
-           ("planner.solve", "_status")}
-
-
 def _modules() -> dict[str, Path]:
     out = {}
     for f in PACKAGE.rglob("*.py"):
@@ -116,7 +110,7 @@ def test_no_module_imports_another_modules_private_name():
     shared = []
     for m, p in modules.items():
         for target, name, line in _imports(m, p, modules):
-            if name and name.startswith("_") and not name.startswith("__") and (target, name) not in PENDING:
+            if name and name.startswith("_") and not name.startswith("__"):
                 shared.append(f"{p.relative_to(ROOT)}:{line}: {target}.{name}")
     assert shared == []
 

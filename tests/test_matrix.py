@@ -32,24 +32,54 @@ def _models(tmp_path):
     yield "tiny", load_scenario(write(ranged, tmp_path, "tiny.yaml")).scenario
 
 
+def _canonical(rows, sense, rhs, a, c, offset):
+    """The LP as a set: each row (its sense, right-hand side and its (column, value) pairs, columns by
+    name) and the cost of each named column, independent of the order rows and columns come in."""
+    a = a.tocsr()
+    out = set()
+    for i in range(a.shape[0]):
+        lo, hi = a.indptr[i], a.indptr[i + 1]
+        out.add((int(sense[i]), float(rhs[i]), tuple(sorted(zip(a.indices[lo:hi].tolist(), a.data[lo:hi].tolist())))))
+    return out, {j: float(v) for j, v in enumerate(c) if v}, float(offset)
+
+
 @pytest.mark.parametrize("case", ["base", "base continuous", "storage", "tiny"])
-def test_same_matrix_as_pyomos_compiler(tmp_path, case):
+def test_the_array_model_states_the_lp_pyomo_would(tmp_path, case):
+    """planner's compile of the array model against Pyomo's own LinearStandardFormCompiler on the same
+    families written as Pyomo components (arrays.to_pyomo, what progressive hedging solves): the
+    same rows (sense, right-hand side, coefficients), columns, costs and offset. Columns are matched
+    through the solution of each: the Pyomo copy's columns are renamed to planner's by position
+    (to_pyomo indexes an ArrayVar's entries by position)."""
+    from planner.formulation import arrays
+
     scenario = dict(_models(tmp_path))[case]
     m = build_model(build_model_data(scenario))
     ours = compile_model(m)
+    names_ours = list(ours.columns)
+    arrays.to_pyomo(m)
     theirs = LinearStandardFormCompiler().write(m, mixed_form=True)
-    assert [v.name for v in ours.columns] == [v.name for v in theirs.columns]
-    assert ours.rows == [(r.constraint.parent_component().local_name, r.constraint.index()) for r in theirs.rows]
-    assert ours.sense.tolist() == [r.bound_type for r in theirs.rows]
-    assert np.array_equal(ours.rhs, np.asarray(theirs.rhs, dtype=float))
-    a, b = ours.A.tocsc(), theirs.A.tocsc()
-    a.sort_indices()
-    b.sort_indices()
-    assert a.shape == b.shape
-    assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
-    assert np.array_equal(a.data, b.data)
-    assert np.array_equal(ours.c, theirs.c.toarray().ravel())
-    assert ours.offset == pytest.approx(float(theirs.c_offset[0]))
+    keys = {name: var.keys for name, var in ((v.name, v) for v, _ in ours.array_columns)}
+
+    def name_of(v):
+        parent, index = v.parent_component().local_name, v.index()
+        return (parent, keys[parent][index]) if parent in keys else (parent, index)
+
+    names_theirs = [name_of(v) for v in theirs.columns]
+    assert sorted(names_ours, key=repr) == sorted(names_theirs, key=repr)
+    number = {n: j for j, n in enumerate(names_ours)}
+    perm = np.array([number[n] for n in names_theirs])
+    b = theirs.A.tocsc()
+    b = b[:, np.argsort(perm)]  # their columns in our order
+    c_theirs = np.zeros(len(names_ours))
+    c_theirs[perm] = theirs.c.toarray().ravel()
+    assert len(ours.rows) == b.shape[0]
+    assert ours.A.nnz == b.nnz
+    mine = _canonical(list(ours.rows), ours.sense, ours.rhs, ours.A, ours.c, ours.offset)
+    pyomos = _canonical(None, [r.bound_type for r in theirs.rows], np.asarray(theirs.rhs, dtype=float), b,
+                        c_theirs, float(theirs.c_offset[0]))
+    assert mine[0] == pyomos[0]
+    assert mine[1] == pytest.approx(pyomos[1], rel=1e-15)
+    assert mine[2] == pytest.approx(pyomos[2], rel=1e-12)
 
 
 def test_releasing_the_constraints_changes_no_result(tmp_path):
@@ -69,6 +99,7 @@ def test_releasing_the_constraints_changes_no_result(tmp_path):
         result = solve_model(m, SolverSettings(mip_gap=0.0), release=release)
         assert result.status == "optimal"
         assert (len(list(m.component_objects(pyo.Constraint))) == 0) == release
+        assert (not m._array_part.rows) == release
         tables.append(result_tables(m, data, result))
     for name in tables[0]:
         pd.testing.assert_frame_equal(tables[0][name], tables[1][name], check_exact=False, rtol=1e-9, atol=1e-9)

@@ -468,7 +468,10 @@ def test_a_least_squares_offtake_is_said(tmp_path):
     p's energy to VN is still 100 MW x 8760 h = 876 GWh (LA1's row of the equations is regular)."""
     from types import SimpleNamespace
 
+    import numpy as np
+
     from planner.data import build_model_data
+    from planner.formulation.arrays import ArrayVar
     from planner.region import offtake_warnings, trace_offtake
     from planner.scenario import load_scenario
 
@@ -479,13 +482,18 @@ def test_a_least_squares_offtake_is_said(tmp_path):
                         "bidirectional": True}])
     path = write(data, tmp_path)
     d = build_model_data(load_scenario(path).scenario, str(path))
-    var = SimpleNamespace
+
+    def solved(name: str, keys: list, value) -> ArrayVar:  # an array variable with these values
+        var = ArrayVar(name, keys)
+        var.value = np.array([value(k) for k in keys], dtype=float)
+        return var
+
     flows = {("out", 2025, "all", "forward"): 100.0, ("loop", 2025, "all", "forward"): 10.0,
              ("loop", 2025, "all", "reverse"): 10.0}
-    m = SimpleNamespace(gen={k: var(value=100.0) for k in d.gen_index},
-                        flow={k: var(value=flows.get(k, 0.0)) for k in d.flow_index},
-                        imports={k: var(value=100.0 if k[0] == "VN" else 0.0) for k in d.import_index},
-                        unserved={})
+    m = SimpleNamespace(gen=solved("gen", d.gen_index, lambda k: 100.0),
+                        flow=solved("flow", d.flow_index, lambda k: flows.get(k, 0.0)),
+                        imports=solved("imports", d.import_index, lambda k: 100.0 if k[0] == "VN" else 0.0),
+                        unserved=solved("unserved", list(d.demand_mw), lambda k: 0.0))
     frame = trace_offtake(m, d)
     assert frame.attrs["warnings"] == offtake_warnings([(2025, "all")])
     assert "least-squares" in frame.attrs["warnings"][0] and "2025 all" in frame.attrs["warnings"][0]
@@ -493,5 +501,5 @@ def test_a_least_squares_offtake_is_said(tmp_path):
     assert off[("p", "VN")] == pytest.approx(876, rel=1e-6)
     # without the loop the sharing is regular and nothing is said
     flows = {("out", 2025, "all", "forward"): 100.0}
-    m.flow = {k: var(value=flows.get(k, 0.0)) for k in d.flow_index}
+    m.flow = solved("flow", d.flow_index, lambda k: flows.get(k, 0.0))
     assert trace_offtake(m, d).attrs["warnings"] == []

@@ -321,10 +321,19 @@ def big(tmp_path_factory) -> Path:
     return _big_scenario(tmp_path_factory.mktemp("big"))
 
 
+@pytest.fixture(scope="module")
+def huge(tmp_path_factory) -> Path:
+    """The 'xxlarge' system: its array model builds in about a second, long enough to be interrupted
+    while building (the 'big' one builds in a fraction of a second, before the progress line shows)."""
+    return _big_scenario(tmp_path_factory.mktemp("huge"), projects=480, years=12, slices=288)
+
+
 @pytest.mark.parametrize("stage", ["building the model", "solving with HiGHS:"])  # ':' = a HiGHS log line
-def test_ctrl_c_during_solve_stages(big, tmp_path, stage):
+def test_ctrl_c_during_solve_stages(big, huge, tmp_path, stage):
     out = tmp_path / "out"
-    p = _interrupt(["solve", big, "--out", out], stage, tmp_path)
+    building = stage == "building the model"
+    p = _interrupt(["solve", huge if building else big, "--out", out], stage, tmp_path,
+                   after=0.05 if building else 0.3)
     _assert_interrupted(p, tmp_path, out)
 
 

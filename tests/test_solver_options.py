@@ -41,11 +41,11 @@ def test_marginal_values_off_leaves_the_prices_blank_and_the_plan_the_same(solve
 
 
 def test_planner_scales_the_simplex_unless_told_otherwise():
-    from planner.solve import SolverSettings, _highs
+    from planner.solve import SolverSettings, make_highs
 
-    assert _highs(SolverSettings()).getOptionValue("simplex_scale_strategy")[1] == 4
+    assert make_highs(SolverSettings()).getOptionValue("simplex_scale_strategy")[1] == 4
     told = SolverSettings(options={"simplex_scale_strategy": 1})
-    assert _highs(told).getOptionValue("simplex_scale_strategy")[1] == 1
+    assert make_highs(told).getOptionValue("simplex_scale_strategy")[1] == 1
 
 
 @pytest.mark.parametrize("options, says", [

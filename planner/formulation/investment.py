@@ -14,6 +14,8 @@ candidate's build, ``operating[a,y]`` in [0, 1] is a variable bounded by ``add_r
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pyomo.core as pyo
 
 from ..data import ModelData
@@ -143,3 +145,43 @@ def add_excludes(m: pyo.ConcreteModel, data: ModelData) -> None:
         return lhs <= 1
 
     m.excludes = pyo.Constraint(pyo.Set(dimen=3, initialize=index, ordered=True), rule=excludes_rule)
+
+
+def fraction_arrays(m: pyo.ConcreteModel, data: ModelData, pairs, kind: str = "operating", years=None):
+    """The operating (or online) fractions of many (asset, year) pairs at once, for an array family:
+    (constant, position, target): ``constant[i]`` the fraction where the data settle it (NaN where it
+    is a variable), ``position[i]`` its variable's position in ``target`` (a PyomoColumns of the
+    ``online``/``operating`` VarData met), -1 where it is a constant. ``pairs``: a list of (asset,
+    year), or an array of assets with ``years`` an array of years. Looked up once per distinct pair."""
+    from .arrays import PyomoColumns
+
+    if years is None:
+        assets = np.array([a for a, _y in pairs], dtype=object)
+        years = np.array([y for _a, y in pairs], dtype=np.int64)
+    else:
+        assets = pairs
+    if len(assets) == 0:
+        return np.zeros(0), np.zeros(0, dtype=np.int64), PyomoColumns(())
+    a_codes, a_unique = pd.factorize(assets)
+    y_codes, y_unique = pd.factorize(years)
+    ny = len(y_unique)
+    unique, inverse = np.unique(a_codes.astype(np.int64) * ny + y_codes, return_inverse=True)
+    online, operating = _fractions(m, data)
+    variables: list = []
+    numbers: dict = {}
+    const_u = np.empty(len(unique))
+    pos_u = np.empty(len(unique), dtype=np.int64)
+    for k, code in enumerate(unique.tolist()):
+        pair = (a_unique[code // ny], int(y_unique[code % ny]))
+        term = operating.get(pair) if kind == "operating" else None
+        if term is None:
+            term = online.get(pair, 0.0)
+        if isinstance(term, float):
+            const_u[k], pos_u[k] = term, -1
+        else:
+            j = numbers.get(id(term))
+            if j is None:
+                j = numbers[id(term)] = len(variables)
+                variables.append(term)
+            const_u[k], pos_u[k] = np.nan, j
+    return const_u[inverse], pos_u[inverse], PyomoColumns(variables)

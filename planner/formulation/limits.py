@@ -67,10 +67,9 @@ def add_scope_import_limit(m: pyo.ConcreteModel, data: ModelData) -> None:
     A limit on what a whole scope (a country, or a node) absorbs in any slice, e.g. "imports stay
     at or below 10 % of peak demand". A node's own ``max_import_mw`` is a bound on its variable.
     """
+    from .arrays import LE
+    from .targets import scope_rows
+
     index = [(sc, y, s) for sc in sorted(data.max_import_mw_by_scope) for y in data.years for s in data.slices]
-
-    def scope_import_limit_rule(m, sc, y, s):
-        return sum(m.imports[n, y, s] for n in data.scope_nodes[sc]) <= data.max_import_mw_by_scope[sc]
-
-    m.scope_import_limit = pyo.Constraint(pyo.Set(dimen=3, initialize=index, ordered=True),
-                                          rule=scope_import_limit_rule)
+    scope_rows(m, data, "scope_import_limit", index, lambda k: (k[0], k[1], (k[2],)), lambda s: 1.0, LE,
+                [data.max_import_mw_by_scope[k[0]] for k in index])

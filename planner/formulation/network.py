@@ -2,27 +2,31 @@
 (SPEC §3 families 3-4).
 
 A link's ``forward`` direction runs from its ``from`` node to its ``to`` node; a bidirectional
-link also has a ``reverse`` direction. Losses are charged at the receiving end.
+link also has a ``reverse`` direction. Losses are charged at the receiving end. flow and imports
+are array variables and these families array families (``arrays``).
 """
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pyomo.core as pyo
 
-from ..data import ModelData
-from .investment import operating_fraction
+from ..data import ModelData, index_fields
+from .arrays import EQ, INF, ArrayRows, ArrayVar, add_rows, add_var
+from .investment import fraction_arrays
+from .operation import bounded_or_rows
 
 
 def add_network_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
     """flow[l,y,s,d] >= 0 (MW) for each direction d; import[n,y,s] in [0, max_import_mw[n]] (MW)."""
-    m.flow_index = pyo.Set(dimen=4, initialize=data.flow_index, ordered=True)
-    m.flow = pyo.Var(m.flow_index, domain=pyo.NonNegativeReals)
-    m.import_index = pyo.Set(dimen=3, initialize=data.import_index, ordered=True)
-
-    def import_bounds(_m, n, _y, _s):
-        return (0, data.max_import_mw.get(n))
-
-    m.imports = pyo.Var(m.import_index, bounds=import_bounds)
+    add_var(m, ArrayVar("flow", data.flow_index, 0.0))
+    cap = data.max_import_mw
+    upper = np.fromiter(((INF if cap.get(n) is None else cap[n]) for n, _y, _s in data.import_index), float,
+                        len(data.import_index))
+    add_var(m, ArrayVar("imports", data.import_index, 0.0, upper))
+    m.__dict__["flow_index"] = data.flow_index
+    m.__dict__["import_index"] = data.import_index
 
 
 def add_node_balance(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -35,33 +39,68 @@ def add_node_balance(m: pyo.ConcreteModel, data: ModelData) -> None:
     none is given (SPEC §3.6, ``demand.add_demand_variables``). The dual of this row is the node
     price (SPEC §3 family 3).
     """
-    supply: dict[tuple[str, int, str], list] = {}
+    node_at = {n: k for k, n in enumerate(data.nodes)}
+    year_at = {y: k for k, y in enumerate(data.years)}
+    slice_at = {s: k for k, s in enumerate(data.slices)}
+    ny, ns = len(data.years), len(data.slices)
     node_of = data.projects["node"].to_dict()
-    gen = m.gen
-    for p, y, s in data.gen_index:
-        supply.setdefault((node_of[p], y, s), []).append(gen[p, y, s])
-    for p, y, s in m.storage_index:
-        supply.setdefault((node_of[p], y, s), []).append(-m.charge[p, y, s])
-    ends = {lk: (r.from_node, r.to_node, 1.0 - float(r.loss_fraction)) for lk, r in data.links.iterrows()}
-    flow = m.flow
-    for lk, y, s, d in data.flow_index:
-        src, dst, kept = ends[lk]
-        if d == "reverse":
-            src, dst = dst, src
-        v = flow[lk, y, s, d]
-        supply.setdefault((dst, y, s), []).append(kept * v)
-        supply.setdefault((src, y, s), []).append(-v)
-    for (n, y, s), mw in data.demand_mw.items():
-        supply.setdefault((n, y, s), []).extend([-mw, m.unserved[n, y, s]])
-    imports = set(data.import_index)
-    index = [(n, y, s) for n in data.nodes for y in data.years for s in data.slices
-             if (n, y, s) in supply or (n, y, s) in imports]
 
-    def node_balance_rule(m, n, y, s):
-        absorbed = m.imports[n, y, s] if (n, y, s) in imports else 0.0
-        return sum(supply.get((n, y, s), [])) - absorbed == 0
+    def code(nodes: np.ndarray, fields_y, fields_s) -> np.ndarray:
+        """(node, year, slice) -> its place in nodes x years x slices, from per-entry codes."""
+        (_y, yc, yu), (_s, sc, su) = fields_y, fields_s
+        ymap = np.array([year_at[int(v)] for v in yu], dtype=np.int64)
+        smap = np.array([slice_at[v] for v in su], dtype=np.int64)
+        return (nodes * ny + (ymap[yc] if len(yc) else yc)) * ns + (smap[sc] if len(sc) else sc)
 
-    m.node_balance = pyo.Constraint(pyo.Set(dimen=3, initialize=index, ordered=True), rule=node_balance_rule)
+    def fields_of(keys: list, width: int):
+        cols = list(zip(*keys)) if keys else [()] * width
+        out = []
+        for col in cols:
+            values = np.array(col, dtype=object)
+            c, u = pd.factorize(values)
+            out.append((values, c.astype(np.int64), np.asarray(u, dtype=object)))
+        return out
+
+    (gp, gpc, gpu), gy, gs = index_fields(data, "gen_index")
+    gen_node = np.array([node_at[node_of[p]] for p in gpu], dtype=np.int64)
+    gen_code = code(gen_node[gpc] if len(gpc) else gpc, gy, gs)
+    storage = m.storage_index
+    (_cp, cpc, cpu), cy, cs = fields_of(storage, 3)
+    charge_node = np.array([node_at[node_of[p]] for p in cpu], dtype=np.int64)
+    charge_code = code(charge_node[cpc] if len(cpc) else cpc, cy, cs)
+    (_l, lc, lu), fy, fs, (_d, dc, du) = index_fields(data, "flow_index")
+    links = data.links
+    src_u = np.array([node_at[links.at[lk, "from_node"]] for lk in lu], dtype=np.int64)
+    dst_u = np.array([node_at[links.at[lk, "to_node"]] for lk in lu], dtype=np.int64)
+    kept_u = np.array([1.0 - float(links.at[lk, "loss_fraction"]) for lk in lu], dtype=float)
+    reverse = (np.asarray(du, dtype=object) == "reverse")[dc] if len(dc) else np.zeros(0, dtype=bool)
+    src = np.where(reverse, dst_u[lc], src_u[lc]) if len(lc) else lc
+    dst = np.where(reverse, src_u[lc], dst_u[lc]) if len(lc) else lc
+    dst_code, src_code = code(dst, fy, fs), code(src, fy, fs)
+    kept = kept_u[lc] if len(lc) else np.zeros(0)
+    demand = list(data.demand_mw)
+    (_dn, dnc, dnu), dy, ds = fields_of(demand, 3)
+    demand_code = code(np.array([node_at[n] for n in dnu], dtype=np.int64)[dnc] if len(dnc) else dnc, dy, ds)
+    (_in, inc, inu), iy, is_ = index_fields(data, "import_index")
+    import_code = code(np.array([node_at[n] for n in inu], dtype=np.int64)[inc] if len(inc) else inc, iy, is_)
+    present = np.unique(np.concatenate([gen_code, charge_code, dst_code, src_code, demand_code, import_code]))
+    index = [(data.nodes[c // (ny * ns)], data.years[(c // ns) % ny], data.slices[c % ns]) for c in present.tolist()]
+    rows = ArrayRows("node_balance", index, EQ, 0.0)
+
+    def look(codes: np.ndarray) -> np.ndarray:
+        return np.searchsorted(present, codes)
+
+    rows.add(m.gen, look(gen_code), np.arange(len(gen_code)), 1.0)
+    rows.add(m.charge, look(charge_code), np.arange(len(charge_code)), -1.0)
+    nf = len(dst_code)
+    rows.add(m.flow, look(dst_code), np.arange(nf), kept)
+    rows.add(m.flow, look(src_code), np.arange(nf), -1.0)
+    if demand:
+        at = look(demand_code)
+        np.add.at(rows.rhs, at, np.fromiter(data.demand_mw.values(), float, len(demand)))
+        rows.add(m.unserved, at, m.unserved.positions(demand), 1.0)
+    rows.add(m.imports, look(import_code), np.arange(len(import_code)), -1.0)
+    add_rows(m, rows)
 
 
 def add_link_capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -72,21 +111,12 @@ def add_link_capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
     (as ``operation.add_availability`` does for plants); its reduced cost is what the row's dual
     would have been.
     """
+    keys = data.flow_index
     capacity = data.assets["capacity_mw"].to_dict()
-    operating = {(lk, y): operating_fraction(m, data, lk, y) for lk, y, _s, _d in data.flow_index}
-    flow = m.flow
-    rows = []
-    for lk, y, s, d in data.flow_index:
-        term = operating[(lk, y)]
-        if isinstance(term, float):
-            flow[lk, y, s, d].setub(capacity[lk] * term)
-        else:
-            rows.append((lk, y, s, d))
-
-    def link_capacity_rule(m, lk, y, s, d):
-        return flow[lk, y, s, d] <= capacity[lk] * operating[(lk, y)]
-
-    m.link_capacity = pyo.Constraint(pyo.Set(dimen=4, initialize=rows, ordered=True), rule=link_capacity_rule)
+    (lk, lc, lu), (y, _yc, _yu), _s, _d = index_fields(data, "flow_index")
+    coef = np.array([capacity[a] for a in lu], dtype=float)[lc] if len(lc) else np.zeros(0)
+    const, pos, target = fraction_arrays(m, data, lk, years=y)
+    bounded_or_rows(m, "link_capacity", m.flow, keys, coef, const, pos, target)
 
 
 def add_n_minus_1(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -101,20 +131,9 @@ def add_n_minus_1(m: pyo.ConcreteModel, data: ModelData) -> None:
     share = data.n_minus_1_share
     capacity = data.assets["capacity_mw"].to_dict()
     peak = set(data.peak_slices)
-    flow = m.flow
-    rows = []
-    for lk, y, s, d in data.flow_index:
-        if lk not in share or s not in peak:
-            continue
-        term = operating_fraction(m, data, lk, y)
-        if isinstance(term, float):
-            limit = share[lk] * capacity[lk] * term
-            if flow[lk, y, s, d].ub is None or limit < flow[lk, y, s, d].ub:
-                flow[lk, y, s, d].setub(limit)
-        else:
-            rows.append((lk, y, s, d))
-
-    def n_minus_1_rule(m, lk, y, s, d):
-        return flow[lk, y, s, d] <= share[lk] * capacity[lk] * operating_fraction(m, data, lk, y)
-
-    m.n_minus_1 = pyo.Constraint(pyo.Set(dimen=4, initialize=rows, ordered=True), rule=n_minus_1_rule)
+    where = np.fromiter((i for i, (lk, _y, s, _d) in enumerate(data.flow_index) if lk in share and s in peak),
+                        np.int64)
+    keys = [data.flow_index[i] for i in where]
+    coef = np.fromiter((share[lk] * capacity[lk] for lk, _y, _s, _d in keys), float, len(keys))
+    const, pos, target = fraction_arrays(m, data, [k[:2] for k in keys])
+    bounded_or_rows(m, "n_minus_1", m.flow, keys, coef, const, pos, target, tighten=True, where=where)

@@ -13,11 +13,14 @@ energy (a credit) are in both.
 
 from __future__ import annotations
 
+import numpy as np
 import pyomo.core as pyo
 
-from ..data import ModelData
+from ..data import ModelData, index_fields
+from .arrays import GE, ArrayRows, ArrayVar, CostComponent, Linear, add_rows, add_var
+from .arrays import add_objective as _add_objective
 from .demand import lost_load_cost
-from .investment import online_fraction
+from .investment import fraction_arrays
 
 VIEWS = {
     "system": ("capex", "fixed_om", "energy", "co2", "penalty", "lost_load", "import_value"),
@@ -25,6 +28,34 @@ VIEWS = {
 }
 #: every component that may appear in costs.csv, in its order
 COMPONENTS = ("capex", "fixed_om", "energy", "payments", "links", "co2", "penalty", "lost_load", "import_value")
+
+
+def _set_component(m, name: str, by_year: dict) -> None:
+    m.__dict__[f"cost_{name}"] = CostComponent(name, by_year)
+
+
+def _by_year(var: ArrayVar, years: np.ndarray, coef: np.ndarray, data: ModelData) -> dict:
+    """{y: sum of coef x var over the positions of year y where coef is not 0} as Linears."""
+    out = {}
+    for y in data.years:
+        at = np.flatnonzero((years == y) & (coef != 0))
+        out[y] = Linear.of(var, at, coef[at])
+    return out
+
+
+def _assets_by_year(m, data: ModelData, per_asset: dict) -> dict:
+    """{y: sum_a per_asset[a] * online_fraction[a,y]} (assets with per_asset[a] > 0) as Linears."""
+    assets = [a for a, v in per_asset.items() if v > 0]
+    out = {}
+    for y in data.years:
+        const, pos, target = fraction_arrays(m, data, [(a, y) for a in assets], kind="online")
+        k = np.fromiter((per_asset[a] for a in assets), float, len(assets))
+        fixed = pos < 0
+        free = np.flatnonzero(~fixed)
+        lin = Linear.of(target, pos[free], k[free])
+        lin.constant = float(np.sum(k[fixed] * const[fixed]))
+        out[y] = lin
+    return out
 
 
 def add_cost_components(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -54,55 +85,49 @@ def add_cost_components(m: pyo.ConcreteModel, data: ModelData) -> None:
     assets = data.assets
     annuity, fom = assets["annuity_musd_per_year"].to_dict(), assets["fixed_om_musd_per_year"].to_dict()
     cost, emis = data.projects["energy_cost_usd_per_mwh"].to_dict(), data.projects["emissions_t_per_mwh"].to_dict()
-    gens_of_year: dict[int, list] = {y: [] for y in data.years}
-    for p, y, s in data.gen_index:
-        gens_of_year[y].append((p, s))
+    (_p, pc, pu), (years, _yc, _yu), (_s, sc, su) = index_fields(data, "gen_index")
+
+    def per_project(values: dict) -> np.ndarray:
+        return np.array([values[p] for p in pu], dtype=float)[pc] if len(pc) else np.zeros(0)
+
+    hours = np.array([data.hours[s] for s in su], dtype=float)[sc] if len(sc) else np.zeros(0)
     co2_price = data.co2_price_usd_per_t
     e_pen = 1000.0 * data.shortfall_penalty_usd_per_mwh / 1e6
     c_pen = 1000.0 * data.capacity_shortfall_penalty_usd_per_kw_year / 1e6
 
-    def capex_rule(m, y):
-        return sum(annuity[a] * online_fraction(m, data, a, y) for a in assets.index if annuity[a] > 0)
+    _set_component(m, "capex", _assets_by_year(m, data, annuity))
+    _set_component(m, "fixed_om", _assets_by_year(m, data, fom))
+    unit_cost = per_project(cost)
+    _set_component(m, "energy", _by_year(m.gen, years, np.where(unit_cost > 0, hours * unit_cost / 1e6, 0.0), data))
+    if co2_price == 0:
+        _set_component(m, "co2", {y: Linear() for y in data.years})
+    else:
+        unit_emis = per_project(emis)
+        _set_component(m, "co2", _by_year(m.gen, years, np.where(unit_emis > 0, hours * unit_emis * co2_price / 1e6,
+                                                                  0.0), data))
 
-    def fixed_om_rule(m, y):
-        return sum(fom[a] * online_fraction(m, data, a, y) for a in assets.index if fom[a] > 0)
+    def penalty(y):
+        terms = []
+        for var, k in ((m.energy_shortfall, e_pen), (m.capacity_shortfall, c_pen), (m.contracted_shortfall, c_pen)):
+            terms += [(v, k) for (_t, yy), v in var.items() if yy == y]
+        return Linear.pyomo(terms)
 
-    gen = m.gen
-
-    def energy_rule(m, y):
-        return sum(data.hours[s] * cost[p] / 1e6 * gen[p, y, s] for p, s in gens_of_year[y] if cost[p] > 0)
-
-    def co2_rule(m, y):
-        if co2_price == 0:
-            return 0.0
-        return sum(data.hours[s] * emis[p] * co2_price / 1e6 * m.gen[p, y, s]
-                   for p, s in gens_of_year[y] if emis[p] > 0)
-
-    def penalty_rule(m, y):
-        return (sum(e_pen * m.energy_shortfall[t, yy] for t, yy in m.energy_target_index if yy == y)
-                + sum(c_pen * m.capacity_shortfall[t, yy] for t, yy in m.capacity_target_index if yy == y)
-                + sum(c_pen * m.contracted_shortfall[t, yy] for t, yy in m.contracted_target_index if yy == y))
-
-    m.years = pyo.Set(initialize=data.years, ordered=True)
-    m.cost_capex = pyo.Expression(m.years, rule=capex_rule)
-    m.cost_fixed_om = pyo.Expression(m.years, rule=fixed_om_rule)
-    m.cost_energy = pyo.Expression(m.years, rule=energy_rule)
-    m.cost_co2 = pyo.Expression(m.years, rule=co2_rule)
-    m.cost_penalty = pyo.Expression(m.years, rule=penalty_rule)
-
+    _set_component(m, "penalty", {y: penalty(y) for y in data.years})
     value = data.import_value
-
-    def import_value_rule(m, y):
-        return -sum(data.hours[s] * value[(n, y, s)] / 1e6 * m.imports[n, y, s]
-                    for n in data.importing_nodes for s in data.slices if value.get((n, y, s), 0.0) > 0)
-
-    m.cost_import_value = pyo.Expression(m.years, rule=import_value_rule)
-    m.cost_lost_load = pyo.Expression(m.years, rule=lambda m, y: lost_load_cost(m, data, y))
+    ikeys = data.import_index
+    ni = len(ikeys)
+    iyears = np.fromiter((y for _n, y, _s in ikeys), np.int64, ni)
+    importing = set(data.importing_nodes)
+    ivalue = np.fromiter(((value.get(k, 0.0) if k[0] in importing else 0.0) for k in ikeys), float, ni)
+    ihours = np.fromiter((data.hours[s] for _n, _y, s in ikeys), float, ni)
+    _set_component(m, "import_value", _by_year(m.imports, iyears, np.where(ivalue > 0, -ihours * ivalue / 1e6, 0.0),
+                                               data))
+    _set_component(m, "lost_load", lost_load_cost(m, data))
     if data.perspective == "importer":
-        _add_importer_components(m, data, gens_of_year)
+        _add_importer_components(m, data, years, hours)
 
 
-def _add_importer_components(m: pyo.ConcreteModel, data: ModelData, gens_of_year: dict) -> None:
+def _add_importer_components(m: pyo.ConcreteModel, data: ModelData, years: np.ndarray, hours: np.ndarray) -> None:
     """payments[y] and links[y] of the importer's view (see add_cost_components), with take-or-pay:
 
     paid_energy[p,y] >= sum_s hours[s] * gen[p,y,s] / 1000                          (GWh taken)
@@ -110,43 +135,59 @@ def _add_importer_components(m: pyo.ConcreteModel, data: ModelData, gens_of_year
 
     (a must-take plant has take_or_pay_share 1: everything it can make is paid, delivered or not)
     """
-    top = data.projects["take_or_pay_share"]
+    top = data.projects["take_or_pay_share"].to_dict()
     tariff = {(p, y): data.tariff(p, y) for p in data.projects.index for y in data.years}
-    expected = data.projects["expected_energy_gwh"]
-    paid_index = sorted({(p, y) for p, y, _ in data.gen_index if top[p] > 0}
+    expected = data.projects["expected_energy_gwh"].to_dict()
+    (_p, pc, pu), (_y, yc, yu), _s = index_fields(data, "gen_index")
+    n = len(pc)
+    pairs = np.unique(pc * max(len(yu), 1) + yc) if n else np.zeros(0, dtype=np.int64)
+    ny = max(len(yu), 1)
+    paid_index = sorted({(pu[c // ny], int(yu[c % ny])) for c in pairs.tolist() if top[pu[c // ny]] > 0}
                         | {(p, y) for p in data.projects.index if top[p] > 0 for y in data.years
                            if data.can_be_online(p, y)})
-    m.paid_energy_index = pyo.Set(dimen=2, initialize=paid_index, ordered=True)
-    m.paid_energy = pyo.Var(m.paid_energy_index, bounds=(0, None))  # GWh paid for
-    gens_of: dict[tuple[str, int], list[str]] = {}
-    for y, pairs in gens_of_year.items():
-        for p, s in pairs:
-            gens_of.setdefault((p, y), []).append(s)
+    m.__dict__["paid_energy_index"] = paid_index
+    paid = add_var(m, ArrayVar("paid_energy", paid_index, 0.0))  # GWh paid for
+    row_of = paid.position
+    table = np.array([[row_of.get((p, int(y)), -1) for y in yu] for p in pu], dtype=np.int64) if n else None
+    at = table[pc, yc] if n else np.zeros(0, dtype=np.int64)
+    gen_in = np.flatnonzero(at >= 0)
+    k = np.arange(len(paid_index))
+    taken = ArrayRows("take_or_pay_taken", paid_index, GE, 0.0)
+    taken.add(paid, k, k, 1.0)
+    taken.add(m.gen, at[gen_in], gen_in, -hours[gen_in] / 1000.0)
+    add_rows(m, taken)
+    due = np.fromiter((top[p] * expected[p] for p, _y in paid_index), float, len(paid_index))
+    const, pos, target = fraction_arrays(m, data, paid_index, kind="online")
+    fixed = pos < 0
+    take_or_pay = ArrayRows("take_or_pay", paid_index, GE, np.where(fixed, due * np.nan_to_num(const), 0.0))
+    take_or_pay.add(paid, k, k, 1.0)
+    free = np.flatnonzero(~fixed)
+    take_or_pay.add(target, free, pos[free], -due[free])
+    add_rows(m, take_or_pay)
 
-    def take_rule(m, p, y):
-        return m.paid_energy[p, y] >= sum(data.hours[s] / 1000.0 * m.gen[p, y, s] for s in gens_of.get((p, y), []))
-
-    def take_or_pay_rule(m, p, y):
-        return m.paid_energy[p, y] >= top[p] * expected[p] * online_fraction(m, data, p, y)
-
-    m.take_or_pay_taken = pyo.Constraint(m.paid_energy_index, rule=take_rule)
-    m.take_or_pay = pyo.Constraint(m.paid_energy_index, rule=take_or_pay_rule)
-    paid = set(paid_index)
-
-    def payments_rule(m, y):
-        return (sum(data.hours[s] * tariff[p, y] / 1e6 * m.gen[p, y, s] for p, s in gens_of_year[y]
-                    if tariff[p, y] > 0 and (p, y) not in paid)
-                + sum(tariff[p, y] / 1000.0 * m.paid_energy[p, y] for p, yy in paid_index
-                      if yy == y and tariff[p, y] > 0))
-
+    unpaid = at < 0
+    rate = np.array([[tariff[(p, int(y))] for y in yu] for p in pu], dtype=float)[pc, yc] if n else np.zeros(0)
+    per_gen = np.where(unpaid & (rate > 0), hours * rate / 1e6, 0.0)
+    payments = _by_year(m.gen, years, per_gen, data)
+    pyears = np.fromiter((y for _p, y in paid_index), np.int64, len(paid_index))
+    prate = np.fromiter((tariff[k] for k in paid_index), float, len(paid_index))
+    for y, lin in _by_year(paid, pyears, np.where(prate > 0, prate / 1000.0, 0.0), data).items():
+        payments[y] = payments[y] + lin
+    _set_component(m, "payments", payments)
     assets, share = data.assets, data.links["importer_share"]
+    per_link = {lk: share[lk] * (assets.at[lk, "annuity_musd_per_year"] + assets.at[lk, "fixed_om_musd_per_year"])
+                for lk in data.links.index if share[lk] > 0}
+    _set_component(m, "links", _assets_by_year(m, data, per_link))
 
-    def links_rule(m, y):
-        return sum(share[lk] * (assets.at[lk, "annuity_musd_per_year"] + assets.at[lk, "fixed_om_musd_per_year"])
-                   * online_fraction(m, data, lk, y) for lk in data.links.index if share[lk] > 0)
 
-    m.cost_payments = pyo.Expression(m.years, rule=payments_rule)
-    m.cost_links = pyo.Expression(m.years, rule=links_rule)
+def total_cost(m, data: ModelData, view: tuple | None = None) -> Linear:
+    """sum_y W_y * sum_{c in view} cost_c[y] (MUSD, NPV) as a Linear."""
+    view = VIEWS[data.perspective] if view is None else view
+    total = Linear()
+    for y in data.years:
+        for c in view:
+            total = total + data.weight[y] * getattr(m, f"cost_{c}")[y]
+    return total
 
 
 def add_objective(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -154,9 +195,4 @@ def add_objective(m: pyo.ConcreteModel, data: ModelData) -> None:
     (perspective system), or
     minimise sum_y W_y * (payments[y] + links[y] + co2[y] + penalty[y] + lost_load[y] + import_value[y])
     (perspective importer); MUSD, NPV to base_year."""
-    view = VIEWS[data.perspective]
-
-    def total_cost_rule(m):
-        return sum(data.weight[y] * sum(getattr(m, f"cost_{c}")[y] for c in view) for y in data.years)
-
-    m.total_cost = pyo.Objective(rule=total_cost_rule, sense=pyo.minimize)
+    _add_objective(m, "total_cost", total_cost(m, data))

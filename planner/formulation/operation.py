@@ -1,21 +1,47 @@
 """Operation: generation within availability and within yearly energy limits (SPEC §3 families 1-2).
 
 ``gen[p,y,s]`` (MW) exists only where project p can run in year y and its availability in
-slice s is above zero, so the model carries no variables for plants that cannot run.
+slice s is above zero, so the model carries no variables for plants that cannot run. gen is an
+array variable (``arrays.ArrayVar``) and these families are array families: no Python object per
+column or row.
 """
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pyomo.core as pyo
 
-from ..data import ModelData
-from .investment import operating_fraction
+from ..data import ModelData, index_fields
+from .arrays import LE, ArrayRows, ArrayVar, add_rows, add_var
+from .investment import fraction_arrays
 
 
 def add_generation_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
     """gen[p,y,s] >= 0 (MW) for (p,y,s) in gen_index."""
-    m.gen_index = pyo.Set(dimen=3, initialize=data.gen_index, ordered=True)
-    m.gen = pyo.Var(m.gen_index, domain=pyo.NonNegativeReals)
+    add_var(m, ArrayVar("gen", data.gen_index, 0.0))
+    m.__dict__["gen_index"] = data.gen_index
+
+
+def bounded_or_rows(m, name: str, var: ArrayVar, keys: list, coef: np.ndarray, const: np.ndarray,
+                     pos: np.ndarray, target, tighten: bool = False, where: np.ndarray | None = None) -> None:
+    """var[k] <= coef[k] x fraction[k] over keys (positions ``where`` in var, else all): a bound where
+    the fraction is a constant (``tighten``: only where it is tighter than the bound already set),
+    else a row named ``name``."""
+    where = np.arange(len(keys)) if where is None else where
+    fixed = pos < 0
+    bound = coef[fixed] * const[fixed]
+    at = where[fixed]
+    if tighten:
+        var.upper[at] = np.minimum(var.upper[at], bound)
+    else:
+        var.upper[at] = bound
+    free = np.flatnonzero(~fixed)
+    rows = ArrayRows(name, [keys[i] for i in free], LE, 0.0)
+    k = np.arange(len(free))
+    rows.add(var, k, where[free], 1.0)
+    rows.add(target, k, pos[free], -coef[free])
+    add_rows(m, rows)
 
 
 def add_availability(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -27,21 +53,29 @@ def add_availability(m: pyo.ConcreteModel, data: ModelData) -> None:
     Where the operating fraction is a constant (an existing or committed plant whose running is
     settled by the data) the row is only a bound: it is written as gen's upper bound, not a row.
     """
+    keys = data.gen_index
+    (p, pc, pu), (y, _yc, _yu), (_s, sc, su) = index_fields(data, "gen_index")
     capacity = data.assets["capacity_mw"].to_dict()
-    availability, gen = data.availability, m.gen
-    operating = {(p, y): operating_fraction(m, data, p, y) for p, y, _s in data.gen_index}
-    rows = []
-    for p, y, s in data.gen_index:
-        term = operating[(p, y)]
-        if isinstance(term, float):
-            gen[p, y, s].setub(availability[(p, s)] * capacity[p] * term)
-        else:
-            rows.append((p, y, s))
+    table = np.array([[data.availability.get((pp, ss), 0.0) * capacity[pp] for ss in su] for pp in pu]) \
+        if len(keys) else np.zeros((0, 0))
+    coef = table[pc, sc] if len(keys) else np.zeros(0)
+    const, pos, target = fraction_arrays(m, data, p, years=y)
+    bounded_or_rows(m, "availability", m.gen, keys, coef, const, pos, target)
 
-    def availability_rule(m, p, y, s):
-        return gen[p, y, s] <= availability[(p, s)] * capacity[p] * operating[(p, y)]
 
-    m.availability = pyo.Constraint(pyo.Set(dimen=3, initialize=rows, ordered=True), rule=availability_rule)
+def _energy_rows(m, data: ModelData, name: str, keys: list, row: np.ndarray, at: np.ndarray, limits: np.ndarray,
+                 assets: np.ndarray, years: np.ndarray) -> None:
+    """sum_{gen i of row r} hours[s_i] / 1000 * gen[i] <= limits[r] * operating_fraction[assets[r], years[r]]
+    for each row r (keys[r]); ``at``: the gen positions, ``row``: the row of each."""
+    const, pos, target = fraction_arrays(m, data, assets, years=years)
+    fixed = pos < 0
+    rows = ArrayRows(name, keys, LE, np.where(fixed, limits * np.nan_to_num(const), 0.0))
+    _s, sc, su = index_fields(data, "gen_index")[2]
+    per_gwh = np.array([data.hours[s] / 1000.0 for s in su]) if len(su) else np.zeros(0)
+    rows.add(m.gen, row, at, per_gwh[sc[at]] if len(at) else np.zeros(0))
+    free = np.flatnonzero(~fixed)
+    rows.add(target, free, pos[free], -limits[free])
+    add_rows(m, rows)
 
 
 def add_energy_limit(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -50,19 +84,18 @@ def add_energy_limit(m: pyo.ConcreteModel, data: ModelData) -> None:
     for energy-limited projects p (e.g. a reservoir's firm energy) and years y where p can be
     online. Scaling by the online fraction keeps an ``up_to`` zone's limit in proportion.
     """
-    slices_of: dict[tuple[str, int], list[str]] = {}
-    for p, y, s in data.gen_index:
-        slices_of.setdefault((p, y), []).append(s)
-    limited = set(data.energy_limited)
-    index = [(p, y) for (p, y) in slices_of if p in limited]
+    (p, pc, pu), (y, yc, yu), _s = index_fields(data, "gen_index")
+    limited = np.isin(pu, list(data.energy_limited)) if len(pu) else np.zeros(0, dtype=bool)
+    at = np.flatnonzero(limited[pc]) if len(pc) else np.zeros(0, dtype=np.int64)
+    # rows: the distinct (p, y) in order of first appearance (gen_index's order)
+    codes, first = pd.factorize(pc[at] * max(len(yu), 1) + yc[at])
+    _u, first_at = np.unique(codes, return_index=True)
+    keys = [(p[at[i]], int(y[at[i]])) for i in first_at] if len(at) else []
     limit = data.projects["max_energy_gwh_per_year"].to_dict()
-    per_gwh = {s: h / 1000.0 for s, h in data.hours.items()}
-
-    def energy_limit_rule(m, p, y):
-        energy = sum(per_gwh[s] * m.gen[p, y, s] for s in slices_of[(p, y)])
-        return energy <= float(limit[p]) * operating_fraction(m, data, p, y)
-
-    m.energy_limit = pyo.Constraint(pyo.Set(dimen=2, initialize=index, ordered=True), rule=energy_limit_rule)
+    limits = np.array([float(limit[a]) for a, _yy in keys], dtype=float)
+    assets = np.array([a for a, _yy in keys], dtype=object)
+    years = np.array([yy for _a, yy in keys], dtype=np.int64)
+    _energy_rows(m, data, "energy_limit", keys, codes.astype(np.int64), at, limits, assets, years)
 
 
 def add_season_energy_budget(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -74,18 +107,24 @@ def add_season_energy_budget(m: pyo.ConcreteModel, data: ModelData) -> None:
     be put into any slice of the season, e.g. the evening peak. A run-of-river plant has no budget:
     its availability caps every slice.
     """
-    slices_of: dict[tuple[str, int], set] = {}
-    for p, y, s in data.gen_index:
-        slices_of.setdefault((p, y), set()).add(s)
-    index = [(p, season, y) for (p, season) in sorted(data.season_budget_gwh) for y in data.years
-             if (p, y) in slices_of]
-
-    def season_energy_budget_rule(m, p, season, y):
-        here = [s for s in data.season_slices[season] if s in slices_of[(p, y)]]
-        if not here:
-            return pyo.Constraint.Skip
-        energy = sum(data.hours[s] / 1000.0 * m.gen[p, y, s] for s in here)
-        return energy <= data.season_budget_gwh[(p, season)] * operating_fraction(m, data, p, y)
-
-    m.season_energy_budget = pyo.Constraint(pyo.Set(dimen=3, initialize=index, ordered=True),
-                                            rule=season_energy_budget_rule)
+    (p, pc, pu), (y, yc, yu), (_s, sc, su) = index_fields(data, "gen_index")
+    budgets = sorted(data.season_budget_gwh)
+    if not budgets or not len(pc):
+        add_rows(m, ArrayRows("season_energy_budget", [], LE, 0.0))
+        return
+    season_of = {s: season for season, slices in data.season_slices.items() for s in slices}
+    budgeted = {b: k for k, b in enumerate(budgets)}
+    # per (project code, slice code): the budget's number, -1 where none
+    table = np.array([[budgeted.get((pp, season_of.get(ss)), -1) for ss in su] for pp in pu], dtype=np.int64)
+    b = table[pc, sc]
+    at = np.flatnonzero(b >= 0)
+    year_order = {yy: k for k, yy in enumerate(data.years)}
+    ny = len(data.years)
+    yk = np.array([year_order[int(v)] for v in yu], dtype=np.int64)[yc[at]]
+    code = b[at] * ny + yk  # rows sorted by (project, season) then year, as before
+    unique, row = np.unique(code, return_inverse=True)
+    keys = [(budgets[c // ny][0], budgets[c // ny][1], data.years[c % ny]) for c in unique.tolist()]
+    limits = np.array([data.season_budget_gwh[(a, season)] for a, season, _yy in keys], dtype=float)
+    assets = np.array([a for a, _se, _yy in keys], dtype=object)
+    years = np.array([yy for _a, _se, yy in keys], dtype=np.int64)
+    _energy_rows(m, data, "season_energy_budget", keys, row.astype(np.int64), at, limits, assets, years)

@@ -8,10 +8,32 @@ peak slices) per target scope and year make every target reachable at a penalty.
 
 from __future__ import annotations
 
+import numpy as np
 import pyomo.core as pyo
 
 from ..data import ModelData
+from .arrays import GE, ArrayRows, add_rows
 from .investment import operating_fraction
+
+
+def scope_rows(m, data: ModelData, name: str, keys: list, scope_year_slices, coef_of, sense, rhs,
+                shortfall=None) -> None:
+    """rows over ``keys``: sum_{n in scope, s in slices} coef_of(s) * imports[n,y,s] (+ shortfall[t,y])
+    (sense) rhs, with ``scope_year_slices(key)`` -> (scope, year, slices)."""
+    rows = ArrayRows(name, keys, sense, rhs)
+    r, cols, coef = [], [], []
+    position = m.imports.position
+    for i, key in enumerate(keys):
+        t, y, slices = scope_year_slices(key)
+        for n in data.scope_nodes[t]:
+            for s in slices:
+                r.append(i)
+                cols.append(position[(n, y, s)])
+                coef.append(coef_of(s))
+    rows.add(m.imports, r, cols, coef)
+    if shortfall is not None:
+        rows.add_pyomo(np.arange(len(keys)), [shortfall[k[0], k[1]] for k in keys], 1.0)
+    add_rows(m, rows)
 
 
 def add_shortfall_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -30,13 +52,9 @@ def add_energy_target(m: pyo.ConcreteModel, data: ModelData) -> None:
 
     for every target scope t and modelled year y that has an energy target.
     """
-
-    def energy_target_rule(m, t, y):
-        delivered = sum(data.hours[s] / 1000.0 * m.imports[n, y, s] for n in data.scope_nodes[t]
-                        for s in data.slices)
-        return delivered + m.energy_shortfall[t, y] >= data.energy_targets[(t, y)]
-
-    m.energy_target = pyo.Constraint(m.energy_target_index, rule=energy_target_rule)
+    keys = sorted(data.energy_targets)
+    scope_rows(m, data, "energy_target", keys, lambda k: (k[0], k[1], data.slices),
+                lambda s: data.hours[s] / 1000.0, GE, [data.energy_targets[k] for k in keys], m.energy_shortfall)
 
 
 def add_capacity_target(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -46,12 +64,8 @@ def add_capacity_target(m: pyo.ConcreteModel, data: ModelData) -> None:
     deliverable capacity at the hour it is needed.
     """
     index = [(t, y, s) for (t, y) in sorted(data.capacity_targets) for s in data.peak_slices]
-
-    def capacity_target_rule(m, t, y, s):
-        firm = sum(m.imports[n, y, s] for n in data.scope_nodes[t])
-        return firm + m.capacity_shortfall[t, y] >= data.capacity_targets[(t, y)]
-
-    m.capacity_target = pyo.Constraint(pyo.Set(dimen=3, initialize=index, ordered=True), rule=capacity_target_rule)
+    scope_rows(m, data, "capacity_target", index, lambda k: (k[0], k[1], (k[2],)), lambda s: 1.0, GE,
+                [data.capacity_targets[k[:2]] for k in index], m.capacity_shortfall)
 
 
 def add_contracted_capacity_target(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -81,19 +95,12 @@ def add_firm_target(m: pyo.ConcreteModel, data: ModelData) -> None:
     energy an agreement promises in a dry year): no shortfall variable, so every plan the
     stochastic program may choose meets them in that future's hydrology.
     """
-    def firm_energy_rule(m, t, y):
-        delivered = sum(data.hours[s] / 1000.0 * m.imports[n, y, s] for n in data.scope_nodes[t]
-                        for s in data.slices)
-        return delivered >= data.firm_energy_targets[(t, y)]
-
-    def firm_capacity_rule(m, t, y, s):
-        return sum(m.imports[n, y, s] for n in data.scope_nodes[t]) >= data.firm_capacity_targets[(t, y)]
-
-    m.firm_energy_target = pyo.Constraint(pyo.Set(dimen=2, initialize=sorted(data.firm_energy_targets),
-                                                  ordered=True), rule=firm_energy_rule)
+    keys = sorted(data.firm_energy_targets)
+    scope_rows(m, data, "firm_energy_target", keys, lambda k: (k[0], k[1], data.slices),
+                lambda s: data.hours[s] / 1000.0, GE, [data.firm_energy_targets[k] for k in keys])
     index = [(t, y, s) for (t, y) in sorted(data.firm_capacity_targets) for s in data.peak_slices]
-    m.firm_capacity_target = pyo.Constraint(pyo.Set(dimen=3, initialize=index, ordered=True),
-                                            rule=firm_capacity_rule)
+    scope_rows(m, data, "firm_capacity_target", index, lambda k: (k[0], k[1], (k[2],)), lambda s: 1.0, GE,
+                [data.firm_capacity_targets[k[:2]] for k in index])
 
 
 def add_must_take_delivery(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -108,13 +115,21 @@ def add_must_take_delivery(m: pyo.ConcreteModel, data: ModelData) -> None:
     is an aggregate bound: energy of another plant that reaches c also counts toward it.
     With one buyer every MW goes to it anyway and the family is empty.
     """
-    gens = set(data.gen_index)
+    if not data.must_take_to:  # one buyer: the family is empty
+        add_rows(m, ArrayRows("must_take_delivery", [], GE, 0.0))
+        return
+    plants = {p for pairs in data.must_take_to.values() for p, _ in pairs}
+    gens = {k: i for i, k in enumerate(data.gen_index) if k[0] in plants}
     index = [(c, y, s) for c in sorted(data.must_take_to) for y in data.years for s in data.slices
              if any((p, y, s) in gens for p, _ in data.must_take_to[c])]
-
-    def must_take_delivery_rule(m, c, y, s):
-        return (sum(m.imports[n, y, s] for n in data.scope_nodes[c])
-                >= sum(kept[y] * m.gen[p, y, s] for p, kept in data.must_take_to[c] if (p, y, s) in gens))
-
-    m.must_take_delivery = pyo.Constraint(pyo.Set(dimen=3, initialize=index, ordered=True),
-                                          rule=must_take_delivery_rule)
+    scope_rows(m, data, "must_take_delivery", index, lambda k: (k[0], k[1], (k[2],)), lambda s: 1.0, GE, 0.0)
+    rows = m.must_take_delivery
+    r, cols, coef = [], [], []
+    for i, (c, y, s) in enumerate(index):
+        for p, kept in data.must_take_to[c]:
+            j = gens.get((p, y, s))
+            if j is not None:
+                r.append(i)
+                cols.append(j)
+                coef.append(-kept[y])
+    rows.add(m.gen, r, cols, coef)

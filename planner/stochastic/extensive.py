@@ -27,7 +27,8 @@ from __future__ import annotations
 import pyomo.core as pyo
 
 from ..data import ModelData
-from ..formulation import FAMILIES, build_model
+from ..formulation import FAMILIES, arrays, build_model
+from ..formulation.arrays import Linear
 from ..gcpause import paused_gc
 
 #: the first-stage (here-and-now) variables, shared by every future
@@ -44,8 +45,8 @@ def _add_families(block, data: ModelData) -> None:
         add(block, data)
 
 
-def cost_of(block) -> pyo.Expression:
-    """A future's cost C_f (MUSD, NPV): its own objective's expression."""
+def cost_of(block) -> Linear:
+    """A future's cost C_f (MUSD, NPV): its own objective's expression (a Linear over its arrays)."""
     return block.total_cost.expr
 
 
@@ -89,33 +90,32 @@ def extensive_form(futures: list, measure: str = "expected", alpha: float = 0.9,
 
     m.nonanticipativity = pyo.Constraint(range(len(links)), rule=nonanticipativity_rule)
     p = {f.id: f.probability for f in futures}
-    expected = sum(p[f] * cost_of(m.future[f]) for f in ids)
+    expected = Linear()
+    for f in ids:
+        expected = expected + p[f] * cost_of(m.future[f])
     if measure == "expected":
-        m.risk = pyo.Objective(expr=expected, sense=pyo.minimize)
+        arrays.add_objective(m, "risk", expected)
     elif measure == "cvar":
         m.var_eta = pyo.Var(domain=pyo.Reals)  # VaR_alpha at the optimum (MUSD)
         m.tail_excess = pyo.Var(m.futures, domain=pyo.NonNegativeReals)
-
-        def tail_rule(m, f):
-            return m.tail_excess[f] >= cost_of(m.future[f]) - m.var_eta
-
-        m.cvar_tail = pyo.Constraint(m.futures, rule=tail_rule)
-        cvar = m.var_eta + sum(p[f] * m.tail_excess[f] for f in ids) / (1.0 - alpha)
-        m.cvar = pyo.Expression(expr=cvar)
-        m.risk = pyo.Objective(expr=(1.0 - weight) * expected + weight * m.cvar, sense=pyo.minimize)
+        # tail_excess[f] - C_f + eta >= 0
+        tails = [Linear.pyomo([(m.tail_excess[f], 1.0), (m.var_eta, 1.0)]) - cost_of(m.future[f]) for f in ids]
+        arrays.add_rows(m, arrays.ArrayRows.from_linears("cvar_tail", ids, tails, arrays.GE, 0.0))
+        cvar = Linear.pyomo([(m.var_eta, 1.0)] + [(m.tail_excess[f], p[f] / (1.0 - alpha)) for f in ids])
+        m.__dict__["cvar"] = arrays.Expression(cvar)
+        arrays.add_objective(m, "risk", (1.0 - weight) * expected + weight * cvar)
     elif measure == "regret":
         if own_optimum is None:
             raise ValueError("regret needs each future's own optimum")
         m.max_regret = pyo.Var(domain=pyo.Reals)
-
-        def regret_rule(m, f):
-            return cost_of(m.future[f]) - own_optimum[f] <= m.max_regret
-
-        m.regret = pyo.Constraint(m.futures, rule=regret_rule)
-        m.risk = pyo.Objective(expr=m.max_regret, sense=pyo.minimize)
+        # C_f - max_regret <= z_f
+        regrets = [cost_of(m.future[f]) - Linear.pyomo([(m.max_regret, 1.0)]) for f in ids]
+        arrays.add_rows(m, arrays.ArrayRows.from_linears("regret", ids, regrets, arrays.LE,
+                                                         [own_optimum[f] for f in ids]))
+        arrays.add_objective(m, "risk", Linear.pyomo([(m.max_regret, 1.0)]))
     else:
         raise ValueError(f"unknown risk measure {measure!r}")
-    m.expected_cost = pyo.Expression(expr=expected)
+    m.__dict__["expected_cost"] = arrays.Expression(expected)
     return m
 
 

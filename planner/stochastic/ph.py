@@ -55,6 +55,7 @@ from typing import Callable
 
 import pyomo.core as pyo
 
+from ..formulation import arrays
 from .extensive import FIRST_STAGE, scenario_model
 
 SOLVER = "appsi_highs"
@@ -124,6 +125,7 @@ def _creator(name: str, futures: dict, **_kw):
 
     f = futures[name]
     m = scenario_model(f.data)
+    arrays.to_pyomo(m)  # mpi-sppy hands a Pyomo model to its solver
     nonants = [getattr(m, n) for n in FIRST_STAGE if len(getattr(m, n))]
     sputils.attach_root_node(m, m.total_cost.expr, nonants)
     m._mpisppy_probability = f.probability

@@ -25,6 +25,7 @@ import pyomo.core as pyo
 
 from .. import interrupt, payers
 from ..data import hydro_plants
+from ..formulation import arrays
 from ..scenario import LoadedScenario
 from ..scenario.errors import Problem, ScenarioError
 from ..solve import SolverSettings, check_highs_options, solve_model, versions
@@ -228,7 +229,7 @@ def _least_expected_cost(ef, result, settings: SolverSettings) -> None:
     bound = float(pyo.value(ef.max_regret))
     ef.max_regret.setub(bound + max(1e-6, 1e-9 * abs(bound)))
     ef.risk.deactivate()
-    ef.second = pyo.Objective(expr=ef.expected_cost.expr, sense=pyo.minimize)
+    arrays.add_objective(ef, "second", ef.expected_cost.expr)
     second = solve_model(ef, settings, want_duals=False)
     if second.status in OK:
         result.solve_seconds += second.solve_seconds
@@ -242,19 +243,21 @@ def _least_resource_cost(ef, futures: list[FutureData], result, settings: Solver
     """The importer pays for energy, not capacity, so its least-cost plan is not unique (run.py's
     ``second_stage.least_resource_cost``): hold the risk measure (and, for regret, the expected cost) at its
     optimum, to 1e-9 relative, and minimise the expected resource cost (VIEWS['system'])."""
-    from ..formulation.objective import VIEWS
+    from ..formulation.objective import VIEWS, total_cost
 
-    active = next(o for o in ef.component_data_objects(pyo.Objective, active=True))
-    bound = float(pyo.value(active.expr))
-    ef.importer_cost_cap = pyo.Constraint(expr=active.expr <= bound + 1e-9 * max(1.0, abs(bound)))
+    active = ef.risk
+    bound = active.expr.value()
+    arrays.add_rows(ef, arrays.ArrayRows.from_linears("importer_cost_cap", [None], [active.expr], arrays.LE,
+                                                      [bound + 1e-9 * max(1.0, abs(bound))]))
     if hasattr(ef, "max_regret"):  # regret: its second stage's least expected cost is held too
-        expected = float(pyo.value(ef.expected_cost.expr))
-        ef.expected_cost_cap = pyo.Constraint(
-            expr=ef.expected_cost.expr <= expected + 1e-9 * max(1.0, abs(expected)))
+        expected = ef.expected_cost.expr.value()
+        arrays.add_rows(ef, arrays.ArrayRows.from_linears("expected_cost_cap", [None], [ef.expected_cost.expr],
+                                                          arrays.LE, [expected + 1e-9 * max(1.0, abs(expected))]))
     active.deactivate()
-    ef.resource_cost = pyo.Objective(expr=sum(
-        f.probability * sum(f.data.weight[y] * sum(getattr(ef.future[f.id], f"cost_{c}")[y] for c in VIEWS["system"])
-                            for y in f.data.years) for f in futures), sense=pyo.minimize)
+    resource = arrays.Linear()
+    for f in futures:
+        resource = resource + f.probability * total_cost(ef.future[f.id], f.data, VIEWS["system"])
+    arrays.add_objective(ef, "resource_cost", resource)
     second = solve_model(ef, settings, want_duals=False)
     if second.status in OK:
         result.solve_seconds += second.solve_seconds

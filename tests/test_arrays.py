@@ -1,0 +1,93 @@
+"""The array layer (planner/formulation/arrays.py) by hand: an ArrayRows family referencing an
+ArrayVar and a Pyomo variable, compiled (matrix.py), solved (solve.py), its values and duals read
+back by name."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyomo.core as pyo
+import pytest
+from pyomo.common.errors import InfeasibleConstraintException
+
+from planner.formulation import arrays
+from planner.formulation.arrays import EQ, LE, ArrayRows, ArrayVar, Linear
+from planner.matrix import compile_model
+from planner.solve import Compiled, SolverSettings, solve_model
+
+
+def _model(cap_per_z: float = 4.0):
+    """min -x[a] - x[b] + 5 z   s.t.  cap[k]: x[k] - cap_per_z * z <= 0 (k = a, b),
+    x in [0, 10], z in [0, 1] (a Pyomo variable). By hand: x = cap_per_z z, so the objective is
+    (5 - 2 cap_per_z) z: with cap_per_z 4, z = 1, x = (4, 4), objective -3; one more MW of room in
+    cap[k] is worth one more MW of x[k]: dual -1."""
+    m = pyo.ConcreteModel()
+    m.z = pyo.Var(bounds=(0, 1))
+    x = arrays.add_var(m, ArrayVar("x", [("a",), ("b",)], 0.0, 10.0))
+    cap = ArrayRows("cap", [("a",), ("b",)], LE, 0.0)
+    cap.add(x, [0, 1], [0, 1], 1.0)
+    cap.add_pyomo([0, 1], [m.z, m.z], -cap_per_z)
+    arrays.add_rows(m, cap)
+    arrays.add_objective(m, "total", Linear.of(x, [0, 1], -1.0) + Linear.pyomo([(m.z, 5.0)]))
+    return m
+
+
+def test_a_family_by_hand_compiles_to_its_equation():
+    matrix = compile_model(_model())
+    assert list(matrix.rows) == [("cap", ("a",)), ("cap", ("b",))]
+    assert list(matrix.columns) == [("z", None), ("x", ("a",)), ("x", ("b",))]
+    assert matrix.A.toarray().tolist() == [[-4.0, 1.0, 0.0], [-4.0, 0.0, 1.0]]
+    assert matrix.sense.tolist() == [LE, LE] and matrix.rhs.tolist() == [0.0, 0.0]
+    assert matrix.c.tolist() == [5.0, -1.0, -1.0]
+    assert matrix.col_upper.tolist() == [1.0, 10.0, 10.0]
+
+
+def test_hand_optimum_values_and_duals_by_name():
+    m = _model()
+    result = solve_model(m, SolverSettings())
+    assert result.status == "optimal"
+    assert result.objective_musd == pytest.approx(-3.0)
+    assert m.x.value.tolist() == pytest.approx([4.0, 4.0])
+    assert m.x[("a",)].value == pytest.approx(4.0) and m.z.value == pytest.approx(1.0)
+    assert result.long_run_duals[("cap", ("b",))] == pytest.approx(-1.0)
+    keys, duals = result.long_run_duals.family("cap")
+    assert keys == [("a",), ("b",)] and duals.tolist() == pytest.approx([-1.0, -1.0])
+    assert dict(result.long_run_duals.items()) == pytest.approx({("cap", ("a",)): -1.0, ("cap", ("b",)): -1.0})
+
+
+def test_when_the_pyomo_column_costs_more_nothing_is_done():
+    m = _model(cap_per_z=2.0)  # (5 - 4) z: z = 0, x = 0
+    result = solve_model(m, SolverSettings())
+    assert result.objective_musd == pytest.approx(0.0)
+    assert m.x.value.tolist() == pytest.approx([0.0, 0.0])
+
+
+def test_an_empty_row_is_checked_and_dropped():
+    m = _model()
+    x = m.x
+    fine = ArrayRows("cancel", [("a",)], EQ, 0.0)  # x[a] - x[a] = 0: no coefficient left, holds
+    fine.add(x, [0, 0], [0, 0], [1.0, -1.0])
+    arrays.add_rows(m, fine)
+    assert [r for r in compile_model(m).rows if r[0] == "cancel"] == []
+    bad = ArrayRows("impossible", [("a",)], EQ, 1.0)  # 0 = 1
+    bad.add(x, [0, 0], [0, 0], [1.0, -1.0])
+    arrays.add_rows(m, bad)
+    with pytest.raises(InfeasibleConstraintException, match="impossible"):
+        compile_model(m)
+
+
+def test_a_column_in_no_row_and_no_cost_is_dropped_and_reads_zero():
+    m = _model()
+    arrays.add_var(m, ArrayVar("idle", [(1,), (2,)], 0.0, 5.0))
+    compiled = Compiled(m)
+    assert compiled.n_columns == 3 and compiled.columns_of("idle")[0].size == 0
+    solve_model(m, SolverSettings())
+    assert m.idle.value.tolist() == [0.0, 0.0]
+
+
+def test_to_pyomo_states_the_same_optimum():
+    m = _model()
+    arrays.to_pyomo(m)
+    assert isinstance(m.x, pyo.Var) and isinstance(m.cap, pyo.Constraint) and isinstance(m.total, pyo.Objective)
+    result = solve_model(m, SolverSettings())
+    assert result.objective_musd == pytest.approx(-3.0)
+    assert np.array([m.x[0].value, m.x[1].value]) == pytest.approx([4.0, 4.0])
