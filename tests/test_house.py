@@ -260,3 +260,32 @@ def test_run_timings_are_kept_on_the_run_without_files():
     run = run_scenario(EXAMPLE)
     assert run.summary["timings"] == run.timings.rounded()
     assert "files" not in run.summary["timings"] and run.timings["build"] > 0
+
+
+def test_a_lexicographic_second_stage_solves_without_root_restarts_unless_the_user_says(monkeypatch):
+    """The importer's second stage passes HiGHS mip_allow_restart=false (SECOND_STAGE_OPTIONS); a
+    user's highs_options win; the plain (first) solve keeps HiGHS's defaults."""
+    import dataclasses
+
+    from planner import second_stage
+    from planner.solve import SolverSettings
+
+    plain = SolverSettings(options={"presolve": "on"}, log=print)
+    second = second_stage.second_stage_settings(plain)
+    assert second.options == {"mip_allow_restart": False, "presolve": "on"} and second.log is None
+    assert plain.options == {"presolve": "on"}  # the first stage's settings untouched
+    own = second_stage.second_stage_settings(dataclasses.replace(plain, options={"mip_allow_restart": True}))
+    assert own.options["mip_allow_restart"] is True
+
+    seen = []
+    real = second_stage.solve_model
+
+    def spy(model, settings, **kw):
+        seen.append(dict(settings.options))
+        return real(model, settings, **kw)
+
+    monkeypatch.setattr(second_stage, "solve_model", spy)
+    from planner.run import run_scenario
+
+    run = run_scenario(ROOT / "scenarios" / "base" / "importer_view.yaml")
+    assert run.result.status == "optimal" and seen == [{"mip_allow_restart": False}]
