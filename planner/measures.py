@@ -25,9 +25,11 @@ import numpy as np
 STEP_GWH = 1.0
 INF = highspy.kHighsInf
 #: above this many columns the import costs are asked only when options.solver.import_costs is true:
-#: each is a re-solve (one per scope and year), which on a large LP can take longer than the solve
-#: itself (150 projects x 10 years x 48 slices: 74 s of re-solves beside a few seconds of solve)
-IMPORT_COST_MAX_COLUMNS = 20_000
+#: each is a re-solve (one per scope and year, from the plan's basis). Measured with them asked
+#: (benchmarks/run.py's sizes, `planner solve --set options.solver.import_costs=true`): medium (150
+#: projects x 10 years x 48 slices, 46,456 columns) 4.6 s of prices beside 5.3 s of solve (55.1 s
+#: when each question started cold); bench60 1.2 s beside 1.0 s (9.3 s cold)
+IMPORT_COST_MAX_COLUMNS = 50_000
 
 
 @dataclass
@@ -97,6 +99,7 @@ def added_import_cost(h: highspy.Highs, compiled, q: ImportQuestions, lasting: b
     scopes = [s for s in q.scopes if s in q.one_year_scopes] if not lasting else list(q.scopes)
     h.setOptionValue("solver", "simplex")
     h.setOptionValue("output_flag", False)
+    plan_basis = h.getBasis()  # each question starts from the plan's basis (see _undo)
     out: dict[tuple[str, int], float] = {}
     for scope in scopes:
         per_year = {y: (idx, val) for y, idx, val in _scope_rows(cols, q.scopes[scope], q.years, q.hours)}
@@ -126,7 +129,16 @@ def added_import_cost(h: highspy.Highs, compiled, q: ImportQuestions, lasting: b
                 out[(scope, y)] = float("nan")
             h.deleteRows(len(years), np.arange(first, first + len(years), dtype=np.int32))
             h.changeColsBounds(len(held), held, lower, upper)
+            _undo(h, plan_basis)
     return out
+
+
+def _undo(h: highspy.Highs, plan_basis) -> None:
+    """Back to the plan's basis once a question's rows are deleted: HiGHS drops its basis when a
+    deleted row was nonbasic, and the next question would then start cold (bench60: 9,000-16,000
+    simplex iterations a question instead of hundreds, measured)."""
+    if not h.getBasis().valid and plan_basis.valid:
+        h.setBasis(plan_basis)
 
 
 def firm_capability(h: highspy.Highs, compiled, q: ImportQuestions,

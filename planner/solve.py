@@ -376,7 +376,7 @@ def solve_model(m: pyo.ConcreteModel, settings: SolverSettings, want_duals: bool
             result.target_values.update(_right_hand_values(short_run, compiled, "short"))
             if questions is not None:
                 _ask(questions, result, compiled, long_run, short_run)
-    result.warnings = _unique(log.warnings + _range_notes(compiled.ranges, scale))
+    result.warnings = _unique(result.warnings + log.warnings + _range_notes(compiled.ranges, scale))
     result.solve_seconds = time.perf_counter() - t1
     return result
 

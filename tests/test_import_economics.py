@@ -8,6 +8,7 @@ and CRF = 1/lifetime), working beside each test.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -195,3 +196,57 @@ def test_with_import_values_a_shortfall_is_a_volume_not_a_price(solve):
     assert run.result.objective_musd == pytest.approx(-87.6, rel=REL)
     row = run.tables["imports"].set_index("scope").loc["VN"]
     assert row.contracted_shortfall_mw == pytest.approx(400)
+
+
+def _bench60(tmp_path):
+    import sys
+
+    import yaml
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from run import SIZES, scenario  # benchmarks/run.py's generated system (60 projects, 8 years, 48 slices)
+
+    path = tmp_path / "bench60.yaml"
+    path.write_text(yaml.safe_dump(scenario(*SIZES["bench60"])))
+    return path
+
+
+def test_import_cost_questions_start_from_the_plans_basis_and_answer_the_same(tmp_path, monkeypatch):
+    """Each added-import question is a re-solve from the plan's basis (measures._undo puts it back
+    when HiGHS drops it on deleting a question's rows): a few hundred simplex iterations, not a
+    fresh solve's; and the answers are those of questions started cold (an LP's optimal values)."""
+    from planner import measures
+    from planner.run import run_scenario
+
+    path = _bench60(tmp_path)
+    iterations = []
+    real = measures.added_import_cost
+
+    def counting(h, compiled, q, lasting, run):
+        def counted(hh):
+            run(hh)
+            iterations.append(hh.getInfo().simplex_iteration_count)
+        return real(h, compiled, q, lasting, counted)
+
+    monkeypatch.setattr(measures, "added_import_cost", counting)
+    warm = run_scenario(path)
+    assert len(iterations) >= 10
+    assert max(iterations[1:]) < 2_000, iterations  # the fresh solve takes about 13,600 (measured)
+    monkeypatch.setattr(measures, "_undo", lambda h, basis: h.clearSolver())  # every question cold
+    cold = run_scenario(path)
+    cols = ["marginal_cost_usd_per_mwh", "long_run_marginal_cost_usd_per_mwh", "lasting_marginal_cost_usd_per_mwh"]
+    a, b = warm.tables["imports"][cols], cold.tables["imports"][cols]
+    assert a.notna().sum().sum() > 10
+    assert ((a - b).abs() <= 1e-6 * (1 + b.abs())).where(a.notna(), True).all().all()
+
+
+def test_import_costs_above_the_column_limit_are_left_blank_and_said(monkeypatch):
+    from planner import measures
+    from planner.run import run_scenario
+
+    monkeypatch.setattr(measures, "IMPORT_COST_MAX_COLUMNS", 10)
+    run = run_scenario("scenarios/example/example.yaml")
+    assert any("were not computed" in w and "import_costs: true" in w for w in run.result.warnings)
+    assert run.tables["imports"]["lasting_marginal_cost_usd_per_mwh"].isna().all()
+    asked = run_scenario("scenarios/example/example.yaml", ("options.solver.import_costs=true",))
+    assert asked.tables["imports"]["lasting_marginal_cost_usd_per_mwh"].notna().any()
