@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pyomo.core as pyo
 
-from ..data import ModelData, index_fields
+from ..data import ModelData, availability_array, index_fields
 from .arrays import LE, ArrayRows, ArrayVar, add_rows, add_var
 from .investment import fraction_arrays
 
@@ -37,7 +37,7 @@ def bounded_or_rows(m, name: str, var: ArrayVar, keys: list, coef: np.ndarray, c
     else:
         var.upper[at] = bound
     free = np.flatnonzero(~fixed)
-    rows = ArrayRows(name, [keys[i] for i in free], LE, 0.0)
+    rows = ArrayRows(name, list(map(keys.__getitem__, free.tolist())), LE, 0.0)
     k = np.arange(len(free))
     rows.add(var, k, where[free], 1.0)
     rows.add(target, k, pos[free], -coef[free])
@@ -55,9 +55,10 @@ def add_availability(m: pyo.ConcreteModel, data: ModelData) -> None:
     """
     keys = data.gen_index
     (p, pc, pu), (y, _yc, _yu), (_s, sc, su) = index_fields(data, "gen_index")
-    capacity = data.assets["capacity_mw"].to_dict()
-    table = np.array([[data.availability.get((pp, ss), 0.0) * capacity[pp] for ss in su] for pp in pu]) \
-        if len(keys) else np.zeros((0, 0))
+    project_at = data.projects.index.get_indexer(pu)
+    slice_at = pd.Index(data.slices).get_indexer(su)
+    capacity = data.assets["capacity_mw"].reindex(pu).to_numpy(dtype=float)
+    table = availability_array(data)[project_at][:, slice_at] * capacity[:, None]
     coef = table[pc, sc] if len(keys) else np.zeros(0)
     const, pos, target = fraction_arrays(m, data, p, years=y)
     bounded_or_rows(m, "availability", m.gen, keys, coef, const, pos, target)
