@@ -392,7 +392,8 @@ def build_model_data(scenario: Scenario, file: str = "scenario", future: str | f
     fixed_online: dict[tuple[str, int], float] = {}
     build_years: list[tuple[str, int]] = []
     online_builds: dict[tuple[str, int], list[int]] = {}
-    for a, row in assets.iterrows():
+    for row in assets.itertuples():
+        a = row.Index
         life = int(row.lifetime_years)
         if row.status != "candidate":
             start = row.online_year
@@ -513,7 +514,7 @@ def build_model_data(scenario: Scenario, file: str = "scenario", future: str | f
         strict_targets=opts.strict_targets, co2_price_usd_per_t=limits.co2_price_usd_per_t,
         max_new_capacity_mw_per_year=limits.max_new_capacity_mw_per_year,
         capex_budget_musd_per_year=limits.capex_budget_musd_per_year,
-        energy_limited=[p for p in projects.index if pd.notna(projects.at[p, "max_energy_gwh_per_year"])],
+        energy_limited=list(projects.index[projects["max_energy_gwh_per_year"].notna().to_numpy()]),
         contracted_targets=contracted_targets, contracted_mw_of=contracted_mw_of,
         season_budget_gwh=season_budget, season_slices=season_slices, hydro_kind=hydro_kind,
         perspective=opts.perspective, end_year=h.end_year, developer_wacc=opts.developer_wacc,
@@ -548,16 +549,14 @@ def _gen_index(live: np.ndarray, projects: list, years: list, slices: list, can_
     availability is above zero (``live[p, s]``), in that order; and its fields (``_fields``)."""
     live_no = [np.flatnonzero(row) for row in live]
     live_ids = [[slices[k] for k in row.tolist()] for row in live_no]
+    pairs = [(i, k) for i, p in enumerate(projects) for k, y in enumerate(years) if can_operate(p, y)]
     keys: list = []
-    pc, yc, sc = [], [], []
-    for i, p in enumerate(projects):
-        for k, y in enumerate(years):
-            if can_operate(p, y):
-                keys.extend(product((p,), (y,), live_ids[i]))
-                pc.append(np.full(len(live_ids[i]), i))
-                yc.append(np.full(len(live_ids[i]), k))
-                sc.append(live_no[i])
-    codes = [np.concatenate(c) if c else np.zeros(0, dtype=np.int64) for c in (pc, yc, sc)]
+    for i, k in pairs:
+        keys.extend(product((projects[i],), (years[k],), live_ids[i]))
+    pi = np.array([i for i, _k in pairs], dtype=np.int64)
+    counts = np.array([len(row) for row in live_no], dtype=np.int64)[pi] if pairs else pi
+    codes = [np.repeat(pi, counts), np.repeat(np.array([k for _i, k in pairs], dtype=np.int64), counts),
+             np.concatenate([live_no[i] for i in pi.tolist()]) if pairs else pi]
     return keys, _fields([projects, years, slices], codes)
 
 

@@ -54,13 +54,13 @@ def add_availability(m: pyo.ConcreteModel, data: ModelData) -> None:
     settled by the data) the row is only a bound: it is written as gen's upper bound, not a row.
     """
     keys = data.gen_index
-    (p, pc, pu), (y, _yc, _yu), (_s, sc, su) = index_fields(data, "gen_index")
+    (_p, pc, pu), (_y, yc, yu), (_s, sc, su) = index_fields(data, "gen_index")
     project_at = data.projects.index.get_indexer(pu)
     slice_at = pd.Index(data.slices).get_indexer(su)
     capacity = data.assets["capacity_mw"].reindex(pu).to_numpy(dtype=float)
     table = availability_array(data)[project_at][:, slice_at] * capacity[:, None]
     coef = table[pc, sc] if len(keys) else np.zeros(0)
-    const, pos, target = fraction_arrays(m, data, p, years=y)
+    const, pos, target = fraction_arrays(m, data, None, codes=(pc, pu, yc, yu))
     bounded_or_rows(m, "availability", m.gen, keys, coef, const, pos, target)
 
 
