@@ -17,6 +17,7 @@ import pandas as pd
 
 from . import finance
 from .finance import crf, year_weights  # noqa: F401  (re-exported: tests and tools use data.crf)
+from .gcpause import paused_gc
 from .scenario.errors import Problems
 from .scenario.schema import ImportValue, Scenario
 
@@ -231,6 +232,7 @@ def _availability(scenario: Scenario, projects: list) -> np.ndarray:
     return out
 
 
+@paused_gc  # millions of index tuples at scale: nothing in them to collect (gcpause.py)
 def build_model_data(scenario: Scenario, file: str = "scenario", future: str | frozenset | None = None,
                      hydro_factor: dict[str, float] | None = None) -> ModelData:
     """Compute sets and parameters; raise ScenarioError for inconsistencies only visible here.
