@@ -227,15 +227,19 @@ def value(expr) -> float:
 class ArrayRows:
     """A constraint family held as arrays: row i is  sum_j A[i,j] x_j (sense_i) rhs_i  for key i.
 
-    ``parts``: (target, rows, positions, coefficients), target an ArrayVar or PyomoColumns."""
+    ``parts``: (target, rows, positions, coefficients), target an ArrayVar or PyomoColumns;
+    ``first``: compiled before Pyomo's rows (matrix.compile_model)."""
 
-    def __init__(self, name: str, keys: list, sense, rhs) -> None:
+    def __init__(self, name: str, keys: list, sense, rhs, first: bool = False) -> None:
         self.name = name
         self.keys = keys if isinstance(keys, list) else list(keys)
         n = len(self.keys)
         self.sense = np.broadcast_to(np.asarray(sense, dtype=np.int8), (n,)).copy()
         self.rhs = np.broadcast_to(np.asarray(rhs, dtype=float), (n,)).copy()
         self.parts: list = []
+        #: its rows before Pyomo's in the compiled matrix, its Pyomo columns numbered first (a family
+        #: that was the model's first Pyomo constraint keeps its place: the same matrix as then)
+        self.first = first
 
     def __len__(self) -> int:
         return len(self.keys)

@@ -19,6 +19,7 @@ import pandas as pd
 import pyomo.core as pyo
 
 from ..data import ModelData
+from .arrays import EQ, ArrayRows, PyomoColumns, add_rows
 
 
 def online_fraction(m: pyo.ConcreteModel, data: ModelData, asset: str, year: int):
@@ -78,12 +79,19 @@ def add_online_definition(m: pyo.ConcreteModel, data: ModelData) -> None:
 
     for all (a,y) in online_index (SPEC §3.1: an asset that comes online in b is online in every
     year t with b <= t < b + lifetime_years).
+
+    An array family over the Pyomo variables online and build (the largest of the build logic),
+    compiled first, where it stood as a Pyomo constraint (``ArrayRows.first``).
     """
-
-    def online_definition_rule(m, a, y):
-        return m.online[a, y] == sum(m.build[a, b] for b in data.online_builds[(a, y)])
-
-    m.online_definition = pyo.Constraint(m.online_index, rule=online_definition_rule)
+    keys = list(m.online_index)
+    online, build = dict(m.online.items()), dict(m.build.items())
+    rows = ArrayRows("online_definition", keys, EQ, 0.0, first=True)
+    k = np.arange(len(keys))
+    rows.add_pyomo(k, [online[key] for key in keys], 1.0)
+    per_row = [data.online_builds[key] for key in keys]
+    rows.add_pyomo(np.repeat(k, [len(b) for b in per_row]),
+                   [build[(a, b)] for (a, _y), years in zip(keys, per_row) for b in years], -1.0)
+    add_rows(m, rows)
 
 
 def add_build_once(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -155,8 +163,6 @@ def fraction_arrays(m: pyo.ConcreteModel, data: ModelData, pairs, kind: str = "o
     ``online``/``operating`` VarData met), -1 where it is a constant. ``pairs``: a list of (asset,
     year), or an array of assets with ``years`` an array of years, or None with ``codes``: (asset
     codes, assets, year codes, years) as index_fields gives them. Looked up once per distinct pair."""
-    from .arrays import PyomoColumns
-
     if codes is not None:
         a_codes, a_unique, y_codes, y_unique = codes
     else:
