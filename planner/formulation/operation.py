@@ -13,7 +13,7 @@ import pandas as pd
 import pyomo.core as pyo
 
 from ..data import ModelData, availability_array, index_fields
-from .arrays import LE, ArrayRows, ArrayVar, add_rows, add_var
+from .arrays import LE, ArrayRows, ArrayVar, Taken, add_rows, add_var
 from .investment import fraction_arrays
 
 
@@ -37,7 +37,7 @@ def bounded_or_rows(m, name: str, var: ArrayVar, keys: list, coef: np.ndarray, c
     else:
         var.upper[at] = bound
     free = np.flatnonzero(~fixed)
-    rows = ArrayRows(name, list(map(keys.__getitem__, free.tolist())), LE, 0.0)
+    rows = ArrayRows(name, Taken(keys, free), LE, 0.0)
     k = np.arange(len(free))
     rows.add(var, k, where[free], 1.0)
     rows.add(target, k, pos[free], -coef[free])
