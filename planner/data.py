@@ -10,12 +10,14 @@ import dataclasses
 import heapq
 import math
 from dataclasses import dataclass, field
+from itertools import product
 
 import numpy as np
 import pandas as pd
 
 from . import finance
 from .finance import crf, year_weights  # noqa: F401  (re-exported: tests and tools use data.crf)
+from .gcpause import paused_gc
 from .scenario.errors import Problems
 from .scenario.schema import ImportValue, Scenario
 
@@ -185,26 +187,52 @@ def _lifetime(own: int | None, tech: int | None, default: int) -> int:
     return own if own is not None else (tech if tech is not None else default)
 
 
-def _availability(scenario: Scenario, project) -> dict[str, float]:
-    """Per slice: project slice > project season > project profile column > technology slice >
-    technology season > technology@node profile column > technology profile column > 1.0."""
-    tech = scenario.technologies[project.technology]
+def _availability(scenario: Scenario, projects: list) -> np.ndarray:
+    """availability[p,s] for each of ``projects`` (rows) and slice (columns, in time.slices' order):
+    project slice > project season > project profile column > technology slice > technology season
+    > technology@node profile column > technology profile column > 1.0.
+
+    Each source (a technology's or a project's availability, a profile column) is read once into a
+    vector over the slices (its season values, then its slice values over them) and the sources
+    are laid over each other in ``_availability``'s order of precedence."""
+    slices = scenario.time.slices
+    n_s = len(slices)
+    slice_no = {s.id: k for k, s in enumerate(slices)}
+    season_no: dict[str, list[int]] = {}
+    for k, s in enumerate(slices):
+        if s.season is not None:
+            season_no.setdefault(s.season, []).append(k)
+    vectors: dict[int, tuple] = {}  # id(source) -> (values, given): a source shared by many is read once
+
+    def vector(source: dict) -> tuple:
+        hit = vectors.get(id(source))
+        if hit is None:
+            values, given = np.zeros(n_s), np.zeros(n_s, dtype=bool)
+            for key, v in source.items():  # a season first, then a slice id overrides it
+                at = season_no.get(key)
+                if at is not None:
+                    values[at], given[at] = v, True
+            for key, v in source.items():
+                k = slice_no.get(key)
+                if k is not None:
+                    values[k], given[k] = v, True
+            hit = vectors[id(source)] = (values, given, source)  # the source kept: its id stays its own
+        return hit
+
     profile = scenario.time.profile_availability
-    out = {}
-    for s in scenario.time.slices:
-        value = 1.0
+    out = np.ones((len(projects), n_s))
+    for i, project in enumerate(projects):
+        tech = scenario.technologies[project.technology]
+        row = out[i]
         for source in (profile.get(project.technology), profile.get(f"{project.technology}@{project.node}"),
                        tech.availability, profile.get(project.id), project.availability):
-            if not source:
-                continue
-            if s.season is not None and s.season in source:
-                value = source[s.season]
-            if s.id in source:
-                value = source[s.id]
-        out[s.id] = float(value)
+            if source:
+                values, given, _ = vector(source)
+                row[given] = values[given]
     return out
 
 
+@paused_gc  # millions of index tuples at scale: nothing in them to collect (gcpause.py)
 def build_model_data(scenario: Scenario, file: str = "scenario", future: str | frozenset | None = None,
                      hydro_factor: dict[str, float] | None = None) -> ModelData:
     """Compute sets and parameters; raise ScenarioError for inconsistencies only visible here.
@@ -249,7 +277,10 @@ def build_model_data(scenario: Scenario, file: str = "scenario", future: str | f
         if p.connection is not None:
             connection_mw[p.connection] = connection_mw.get(p.connection, 0.0) + p.capacity_mw
     links_by_id = {link.id: link for link in scenario.links}
-    for p in scenario.projects:
+    own_table = _availability(scenario, list(scenario.projects))  # before a season budget frees it
+    availability.update(zip(product([p.id for p in scenario.projects], slices), own_table.ravel().tolist()))
+    slice_hours = np.array([hours[s] for s in slices], dtype=float)
+    for i, p in enumerate(scenario.projects):
         tech = scenario.technologies[p.technology]
         life = _lifetime(p.lifetime_years, tech.lifetime_years, DEFAULT_PROJECT_LIFETIME_YEARS)
         capex_kw = p.capex_usd_per_kw if p.capex_usd_per_kw is not None else tech.capex_usd_per_kw
@@ -267,14 +298,11 @@ def build_model_data(scenario: Scenario, file: str = "scenario", future: str | f
             problems.add(file, f"projects[{p.id}].energy_gwh_by_season",
                          "a run-of-river plant has no seasonal budget (its power follows its availability); "
                          "give hydro_kind: pondage or reservoir, or drop energy_gwh_by_season")
-        for s, a in _availability(scenario, p).items():
-            availability[(p.id, s)] = a
-        own_availability = {s: availability[(p.id, s)] for s in slices}  # before a season budget frees it
         if kind != "run_of_river":
             _season_budget(scenario, p, availability, season_slices, season_budget, file, problems)
         ppa_years = p.ppa_years or tech.ppa_years or opts.ppa_years
         expected = finance.expected_energy_gwh(
-            p.capacity_mw, hours, own_availability,
+            p.capacity_mw, slice_hours, own_table[i],
             {z: v for (q, z), v in season_budget.items() if q == p.id}, p.max_energy_gwh_per_year)
         connection = 0.0
         if p.connection is not None and p.connection in links_by_id:
@@ -366,7 +394,8 @@ def build_model_data(scenario: Scenario, file: str = "scenario", future: str | f
     fixed_online: dict[tuple[str, int], float] = {}
     build_years: list[tuple[str, int]] = []
     online_builds: dict[tuple[str, int], list[int]] = {}
-    for a, row in assets.iterrows():
+    for row in assets.itertuples():
+        a = row.Index
         life = int(row.lifetime_years)
         if row.status != "candidate":
             start = row.online_year
@@ -428,14 +457,14 @@ def build_model_data(scenario: Scenario, file: str = "scenario", future: str | f
             return fixed_operating[(a, y)] > 0 or (a, y) in operating_set
         return bool(online_builds.get((a, y)))
 
-    live = {p: [s for s in slices if availability[(p, s)] > 0] for p in projects.index}  # looked up once per slice
-    pairs = [(p, y) for p in projects.index for y in years if can_operate(p, y)]
-    gen_index = [(p, y, s) for p, y in pairs for s in live[p]]
-    gen_fields = _gen_fields(pairs, live, list(projects.index), years, slices)
+    table = own_table.copy()  # availability[p,s] as the model uses it: a season budget frees its slices
+    for i, p in enumerate(scenario.projects):
+        if hydro_kind[p.id] != "run_of_river":
+            table[i] = [availability[(p.id, s)] for s in slices]
+    gen_index, gen_fields = _gen_index(table > 0, list(projects.index), years, slices, can_operate)
     both_ways = links["bidirectional"].astype(bool).to_dict()  # a dict: no pandas lookup per row
-    flow_index = [(lk, y, s, d) for lk in links.index for y in years if can_operate(lk, y)
-                  for s in slices for d in DIRECTIONS if d == "forward" or both_ways[lk]]
-    import_index = [(n, y, s) for n in importing_nodes for y in years for s in slices]
+    flow_index, flow_fields = _flow_index(list(links.index), years, slices, can_operate, both_ways)
+    import_index = list(product(importing_nodes, years, slices))
     demand_mw, voll = _demand(scenario, years, file, problems)
     notes += _lost_load_notes(voll, import_value)
     must_take_to: dict[str, list[tuple[str, dict[int, float]]]] = {}
@@ -487,7 +516,7 @@ def build_model_data(scenario: Scenario, file: str = "scenario", future: str | f
         strict_targets=opts.strict_targets, co2_price_usd_per_t=limits.co2_price_usd_per_t,
         max_new_capacity_mw_per_year=limits.max_new_capacity_mw_per_year,
         capex_budget_musd_per_year=limits.capex_budget_musd_per_year,
-        energy_limited=[p for p in projects.index if pd.notna(projects.at[p, "max_energy_gwh_per_year"])],
+        energy_limited=list(projects.index[projects["max_energy_gwh_per_year"].notna().to_numpy()]),
         contracted_targets=contracted_targets, contracted_mw_of=contracted_mw_of,
         season_budget_gwh=season_budget, season_slices=season_slices, hydro_kind=hydro_kind,
         perspective=opts.perspective, end_year=h.end_year, developer_wacc=opts.developer_wacc,
@@ -496,24 +525,61 @@ def build_model_data(scenario: Scenario, file: str = "scenario", future: str | f
         importing_countries=buyers, importer=importing, demand_mw=demand_mw, voll_usd_per_mwh=voll,
         n_minus_1_share=n_minus_1_share, must_take_to=must_take_to,
     )
-    data.__dict__["_index_fields"] = {"gen_index": gen_fields}  # as index_fields would make them
+    # as index_fields and availability_array would make them
+    data.__dict__["_index_fields"] = {"gen_index": gen_fields, "flow_index": flow_fields,
+                                      "import_index": _fields([importing_nodes, years, slices],
+                                                              np.indices((len(importing_nodes), len(years),
+                                                                          len(slices))).reshape(3, -1))}
+    data.__dict__["_availability_array"] = table
     return apply_hydro_factor(data, hydro_factor)
 
 
-def _gen_fields(pairs: list, live: dict, projects: list, years: list, slices: list) -> tuple:
-    """gen_index's fields as index_fields gives them, from its (project, year) pairs and each
-    project's live slices, without reading the tuples back."""
-    p_no = {p: k for k, p in enumerate(projects)}
-    y_no = {y: k for k, y in enumerate(years)}
-    s_no = {s: k for k, s in enumerate(slices)}
-    counts = np.fromiter((len(live[p]) for p, _y in pairs), np.int64, len(pairs))
-    pc = np.repeat(np.fromiter((p_no[p] for p, _y in pairs), np.int64, len(pairs)), counts)
-    yc = np.repeat(np.fromiter((y_no[y] for _p, y in pairs), np.int64, len(pairs)), counts)
-    live_no = {p: np.fromiter((s_no[s] for s in live[p]), np.int64, len(live[p])) for p in projects}
-    sc = np.concatenate([live_no[p] for p, _y in pairs]) if pairs else np.zeros(0, dtype=np.int64)
-    pu, su = np.array(projects, dtype=object), np.array(slices, dtype=object)
-    yu = np.array(years, dtype=np.int64)
-    return ((pu[pc], pc, pu), (yu[yc], yc, yu.astype(object)), (su[sc], sc, su))
+def _fields(uniques: list, codes) -> tuple:
+    """An index set's fields as index_fields gives them ((values, codes, uniques) per field), from
+    each field's possible values and the codes of its entries."""
+    out = []
+    for values, code in zip(uniques, codes):
+        code = np.asarray(code, dtype=np.int64)
+        text = bool(values) and isinstance(values[0], str)
+        u = np.array(values, dtype=object if text else np.int64)
+        out.append((u[code], code, u.astype(object)))
+    return tuple(out)
+
+
+def _gen_index(live: np.ndarray, projects: list, years: list, slices: list, can_operate) -> tuple:
+    """gen_index: (p, y, s) for each project p, year y where p can operate and slice s where its
+    availability is above zero (``live[p, s]``), in that order; and its fields (``_fields``)."""
+    live_no = [np.flatnonzero(row) for row in live]
+    live_ids = [[slices[k] for k in row.tolist()] for row in live_no]
+    pairs = [(i, k) for i, p in enumerate(projects) for k, y in enumerate(years) if can_operate(p, y)]
+    keys: list = []
+    for i, k in pairs:
+        keys.extend(product((projects[i],), (years[k],), live_ids[i]))
+    pi = np.array([i for i, _k in pairs], dtype=np.int64)
+    counts = np.array([len(row) for row in live_no], dtype=np.int64)[pi] if pairs else pi
+    codes = [np.repeat(pi, counts), np.repeat(np.array([k for _i, k in pairs], dtype=np.int64), counts),
+             np.concatenate([live_no[i] for i in pi.tolist()]) if pairs else pi]
+    return keys, _fields([projects, years, slices], codes)
+
+
+def _flow_index(links: list, years: list, slices: list, can_operate, both_ways: dict) -> tuple:
+    """flow_index: (l, y, s, d) for each link l, year y where l can operate, slice s and direction d
+    (reverse only where l is bidirectional), in that order; and its fields (``_fields``)."""
+    keys: list = []
+    codes: list = [[], [], [], []]
+    n_s = len(slices)
+    for i, lk in enumerate(links):
+        ways = DIRECTIONS if both_ways[lk] else DIRECTIONS[:1]
+        for k, y in enumerate(years):
+            if can_operate(lk, y):
+                keys.extend(product((lk,), (y,), slices, ways))
+                n = n_s * len(ways)
+                codes[0].append(np.full(n, i))
+                codes[1].append(np.full(n, k))
+                codes[2].append(np.repeat(np.arange(n_s), len(ways)))
+                codes[3].append(np.tile(np.arange(len(ways)), n_s))
+    codes = [np.concatenate(c) if c else np.zeros(0, dtype=np.int64) for c in codes]
+    return keys, _fields([links, years, slices, list(DIRECTIONS)], codes)
 
 
 def hydro_plants(scenario: Scenario) -> list:
@@ -577,7 +643,11 @@ def apply_hydro_factor(data: ModelData, factor: dict[str, float]) -> ModelData:
     """
     factor = {p: f for p, f in factor.items() if p in data.projects.index}
     if all(f == 1.0 for f in factor.values()):
-        return dataclasses.replace(data, hydro_factor=dict(factor))
+        same = dataclasses.replace(data, hydro_factor=dict(factor))
+        for cache in ("_index_fields", "_availability_array"):  # the same index sets and availability
+            if cache in data.__dict__:
+                same.__dict__[cache] = data.__dict__[cache]
+        return same
     capacity = data.assets["capacity_mw"].to_dict()
     budgeted = {p for p, _ in data.season_budget_gwh}
     budget = dict(data.season_budget_gwh)
@@ -914,4 +984,16 @@ def index_fields(data: ModelData, name: str) -> tuple:
             codes, uniques = pd.factorize(values)
             hit.append((values, codes.astype(np.int64), np.asarray(uniques, dtype=object)))
         hit = cache[name] = tuple(hit)
+    return hit
+
+
+def availability_array(data: ModelData) -> np.ndarray:
+    """availability[p,s] as an array: a row per project (data.projects' order), a column per slice
+    (data.slices' order), 0.0 where none is given; made once per ModelData."""
+    hit = data.__dict__.get("_availability_array")
+    if hit is None:
+        get, n_p, n_s = data.availability.get, len(data.projects.index), len(data.slices)
+        hit = np.fromiter((get(k, 0.0) for k in product(data.projects.index, data.slices)), float,
+                          n_p * n_s).reshape(n_p, n_s)
+        data.__dict__["_availability_array"] = hit
     return hit

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 
 def crf(rate: float, lifetime_years: int) -> float:
     """Capital recovery factor r(1+r)^n / ((1+r)^n - 1); 1/n when r = 0 (SPEC §3.1)."""
@@ -41,10 +43,19 @@ def expected_energy_gwh(capacity_mw: float, hours: dict[str, float], availabilit
     if season_budget_gwh:
         energy = sum(season_budget_gwh.values())
     else:
-        energy = sum(hours[s] * availability.get(s, 0.0) for s in hours) * capacity_mw / 1000.0
+        energy = _sum_over_slices(hours, availability) * capacity_mw / 1000.0
     if max_energy_gwh_per_year is not None and not math.isnan(max_energy_gwh_per_year):
         energy = min(energy, max_energy_gwh_per_year)
     return energy
+
+
+def _sum_over_slices(hours, availability) -> float:
+    """sum_s hours[s] x availability[s], slice after slice: ``hours`` and ``availability`` dicts by
+    slice, or two arrays in the same slice order (the sum taken in the same order, so the same float)."""
+    if isinstance(hours, dict):
+        return sum(hours[s] * availability.get(s, 0.0) for s in hours)
+    products = np.asarray(hours, dtype=float) * np.asarray(availability, dtype=float)
+    return float(np.cumsum(products)[-1]) if len(products) else 0.0
 
 
 def break_even_tariff(capex_musd: float, fixed_om_musd_per_year: float, energy_gwh: float,

@@ -261,7 +261,8 @@ def compile_model(m: pyo.ConcreteModel) -> Matrix:
     """The active objective and constraints of ``m``, Pyomo's and the array families'
     (formulation.arrays), as one matrix (see the module's docstring).
 
-    Pyomo's rows come first (a constraint with neither bound is left out; one with no variables is
+    The rows of the array families marked ``first`` come first (formulation/arrays.py, ArrayRows),
+    then Pyomo's (a constraint with neither bound is left out; one with no variables is
     checked and left out, InfeasibleConstraintException when it cannot hold; a ranged one gives an
     upper and a lower row), then each array family's, in the order they were added; an array row
     left without a coefficient is checked and left out the same way. Columns: Pyomo's variables (as
@@ -294,6 +295,17 @@ def compile_model(m: pyo.ConcreteModel) -> Matrix:
     else:
         cost_parts = array_objectives[0].expr.parts
         offset = array_objectives[0].expr.constant
+
+    # families stated first (``ArrayRows.first``: Pyomo's first constraints once): their rows come
+    # before Pyomo's and their Pyomo variables are numbered before Pyomo's rows are walked, as then
+    leading = [fam for part in parts for fam in part.rows.values() if fam.first]
+    for fam in leading:
+        for target, *_ in fam.parts:
+            if isinstance(target, PyomoColumns):
+                for v in target.vars:
+                    if not v.fixed and id(v) not in numbers:
+                        recorder.add(v)
+    n_first = sum(len(fam) for fam in leading)
 
     index, data, start = array("i"), array("d"), array("q", [0])
     rhs, sense, rows = array("d"), array("b"), []
@@ -367,30 +379,39 @@ def compile_model(m: pyo.ConcreteModel) -> Matrix:
         return first_column[id(target)] + pos, None
 
     m_pyomo = len(rows)
+    coo_r, coo_c, coo_v, all_rhs, all_sense, families = [], [], [], [], [], []
+
+    def add_family(fam, r0: int) -> None:
+        fam_rhs = fam.rhs.copy()
+        for target, rr, pos, coef in fam.parts:
+            cols, fixed = columns_of(target, pos)
+            if fixed is not None and (cols < 0).any():
+                gone = cols < 0
+                np.subtract.at(fam_rhs, rr[gone], coef[gone] * fixed[gone])
+                rr, cols, coef = rr[~gone], cols[~gone], coef[~gone]
+            coo_r.append(rr + r0)
+            coo_c.append(cols)
+            coo_v.append(coef)
+        all_rhs.append(fam_rhs)
+        all_sense.append(fam.sense)
+        families.append((fam.name, fam.keys, r0, r0 + len(fam)))
+
+    r0 = 0
+    for fam in leading:
+        add_family(fam, r0)
+        r0 += len(fam)
     counts = np.diff(np.frombuffer(start, dtype=np.int64))
-    coo_r = [np.repeat(np.arange(m_pyomo, dtype=np.int64), counts)]
-    coo_c = [np.frombuffer(index, dtype=np.int32).astype(np.int64)]
-    coo_v = [np.frombuffer(data, dtype=np.float64)]
-    all_rhs = [np.frombuffer(rhs, dtype=np.float64)]
-    all_sense = [np.frombuffer(sense, dtype=np.int8)]
-    families = []
-    r0 = m_pyomo
+    coo_r.append(np.repeat(np.arange(n_first, n_first + m_pyomo, dtype=np.int64), counts))
+    coo_c.append(np.frombuffer(index, dtype=np.int32).astype(np.int64))
+    coo_v.append(np.frombuffer(data, dtype=np.float64))
+    all_rhs.append(np.frombuffer(rhs, dtype=np.float64))
+    all_sense.append(np.frombuffer(sense, dtype=np.int8))
+    r0 = n_first + m_pyomo
     for part in parts:
         for fam in part.rows.values():
-            fam_rhs = fam.rhs.copy()
-            for target, rr, pos, coef in fam.parts:
-                cols, fixed = columns_of(target, pos)
-                if fixed is not None and (cols < 0).any():
-                    gone = cols < 0
-                    np.subtract.at(fam_rhs, rr[gone], coef[gone] * fixed[gone])
-                    rr, cols, coef = rr[~gone], cols[~gone], coef[~gone]
-                coo_r.append(rr + r0)
-                coo_c.append(cols)
-                coo_v.append(coef)
-            all_rhs.append(fam_rhs)
-            all_sense.append(fam.sense)
-            families.append((fam.name, fam.keys, r0, r0 + len(fam)))
-            r0 += len(fam)
+            if not fam.first:
+                add_family(fam, r0)
+                r0 += len(fam)
     n_rows = r0
     a = sparse.coo_matrix((np.concatenate(coo_v), (np.concatenate(coo_r), np.concatenate(coo_c))),
                           shape=(n_rows, n)).tocsc()  # duplicates summed
@@ -399,7 +420,7 @@ def compile_model(m: pyo.ConcreteModel) -> Matrix:
     rhs_all = np.concatenate(all_rhs)
     sense_all = np.concatenate(all_sense)
     empty = np.bincount(a.indices, minlength=n_rows) == 0
-    empty[:m_pyomo] = False  # Pyomo's were checked above
+    empty[n_first:n_first + m_pyomo] = False  # Pyomo's were checked above
     if empty.any():
         bad = empty & (((sense_all == EQ) & (rhs_all != 0)) | ((sense_all == LE) & (rhs_all < 0))
                        | ((sense_all == GE) & (rhs_all > 0)))
@@ -415,10 +436,13 @@ def compile_model(m: pyo.ConcreteModel) -> Matrix:
     else:
         keep_rows = None
     row_names = Names()
-    row_names.add_listed(rows)
-    for name, keys, lo, hi in families:
+    for k, (name, keys, lo, hi) in enumerate(families):  # in row order: the leading ones, Pyomo's, the rest
+        if k == len(leading):
+            row_names.add_listed(rows)
         take = None if keep_rows is None or keep_rows[lo:hi].all() else np.flatnonzero(keep_rows[lo:hi])
         row_names.add_family(name, keys, take)
+    if len(families) == len(leading):
+        row_names.add_listed(rows)
 
     c = np.zeros(n)
     np.add.at(c, np.asarray(cost_index, dtype=np.int64), np.asarray(cost_value, dtype=float))

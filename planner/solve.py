@@ -187,11 +187,22 @@ class Compiled:
             var.value = np.where(cols >= 0, x[np.maximum(cols, 0)], 0.0) if len(cols) else np.zeros(0)
 
 
-def _span(values: np.ndarray) -> list[float] | None:
-    """[min, max] of the finite nonzero absolute values (as HiGHS reports them), or None."""
-    v = np.abs(np.asarray(values, dtype=float))
-    v = v[(v > 0) & (v < INF)]
-    return [float(v.min()), float(v.max())] if v.size else None
+def _span(*arrays: np.ndarray) -> list[float] | None:
+    """[min, max] of the finite nonzero absolute values of one or more arrays (as HiGHS reports
+    them), or None. Read in place: a plain min and max where every value counts, else over a mask."""
+    lo, hi = INF, 0.0
+    for values in arrays:
+        v = np.abs(np.asarray(values, dtype=float))
+        if not v.size:
+            continue
+        a, b = v.min(), v.max()
+        if not (a > 0 and b < INF):  # a zero, an infinity or a NaN: only the finite nonzero ones count
+            keep = (v > 0) & (v < INF)
+            if not keep.any():
+                continue
+            a, b = np.min(v, where=keep, initial=INF), np.max(v, where=keep, initial=0.0)
+        lo, hi = min(lo, float(a)), max(hi, float(b))
+    return [lo, hi] if lo < INF else None
 
 
 def objective_scale(cost: np.ndarray) -> float:
@@ -222,12 +233,13 @@ def coefficient_ranges(matrix: np.ndarray, cost: np.ndarray, col_lower, col_uppe
                        scale: float) -> dict:
     """[min, max] absolute finite nonzero values: matrix, cost (as the model states it, MUSD),
     cost_solved (times objective_scale, what HiGHS sees), bounds (columns), rhs (rows)."""
+    cost_span = _span(cost)
     return {
         "matrix": _span(matrix),
-        "cost": _span(cost),
-        "cost_solved": _span(np.asarray(cost) * scale),
-        "bounds": _span(np.concatenate([col_lower, col_upper])),
-        "rhs": _span(np.concatenate([row_lower, row_upper])),
+        "cost": cost_span,
+        "cost_solved": cost_span if scale == 1.0 else _span(np.asarray(cost) * scale),  # x 1.0: the same
+        "bounds": _span(col_lower, col_upper),
+        "rhs": _span(row_lower, row_upper),
     }
 
 

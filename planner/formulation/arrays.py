@@ -22,6 +22,7 @@ index tuple), as Pyomo's components were.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -224,18 +225,47 @@ def value(expr) -> float:
     return float(pyo.value(expr, exception=False) or 0.0)
 
 
+class Taken(Sequence):
+    """The keys ``keys[i]`` for i in ``take``, in that order, read when asked: a family's keys that
+    are a selection of another's (e.g. the rows of gen's entries whose fraction is a variable),
+    without a list of a million tuples."""
+
+    __slots__ = ("base", "take")
+
+    def __init__(self, base, take: np.ndarray) -> None:
+        self.base, self.take = base, np.asarray(take, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.take)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self.base[t] for t in self.take[i].tolist()]
+        return self.base[int(self.take[i])]
+
+    def __iter__(self):
+        return map(self.base.__getitem__, self.take.tolist())
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other)
+
+
 class ArrayRows:
     """A constraint family held as arrays: row i is  sum_j A[i,j] x_j (sense_i) rhs_i  for key i.
 
-    ``parts``: (target, rows, positions, coefficients), target an ArrayVar or PyomoColumns."""
+    ``parts``: (target, rows, positions, coefficients), target an ArrayVar or PyomoColumns;
+    ``first``: compiled before Pyomo's rows (matrix.compile_model)."""
 
-    def __init__(self, name: str, keys: list, sense, rhs) -> None:
+    def __init__(self, name: str, keys: list, sense, rhs, first: bool = False) -> None:
         self.name = name
-        self.keys = keys if isinstance(keys, list) else list(keys)
+        self.keys = keys if isinstance(keys, (list, Taken)) else list(keys)
         n = len(self.keys)
         self.sense = np.broadcast_to(np.asarray(sense, dtype=np.int8), (n,)).copy()
         self.rhs = np.broadcast_to(np.asarray(rhs, dtype=float), (n,)).copy()
         self.parts: list = []
+        #: its rows before Pyomo's in the compiled matrix, its Pyomo columns numbered first (a family
+        #: that was the model's first Pyomo constraint keeps its place: the same matrix as then)
+        self.first = first
 
     def __len__(self) -> int:
         return len(self.keys)

@@ -19,6 +19,7 @@ import pandas as pd
 import pyomo.core as pyo
 
 from ..data import ModelData
+from .arrays import EQ, ArrayRows, PyomoColumns, add_rows
 
 
 def online_fraction(m: pyo.ConcreteModel, data: ModelData, asset: str, year: int):
@@ -78,12 +79,19 @@ def add_online_definition(m: pyo.ConcreteModel, data: ModelData) -> None:
 
     for all (a,y) in online_index (SPEC §3.1: an asset that comes online in b is online in every
     year t with b <= t < b + lifetime_years).
+
+    An array family over the Pyomo variables online and build (the largest of the build logic),
+    compiled first, where it stood as a Pyomo constraint (``ArrayRows.first``).
     """
-
-    def online_definition_rule(m, a, y):
-        return m.online[a, y] == sum(m.build[a, b] for b in data.online_builds[(a, y)])
-
-    m.online_definition = pyo.Constraint(m.online_index, rule=online_definition_rule)
+    keys = list(m.online_index)
+    online, build = dict(m.online.items()), dict(m.build.items())
+    rows = ArrayRows("online_definition", keys, EQ, 0.0, first=True)
+    k = np.arange(len(keys))
+    rows.add_pyomo(k, [online[key] for key in keys], 1.0)
+    per_row = [data.online_builds[key] for key in keys]
+    rows.add_pyomo(np.repeat(k, [len(b) for b in per_row]),
+                   [build[(a, b)] for (a, _y), years in zip(keys, per_row) for b in years], -1.0)
+    add_rows(m, rows)
 
 
 def add_build_once(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -147,32 +155,42 @@ def add_excludes(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.excludes = pyo.Constraint(pyo.Set(dimen=3, initialize=index, ordered=True), rule=excludes_rule)
 
 
-def fraction_arrays(m: pyo.ConcreteModel, data: ModelData, pairs, kind: str = "operating", years=None):
+def fraction_arrays(m: pyo.ConcreteModel, data: ModelData, pairs, kind: str = "operating", years=None,
+                    codes=None):
     """The operating (or online) fractions of many (asset, year) pairs at once, for an array family:
     (constant, position, target): ``constant[i]`` the fraction where the data settle it (NaN where it
     is a variable), ``position[i]`` its variable's position in ``target`` (a PyomoColumns of the
     ``online``/``operating`` VarData met), -1 where it is a constant. ``pairs``: a list of (asset,
-    year), or an array of assets with ``years`` an array of years. Looked up once per distinct pair."""
-    from .arrays import PyomoColumns
-
-    if years is None:
-        assets = np.array([a for a, _y in pairs], dtype=object)
-        years = np.array([y for _a, y in pairs], dtype=np.int64)
+    year), or an array of assets with ``years`` an array of years, or None with ``codes``: (asset
+    codes, assets, year codes, years) as index_fields gives them. Looked up once per distinct pair."""
+    if codes is not None:
+        a_codes, a_unique, y_codes, y_unique = codes
     else:
-        assets = pairs
-    if len(assets) == 0:
+        if years is None:
+            assets = np.array([a for a, _y in pairs], dtype=object)
+            years = np.array([y for _a, y in pairs], dtype=np.int64)
+        else:
+            assets = pairs
+        if len(assets) == 0:
+            return np.zeros(0), np.zeros(0, dtype=np.int64), PyomoColumns(())
+        a_codes, a_unique = pd.factorize(assets)
+        y_codes, y_unique = pd.factorize(years)
+    if len(a_codes) == 0:
         return np.zeros(0), np.zeros(0, dtype=np.int64), PyomoColumns(())
-    a_codes, a_unique = pd.factorize(assets)
-    y_codes, y_unique = pd.factorize(years)
     ny = len(y_unique)
-    unique, inverse = np.unique(a_codes.astype(np.int64) * ny + y_codes, return_inverse=True)
+    # the distinct pairs in order of their codes, and each entry's one (as np.unique, without a sort)
+    code = np.asarray(a_codes, dtype=np.int64) * ny + y_codes
+    seen = np.zeros(len(a_unique) * ny, dtype=bool)
+    seen[code] = True
+    unique = np.flatnonzero(seen)
+    inverse = (np.cumsum(seen) - 1)[code]
     online, operating = _fractions(m, data)
     variables: list = []
     numbers: dict = {}
     const_u = np.empty(len(unique))
     pos_u = np.empty(len(unique), dtype=np.int64)
-    for k, code in enumerate(unique.tolist()):
-        pair = (a_unique[code // ny], int(y_unique[code % ny]))
+    for k, c in enumerate(unique.tolist()):
+        pair = (a_unique[c // ny], int(y_unique[c % ny]))
         term = operating.get(pair) if kind == "operating" else None
         if term is None:
             term = online.get(pair, 0.0)

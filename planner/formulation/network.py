@@ -83,12 +83,16 @@ def add_node_balance(m: pyo.ConcreteModel, data: ModelData) -> None:
     demand_code = code(np.array([node_at[n] for n in dnu], dtype=np.int64)[dnc] if len(dnc) else dnc, dy, ds)
     (_in, inc, inu), iy, is_ = index_fields(data, "import_index")
     import_code = code(np.array([node_at[n] for n in inu], dtype=np.int64)[inc] if len(inc) else inc, iy, is_)
-    present = np.unique(np.concatenate([gen_code, charge_code, dst_code, src_code, demand_code, import_code]))
+    seen = np.zeros(len(data.nodes) * ny * ns, dtype=bool)  # the (n, y, s) met, in their order
+    for codes in (gen_code, charge_code, dst_code, src_code, demand_code, import_code):
+        seen[codes] = True
+    present = np.flatnonzero(seen)
+    row_at = np.cumsum(seen) - 1
     index = [(data.nodes[c // (ny * ns)], data.years[(c // ns) % ny], data.slices[c % ns]) for c in present.tolist()]
     rows = ArrayRows("node_balance", index, EQ, 0.0)
 
     def look(codes: np.ndarray) -> np.ndarray:
-        return np.searchsorted(present, codes)
+        return row_at[codes]
 
     rows.add(m.gen, look(gen_code), np.arange(len(gen_code)), 1.0)
     rows.add(m.charge, look(charge_code), np.arange(len(charge_code)), -1.0)
@@ -113,9 +117,9 @@ def add_link_capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
     """
     keys = data.flow_index
     capacity = data.assets["capacity_mw"].to_dict()
-    (lk, lc, lu), (y, _yc, _yu), _s, _d = index_fields(data, "flow_index")
+    (_lk, lc, lu), (_y, yc, yu), _s, _d = index_fields(data, "flow_index")
     coef = np.array([capacity[a] for a in lu], dtype=float)[lc] if len(lc) else np.zeros(0)
-    const, pos, target = fraction_arrays(m, data, lk, years=y)
+    const, pos, target = fraction_arrays(m, data, None, codes=(lc, lu, yc, yu))
     bounded_or_rows(m, "link_capacity", m.flow, keys, coef, const, pos, target)
 
 

@@ -36,20 +36,41 @@ def _set_component(m, name: str, by_year: dict) -> None:
 
 def _by_year(var: ArrayVar, years: np.ndarray, coef: np.ndarray, data: ModelData) -> dict:
     """{y: sum of coef x var over the positions of year y where coef is not 0} as Linears."""
+    nz = np.flatnonzero(coef != 0)
+    yv = np.asarray(years)[nz]
+    lo = int(yv.min()) if len(yv) else 0
+    small = len(yv) and int(yv.max()) - lo < 2**16
+    order = np.argsort((yv - lo).astype(np.uint16) if small else yv, kind="stable")  # each year's in their order
+    yv = yv[order]
     out = {}
     for y in data.years:
-        at = np.flatnonzero((years == y) & (coef != 0))
+        at = nz[order[np.searchsorted(yv, y, "left"):np.searchsorted(yv, y, "right")]]
         out[y] = Linear.of(var, at, coef[at])
     return out
+
+
+def _online_table(m, data: ModelData) -> tuple:
+    """online_fraction[a,y] of every asset (data.assets' order) and year, as fraction_arrays gives
+    them, [asset, year]-shaped: (constant, position, target), made once per model."""
+    hit = m.__dict__.get("_online_table")
+    if hit is None:
+        na, ny = len(data.assets.index), len(data.years)
+        const, pos, target = fraction_arrays(
+            m, data, None, kind="online", codes=(np.repeat(np.arange(na), ny), np.asarray(data.assets.index, dtype=object),
+                                                 np.tile(np.arange(ny), na), np.array(data.years, dtype=object)))
+        hit = m.__dict__["_online_table"] = (const.reshape(na, ny), pos.reshape(na, ny), target)
+    return hit
 
 
 def _assets_by_year(m, data: ModelData, per_asset: dict) -> dict:
     """{y: sum_a per_asset[a] * online_fraction[a,y]} (assets with per_asset[a] > 0) as Linears."""
     assets = [a for a, v in per_asset.items() if v > 0]
+    table_const, table_pos, target = _online_table(m, data)
+    rows = data.assets.index.get_indexer(assets)
+    k = np.fromiter((per_asset[a] for a in assets), float, len(assets))
     out = {}
-    for y in data.years:
-        const, pos, target = fraction_arrays(m, data, [(a, y) for a in assets], kind="online")
-        k = np.fromiter((per_asset[a] for a in assets), float, len(assets))
+    for j, y in enumerate(data.years):
+        const, pos = table_const[rows, j], table_pos[rows, j]
         fixed = pos < 0
         free = np.flatnonzero(~fixed)
         lin = Linear.of(target, pos[free], k[free])

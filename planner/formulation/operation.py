@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pyomo.core as pyo
 
-from ..data import ModelData, index_fields
-from .arrays import LE, ArrayRows, ArrayVar, add_rows, add_var
+from ..data import ModelData, availability_array, index_fields
+from .arrays import LE, ArrayRows, ArrayVar, Taken, add_rows, add_var
 from .investment import fraction_arrays
 
 
@@ -37,7 +37,7 @@ def bounded_or_rows(m, name: str, var: ArrayVar, keys: list, coef: np.ndarray, c
     else:
         var.upper[at] = bound
     free = np.flatnonzero(~fixed)
-    rows = ArrayRows(name, [keys[i] for i in free], LE, 0.0)
+    rows = ArrayRows(name, Taken(keys, free), LE, 0.0)
     k = np.arange(len(free))
     rows.add(var, k, where[free], 1.0)
     rows.add(target, k, pos[free], -coef[free])
@@ -54,12 +54,13 @@ def add_availability(m: pyo.ConcreteModel, data: ModelData) -> None:
     settled by the data) the row is only a bound: it is written as gen's upper bound, not a row.
     """
     keys = data.gen_index
-    (p, pc, pu), (y, _yc, _yu), (_s, sc, su) = index_fields(data, "gen_index")
-    capacity = data.assets["capacity_mw"].to_dict()
-    table = np.array([[data.availability.get((pp, ss), 0.0) * capacity[pp] for ss in su] for pp in pu]) \
-        if len(keys) else np.zeros((0, 0))
+    (_p, pc, pu), (_y, yc, yu), (_s, sc, su) = index_fields(data, "gen_index")
+    project_at = data.projects.index.get_indexer(pu)
+    slice_at = pd.Index(data.slices).get_indexer(su)
+    capacity = data.assets["capacity_mw"].reindex(pu).to_numpy(dtype=float)
+    table = availability_array(data)[project_at][:, slice_at] * capacity[:, None]
     coef = table[pc, sc] if len(keys) else np.zeros(0)
-    const, pos, target = fraction_arrays(m, data, p, years=y)
+    const, pos, target = fraction_arrays(m, data, None, codes=(pc, pu, yc, yu))
     bounded_or_rows(m, "availability", m.gen, keys, coef, const, pos, target)
 
 
