@@ -55,6 +55,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from make_profiles import fit_season_means  # noqa: E402  (the same season scaling as the ILLUSTRATIVE file)
+
 HERE = Path(__file__).resolve().parent
 SEASON = {m: "wet" if 5 <= m <= 10 else "dry" for m in range(1, 13)}
 TECH = {"wet": 0.87, "dry": 0.34}  # technologies.hydro in ../base/base.yaml (S59)
@@ -71,22 +74,6 @@ NORTH = ["NamSan3A", "NamSan3B", "NamNgum1", "NamNgum2", "NamNgum5", "NamNgiep2"
 SOUTH_NODES = ["LA_SK", "LA_HX", "LA_AT", "LA_NK", "LA_EM", "LA_X3"]
 EXPORTS = ("CambKhampongsalao", "EGATMaeMoh", "EGATNakhouPhanom")
 DEMAND_NODES = ["LA_VT", "LA_SK"]
-
-
-def fit_season_means(x: np.ndarray, season: np.ndarray, target: dict[str, float]) -> np.ndarray:
-    """Scale each season so that its mean equals the target, values capped at 1 (bisection)."""
-    out = x.copy()
-    for s, goal in target.items():
-        m = season == s
-        lo, hi = 0.0, 50.0
-        for _ in range(100):
-            k = (lo + hi) / 2
-            if np.minimum(x[m] * k, 1.0).mean() < goal:
-                lo = k
-            else:
-                hi = k
-        out[m] = np.minimum(x[m] * (lo + hi) / 2, 1.0)
-    return out
 
 
 def pooled(hydro: pd.DataFrame, plants: list[str]) -> np.ndarray:
