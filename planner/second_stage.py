@@ -29,6 +29,15 @@ def second_stage_settings(settings: SolverSettings) -> SolverSettings:
     return dataclasses.replace(settings, log=None, options={**SECOND_STAGE_OPTIONS, **settings.options})
 
 
+def hold_at_optimum(model, name: str, expr, bound: float) -> None:
+    """A lexicographic stage's row ``expr <= bound + 1e-9 max(1, |bound|)``: the earlier stage's
+    optimum held (to 1e-9 relative) while the next objective is minimised."""
+    from .formulation import arrays
+
+    arrays.add_rows(model, arrays.ArrayRows.from_linears(name, [None], [expr], arrays.LE,
+                                                         [bound + 1e-9 * max(1.0, abs(bound))]))
+
+
 def least_resource_cost(model, data: ModelData, result: SolveResult, settings: SolverSettings) -> None:
     """The importer pays for energy, not capacity: plants it signs and never buys from cost it
     nothing, so its least-cost plan is not unique. Second stage (lexicographic): keep the importer's
@@ -39,10 +48,7 @@ def least_resource_cost(model, data: ModelData, result: SolveResult, settings: S
     from .formulation import arrays
     from .formulation.objective import VIEWS, total_cost
 
-    bound = result.objective_musd
-    cap = arrays.ArrayRows.from_linears("importer_cost_cap", [None], [model.total_cost.expr], arrays.LE,
-                                        [bound + 1e-9 * max(1.0, abs(bound))])
-    arrays.add_rows(model, cap)
+    hold_at_optimum(model, "importer_cost_cap", model.total_cost.expr, result.objective_musd)
     model.total_cost.deactivate()
     arrays.add_objective(model, "resource_cost", total_cost(model, data, VIEWS["system"]))
     second = solve_model(model, second_stage_settings(settings), want_duals=False)

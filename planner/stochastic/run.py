@@ -26,7 +26,7 @@ import pyomo.core as pyo
 from .. import interrupt, payers
 from ..data import hydro_plants
 from ..formulation import arrays
-from ..second_stage import second_stage_settings
+from ..second_stage import hold_at_optimum, second_stage_settings
 from ..scenario import LoadedScenario
 from ..scenario.errors import Problem, ScenarioError
 from ..solve import SolverSettings, check_highs_options, solve_model, versions
@@ -247,13 +247,9 @@ def _least_resource_cost(ef, futures: list[FutureData], result, settings: Solver
     from ..formulation.objective import VIEWS, total_cost
 
     active = ef.risk
-    bound = active.expr.value()
-    arrays.add_rows(ef, arrays.ArrayRows.from_linears("importer_cost_cap", [None], [active.expr], arrays.LE,
-                                                      [bound + 1e-9 * max(1.0, abs(bound))]))
+    hold_at_optimum(ef, "importer_cost_cap", active.expr, active.expr.value())
     if hasattr(ef, "max_regret"):  # regret: its second stage's least expected cost is held too
-        expected = ef.expected_cost.expr.value()
-        arrays.add_rows(ef, arrays.ArrayRows.from_linears("expected_cost_cap", [None], [ef.expected_cost.expr],
-                                                          arrays.LE, [expected + 1e-9 * max(1.0, abs(expected))]))
+        hold_at_optimum(ef, "expected_cost_cap", ef.expected_cost.expr, ef.expected_cost.expr.value())
     active.deactivate()
     resource = arrays.Linear()
     for f in futures:
