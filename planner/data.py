@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import heapq
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import product
 
@@ -60,8 +61,8 @@ class ModelData:
     build_years: list[tuple[str, int]]  # (candidate, year) pairs where it may come online
     online_builds: dict[tuple[str, int], list[int]]  # (candidate, y) -> build years online in y
     availability: dict[tuple[str, str], float]  # (project, slice) -> availability
-    gen_index: list[tuple[str, int, str]]
-    flow_index: list[tuple[str, int, str, str]]
+    gen_index: Sequence[tuple[str, int, str]]  # IndexKeys: read when asked
+    flow_index: Sequence[tuple[str, int, str, str]]
     import_index: list[tuple[str, int, str]]
     energy_targets: dict[tuple[str, int], float]  # (scope, y) -> GWh
     capacity_targets: dict[tuple[str, int], float]  # (scope, y) -> MW
@@ -546,40 +547,75 @@ def _fields(uniques: list, codes) -> tuple:
     return tuple(out)
 
 
+class IndexKeys(Sequence):
+    """An index set's keys (tuples such as (project, year, slice)) held as its fields (``_fields``:
+    values, codes, uniques per field) and read when asked: ``keys[i]`` is a tuple of Python values,
+    iteration yields them one at a time, and no list of a million tuples is ever kept. It compares
+    equal to the list of the same tuples."""
+
+    __slots__ = ("fields",)
+
+    def __init__(self, fields: tuple) -> None:
+        self.fields = fields
+
+    @classmethod
+    def from_codes(cls, uniques: list, codes) -> "IndexKeys":
+        """Keys whose field j is ``uniques[j][codes[j]]``."""
+        return cls(_fields(uniques, codes))
+
+    def __len__(self) -> int:
+        return len(self.fields[0][1]) if self.fields else 0
+
+    def _key(self, i: int) -> tuple:
+        return tuple(values[i].item() if isinstance(values[i], np.generic) else values[i]
+                     for values, _c, _u in self.fields)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self._key(k) for k in range(*i.indices(len(self)))]
+        return self._key(int(i))
+
+    def __iter__(self):
+        return zip(*(values.tolist() for values, _c, _u in self.fields))
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other)
+
+    def subset(self, keep: np.ndarray) -> "IndexKeys":
+        """The keys where ``keep`` (a mask) is true, in order."""
+        return IndexKeys(tuple((values[keep], codes[keep], uniques) for values, codes, uniques in self.fields))
+
+
 def _gen_index(live: np.ndarray, projects: list, years: list, slices: list, can_operate) -> tuple:
     """gen_index: (p, y, s) for each project p, year y where p can operate and slice s where its
     availability is above zero (``live[p, s]``), in that order; and its fields (``_fields``)."""
     live_no = [np.flatnonzero(row) for row in live]
-    live_ids = [[slices[k] for k in row.tolist()] for row in live_no]
     pairs = [(i, k) for i, p in enumerate(projects) for k, y in enumerate(years) if can_operate(p, y)]
-    keys: list = []
-    for i, k in pairs:
-        keys.extend(product((projects[i],), (years[k],), live_ids[i]))
     pi = np.array([i for i, _k in pairs], dtype=np.int64)
     counts = np.array([len(row) for row in live_no], dtype=np.int64)[pi] if pairs else pi
     codes = [np.repeat(pi, counts), np.repeat(np.array([k for _i, k in pairs], dtype=np.int64), counts),
              np.concatenate([live_no[i] for i in pi.tolist()]) if pairs else pi]
-    return keys, _fields([projects, years, slices], codes)
+    fields = _fields([projects, years, slices], codes)
+    return IndexKeys(fields), fields
 
 
 def _flow_index(links: list, years: list, slices: list, can_operate, both_ways: dict) -> tuple:
     """flow_index: (l, y, s, d) for each link l, year y where l can operate, slice s and direction d
     (reverse only where l is bidirectional), in that order; and its fields (``_fields``)."""
-    keys: list = []
     codes: list = [[], [], [], []]
     n_s = len(slices)
     for i, lk in enumerate(links):
         ways = DIRECTIONS if both_ways[lk] else DIRECTIONS[:1]
         for k, y in enumerate(years):
             if can_operate(lk, y):
-                keys.extend(product((lk,), (y,), slices, ways))
                 n = n_s * len(ways)
                 codes[0].append(np.full(n, i))
                 codes[1].append(np.full(n, k))
                 codes[2].append(np.repeat(np.arange(n_s), len(ways)))
                 codes[3].append(np.tile(np.arange(len(ways)), n_s))
     codes = [np.concatenate(c) if c else np.zeros(0, dtype=np.int64) for c in codes]
-    return keys, _fields([links, years, slices, list(DIRECTIONS)], codes)
+    fields = _fields([links, years, slices, list(DIRECTIONS)], codes)
+    return IndexKeys(fields), fields
 
 
 def hydro_plants(scenario: Scenario) -> list:
@@ -663,7 +699,13 @@ def apply_hydro_factor(data: ModelData, factor: dict[str, float]) -> ModelData:
     f = projects.index.map(lambda p: factor.get(p, 1.0)).to_numpy(dtype=float)
     projects["max_energy_gwh_per_year"] = projects["max_energy_gwh_per_year"].astype(float) * f
     projects["expected_energy_gwh"] = projects["expected_energy_gwh"].astype(float) * f
-    gen_index = [(p, y, s) for p, y, s in data.gen_index if availability[(p, s)] > 0]
+    gen_index = data.gen_index
+    if isinstance(gen_index, IndexKeys):
+        (_p, pc, pu), _y, (_s, sc, su) = gen_index.fields
+        live = np.array([[availability.get((p, s), 0.0) > 0 for s in su] for p in pu], dtype=bool).reshape(len(pu), len(su))
+        gen_index = gen_index.subset(live[pc, sc])
+    else:
+        gen_index = [(p, y, s) for p, y, s in gen_index if availability[(p, s)] > 0]
     return dataclasses.replace(data, season_budget_gwh=budget, availability=availability, projects=projects,
                                gen_index=gen_index, hydro_factor=dict(factor))
 
@@ -973,6 +1015,8 @@ def index_fields(data: ModelData, name: str) -> tuple:
     families (formulation/), which then look coefficients up per distinct value, not per row."""
     cache = data.__dict__.setdefault("_index_fields", {})
     hit = cache.get(name)
+    if hit is None and isinstance(getattr(data, name), IndexKeys):
+        hit = cache[name] = getattr(data, name).fields
     if hit is None:
         keys = getattr(data, name)
         width = len(keys[0]) if keys else {"gen_index": 3, "flow_index": 4, "import_index": 3}.get(name, 3)

@@ -352,11 +352,13 @@ def compile_model(m: pyo.ConcreteModel) -> Matrix:
             rows.append(key)
 
     # the Pyomo variables the array families name get their columns (a whole component at a time)
+    seen: set[int] = set()
     for part in parts:
         targets = [t for fam in part.rows.values() for t, *_ in fam.parts]
         targets += [t for o in part.objectives.values() if o.active for t, *_ in o.expr.parts]
         for target in targets:
-            if isinstance(target, PyomoColumns):
+            if isinstance(target, PyomoColumns) and id(target) not in seen:
+                seen.add(id(target))
                 for v in target.vars:
                     if not v.fixed and id(v) not in numbers:
                         recorder.add(v)
@@ -370,12 +372,18 @@ def compile_model(m: pyo.ConcreteModel) -> Matrix:
             array_vars.append(var)
             n += len(var)
 
+    looked_up: dict[int, tuple] = {}  # id(PyomoColumns) -> (column of each, value where fixed), once
+
     def columns_of(target, pos):
         """(columns, value of fixed Pyomo variables where the column is -1) of target[pos]."""
         if isinstance(target, PyomoColumns):
-            cmap = np.fromiter((numbers.get(id(v), -1) for v in target.vars), np.int64, len(target.vars))
-            fixed = np.fromiter(((v.value or 0.0) if v.fixed else 0.0 for v in target.vars), float, len(target.vars))
-            return cmap[pos], fixed[pos]
+            hit = looked_up.get(id(target))
+            if hit is None:
+                get, n_vars = numbers.get, len(target.vars)
+                hit = looked_up[id(target)] = (
+                    np.fromiter((get(id(v), -1) for v in target.vars), np.int64, n_vars),
+                    np.fromiter(((v.value or 0.0) if v.fixed else 0.0 for v in target.vars), float, n_vars))
+            return hit[0][pos], hit[1][pos]
         return first_column[id(target)] + pos, None
 
     m_pyomo = len(rows)

@@ -13,6 +13,7 @@ from planner.formulation import arrays
 from planner.formulation.arrays import EQ, LE, ArrayRows, ArrayVar, Linear
 from planner.matrix import compile_model
 from planner.solve import Compiled, SolverSettings, solve_model
+from tests.conftest import project, tiny
 
 
 def _model(cap_per_z: float = 4.0):
@@ -91,3 +92,34 @@ def test_to_pyomo_states_the_same_optimum():
     result = solve_model(m, SolverSettings())
     assert result.objective_musd == pytest.approx(-3.0)
     assert np.array([m.x[0].value, m.x[1].value]) == pytest.approx([4.0, 4.0])
+
+
+def test_index_keys_read_as_the_list_of_tuples_they_stand_for():
+    """gen_index and flow_index are IndexKeys (fields and codes, no list of tuples): each key, a
+    slice, iteration, equality and a subset read as the plain list does, with Python values."""
+    from planner.data import IndexKeys
+
+    plain = [("a", 2030, "dry"), ("a", 2035, "wet"), ("b", 2030, "wet"), ("b", 2035, "dry")]
+    keys = IndexKeys.from_codes([["a", "b"], [2030, 2035], ["dry", "wet"]],
+                                [np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1]), np.array([0, 1, 1, 0])])
+    assert len(keys) == 4 and keys == plain and list(keys) == plain
+    assert keys[1] == ("a", 2035, "wet") and type(keys[1][1]) is int and keys[-1] == plain[-1]
+    assert keys[1:3] == plain[1:3]
+    assert keys.subset(np.array([True, False, False, True])) == [plain[0], plain[3]]
+    assert keys != plain[:3]
+
+
+def test_a_drier_future_drops_the_generation_columns_of_water_it_no_longer_has():
+    """apply_hydro_factor keeps gen_index as IndexKeys: a plant whose availability a factor takes to
+    zero loses its columns, the others keep theirs in order."""
+    from planner.data import IndexKeys, apply_hydro_factor, build_model_data
+    from planner.scenario.schema import Scenario
+
+    sc = Scenario.model_validate(tiny(projects=[project("h", 100, "existing", technology="hydro"),
+                                                project("c", 50, "existing", technology="coal")]))
+    data = build_model_data(sc)
+    assert isinstance(data.gen_index, IndexKeys)
+    dried = apply_hydro_factor(data, {"h": 0.0})
+    assert isinstance(dried.gen_index, IndexKeys)
+    assert dried.gen_index == [k for k in data.gen_index if k[0] != "h"]
+    assert len(dried.gen_index) < len(data.gen_index)

@@ -82,7 +82,7 @@ class ArrayVar:
 
     def __init__(self, name: str, keys: list, lower=0.0, upper=INF, integer: bool = False) -> None:
         self.name = name
-        self.keys = keys if isinstance(keys, list) else list(keys)
+        self.keys = keys if isinstance(keys, Sequence) else list(keys)
         n = len(self.keys)
         self.lower = np.broadcast_to(np.asarray(lower, dtype=float), (n,)).copy()
         self.upper = np.broadcast_to(np.asarray(upper, dtype=float), (n,)).copy()
@@ -258,7 +258,7 @@ class ArrayRows:
 
     def __init__(self, name: str, keys: list, sense, rhs, first: bool = False) -> None:
         self.name = name
-        self.keys = keys if isinstance(keys, (list, Taken)) else list(keys)
+        self.keys = keys if isinstance(keys, Sequence) else list(keys)
         n = len(self.keys)
         self.sense = np.broadcast_to(np.asarray(sense, dtype=np.int8), (n,)).copy()
         self.rhs = np.broadcast_to(np.asarray(rhs, dtype=float), (n,)).copy()

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pyomo.core as pyo
 
-from ..data import ModelData, index_fields
-from .arrays import EQ, INF, ArrayRows, ArrayVar, add_rows, add_var
+from ..data import IndexKeys, ModelData, index_fields
+from .arrays import EQ, INF, ArrayRows, ArrayVar, Taken, add_rows, add_var
 from .investment import fraction_arrays
 from .operation import bounded_or_rows
 
@@ -88,7 +88,8 @@ def add_node_balance(m: pyo.ConcreteModel, data: ModelData) -> None:
         seen[codes] = True
     present = np.flatnonzero(seen)
     row_at = np.cumsum(seen) - 1
-    index = [(data.nodes[c // (ny * ns)], data.years[(c // ns) % ny], data.slices[c % ns]) for c in present.tolist()]
+    index = IndexKeys.from_codes([list(data.nodes), list(data.years), list(data.slices)],
+                                 [present // (ny * ns), (present // ns) % ny, present % ns])
     rows = ArrayRows("node_balance", index, EQ, 0.0)
 
     def look(codes: np.ndarray) -> np.ndarray:
@@ -135,9 +136,12 @@ def add_n_minus_1(m: pyo.ConcreteModel, data: ModelData) -> None:
     share = data.n_minus_1_share
     capacity = data.assets["capacity_mw"].to_dict()
     peak = set(data.peak_slices)
-    where = np.fromiter((i for i, (lk, _y, s, _d) in enumerate(data.flow_index) if lk in share and s in peak),
-                        np.int64)
-    keys = [data.flow_index[i] for i in where]
-    coef = np.fromiter((share[lk] * capacity[lk] for lk, _y, _s, _d in keys), float, len(keys))
-    const, pos, target = fraction_arrays(m, data, [k[:2] for k in keys])
+    (_lk, lc, lu), (_y, yc, yu), (_s, sc, su), _d = index_fields(data, "flow_index")
+    ruled = np.array([lk in share for lk in lu], dtype=bool)
+    in_peak = np.array([s in peak for s in su], dtype=bool)
+    where = np.flatnonzero(ruled[lc] & in_peak[sc]) if len(lc) else np.zeros(0, dtype=np.int64)
+    keys = Taken(data.flow_index, where)
+    per_link = np.array([share[lk] * capacity[lk] if lk in share else 0.0 for lk in lu], dtype=float)
+    coef = per_link[lc[where]] if len(where) else np.zeros(0)
+    const, pos, target = fraction_arrays(m, data, None, codes=(lc[where], lu, yc[where], yu))
     bounded_or_rows(m, "n_minus_1", m.flow, keys, coef, const, pos, target, tighten=True, where=where)
