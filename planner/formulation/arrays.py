@@ -121,10 +121,16 @@ class ArrayVar:
         return np.zeros(len(self.keys)) if self.value is None else self.value
 
 
+def coefficients(coef, shape) -> np.ndarray:
+    """coef as a read-only float array of ``shape``: a scalar broadcast (no memory per entry), an
+    array of that shape taken as it is, not copied (a family keeps what it is handed; nothing
+    writes into a part's coefficients, and broadcast_to's read-only view makes sure of it)."""
+    return np.broadcast_to(np.asarray(coef, dtype=float), shape)
+
+
 def _as_part(target, pos, coef):
     pos = np.asarray(pos, dtype=np.int64)
-    coef = np.broadcast_to(np.asarray(coef, dtype=float), pos.shape).copy()
-    return target, pos, coef
+    return target, pos, coefficients(coef, pos.shape)
 
 
 class Linear:
@@ -275,8 +281,7 @@ class ArrayRows:
         rows = np.asarray(rows, dtype=np.int64)
         if len(rows):
             pos = np.asarray(pos, dtype=np.int64)
-            coef = np.broadcast_to(np.asarray(coef, dtype=float), rows.shape).copy()
-            self.parts.append((target, rows, pos, coef))
+            self.parts.append((target, rows, pos, coefficients(coef, rows.shape)))
         return self
 
     def add_pyomo(self, rows, vars_, coef) -> "ArrayRows":
