@@ -175,6 +175,17 @@ class Compiled:
             hit = self._names[name] = self.columns.positions(name)
         return hit
 
+    def values(self) -> np.ndarray:
+        """The values the model's variables hold, as a point in the columns (0 where none): the
+        inverse of ``load``."""
+        x = np.zeros(self.n_columns)
+        x[:len(self.pyomo_columns)] = [v.value or 0.0 for v in self.pyomo_columns]
+        for var, cols in self.array_columns:
+            if var.value is not None and len(cols):
+                kept = cols >= 0
+                x[cols[kept]] = var.value[kept]
+        return x
+
     def load(self, m: pyo.ConcreteModel, x: np.ndarray) -> None:
         """Write a solution into the model: the Pyomo variables' values and the ArrayVars' arrays
         (0 for a column the compiler dropped)."""
@@ -335,7 +346,7 @@ def status_of(h: highspy.Highs, has_solution: bool) -> str:
 
 def solve_model(m: pyo.ConcreteModel, settings: SolverSettings, want_duals: bool = True,
                 release: bool = False, reduced_costs: bool = False,
-                questions: measures.ImportQuestions | None = None) -> SolveResult:
+                questions: measures.ImportQuestions | None = None, start: bool = False) -> SolveResult:
     """Compile, solve, load values into the model's variables, and (optionally) compute duals.
 
     Objective and duals are returned in the model's units (MUSD): HiGHS's values divided by
@@ -346,6 +357,10 @@ def solve_model(m: pyo.ConcreteModel, settings: SolverSettings, want_duals: bool
     read), not beside every row's expression: for a run that will not solve this model again.
 
     ``questions`` (with ``want_duals``): also the import costs and firm MW of measures.py.
+
+    ``start``: a MIP starts from the values the model's variables hold (an earlier stage's plan,
+    feasible in a lexicographic stage: its first incumbent, so that branch and bound only has to
+    improve on it); HiGHS checks the point and ignores it if it is not feasible.
 
     ``reduced_costs`` (with ``want_duals``): also the long-run columns' reduced costs
     (``long_run_column_duals``), for a reader of rows written as bounds (the diagnosis of strict
@@ -364,6 +379,11 @@ def solve_model(m: pyo.ConcreteModel, settings: SolverSettings, want_duals: bool
     h = make_highs(settings, lp=not compiled.integer.any(), log=log)
     t1 = time.perf_counter()
     compiled.pass_to(h)
+    if start and compiled.integer.any():
+        point = highspy.HighsSolution()
+        point.col_value = compiled.values().tolist()
+        point.value_valid = True
+        h.setSolution(point)
     run_highs(h)
     info = h.getInfo()
     has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible

@@ -123,3 +123,24 @@ def test_a_drier_future_drops_the_generation_columns_of_water_it_no_longer_has()
     assert isinstance(dried.gen_index, IndexKeys)
     assert dried.gen_index == [k for k in data.gen_index if k[0] != "h"]
     assert len(dried.gen_index) < len(data.gen_index)
+
+
+def test_a_lexicographic_stage_starts_from_the_plan_the_model_holds():
+    """solve_model(start=True): the values the variables hold are handed to HiGHS as its first
+    incumbent (its log assesses the point and finds no infeasibility), and the optimum is the same
+    as a cold solve's. With z integer: by hand z = 1, x = (4, 4), objective -3."""
+    m = _model()
+    m.z.domain = pyo.Integers
+    cold = solve_model(m, SolverSettings())
+    compiled = Compiled(m)
+    assert compiled.values().tolist() == pytest.approx([1.0, 4.0, 4.0])  # load's inverse
+    lines: list[str] = []
+    warm = solve_model(m, SolverSettings(log=lines.append), start=True)
+    assert cold.objective_musd == pytest.approx(-3.0) and warm.objective_musd == pytest.approx(-3.0)
+    assessed = [i for i, line in enumerate(lines) if line.startswith("Assessing feasibility of MIP")]
+    assert len(assessed) == 1, lines
+    report = lines[assessed[0] + 2:assessed[0] + 5]  # Col / Integer / Row infeasibilities: none
+    assert all(line.split()[-3:] == ["0", "0", "0"] for line in report), report
+    lines.clear()
+    solve_model(m, SolverSettings(log=lines.append))
+    assert not [line for line in lines if line.startswith("Assessing feasibility")]

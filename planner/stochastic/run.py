@@ -231,7 +231,7 @@ def _least_expected_cost(ef, result, settings: SolverSettings) -> None:
     ef.max_regret.setub(bound + max(1e-6, 1e-9 * abs(bound)))
     ef.risk.deactivate()
     arrays.add_objective(ef, "second", ef.expected_cost.expr)
-    second = solve_model(ef, second_stage_settings(settings), want_duals=False)
+    second = solve_model(ef, second_stage_settings(settings), want_duals=False, start=True)
     if second.status in OK:
         result.solve_seconds += second.solve_seconds
         result.handoff_seconds += second.handoff_seconds
@@ -255,7 +255,7 @@ def _least_resource_cost(ef, futures: list[FutureData], result, settings: Solver
     for f in futures:
         resource = resource + f.probability * total_cost(ef.future[f.id], f.data, VIEWS["system"])
     arrays.add_objective(ef, "resource_cost", resource)
-    second = solve_model(ef, second_stage_settings(settings), want_duals=False)
+    second = solve_model(ef, second_stage_settings(settings), want_duals=False, start=True)
     if second.status in OK:
         result.solve_seconds += second.solve_seconds
         result.handoff_seconds += second.handoff_seconds
