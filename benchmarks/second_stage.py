@@ -22,24 +22,21 @@ IMPORTER_VIEW = HERE.parent / "scenarios" / "base" / "importer_view.yaml"
 
 def one(path: Path, start: bool) -> tuple[float, float, float]:
     """(second stage HiGHS seconds, importer's cost, resource cost) of one run."""
-    from planner import second_stage
-    from planner.formulation import arrays, build_model
+    from planner.formulation import build_model
     from planner.formulation.objective import VIEWS, total_cost
     from planner.inputs import load, model_data
     from planner.run import solver_settings
+    from planner.second_stage import least_resource_cost
     from planner.solve import solve_model
 
     loaded = load(path)
     data = model_data(loaded)
     model = build_model(data)
     settings = solver_settings(loaded)
-    first = solve_model(model, settings, want_duals=False)
-    importer_cost = first.objective_musd
-    second_stage.hold_at_optimum(model, "importer_cost_cap", model.total_cost.expr, importer_cost)
-    model.total_cost.deactivate()
-    arrays.add_objective(model, "resource_cost", total_cost(model, data, VIEWS["system"]))
-    second = solve_model(model, second_stage.second_stage_settings(settings), want_duals=False, start=start)
-    return second.solve_seconds, model.total_cost.expr.value(), second.objective_musd
+    result = solve_model(model, settings, want_duals=False)
+    first_seconds = result.solve_seconds
+    least_resource_cost(model, data, result, settings, start=start)
+    return result.solve_seconds - first_seconds, result.objective_musd, total_cost(model, data, VIEWS["system"]).value()
 
 
 def main() -> None:

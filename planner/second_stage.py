@@ -38,21 +38,23 @@ def hold_at_optimum(model, name: str, expr, bound: float) -> None:
                                                          [bound + 1e-9 * max(1.0, abs(bound))]))
 
 
-def least_resource_cost(model, data: ModelData, result: SolveResult, settings: SolverSettings) -> None:
+def least_resource_cost(model, data: ModelData, result: SolveResult, settings: SolverSettings,
+                        start: bool = True) -> None:
     """The importer pays for energy, not capacity: plants it signs and never buys from cost it
     nothing, so its least-cost plan is not unique. Second stage (lexicographic): keep the importer's
     cost at its optimum and minimise the resource cost (VIEWS['system']), so nothing is built that
     the importer's plan does not need. It starts from the first stage's plan (feasible here: its
     cost is the bound), so HiGHS has an incumbent before its root. The values are the second stage's, the duals the first's
     (the importer's prices); the objective stays the importer's cost. ``result`` is updated: its
-    objective, and the second solve's seconds and warnings added."""
+    objective, and the second solve's seconds and warnings added (``start`` False: a cold second
+    stage, for benchmarks/second_stage.py)."""
     from .formulation import arrays
     from .formulation.objective import VIEWS, total_cost
 
     hold_at_optimum(model, "importer_cost_cap", model.total_cost.expr, result.objective_musd)
     model.total_cost.deactivate()
     arrays.add_objective(model, "resource_cost", total_cost(model, data, VIEWS["system"]))
-    second = solve_model(model, second_stage_settings(settings), want_duals=False, start=True)
+    second = solve_model(model, second_stage_settings(settings), want_duals=False, start=start)
     if second.status in ("optimal", "feasible"):
         result.objective_musd = model.total_cost.expr.value()
         result.solve_seconds += second.solve_seconds
