@@ -141,9 +141,9 @@ class Compiled:
                                          self.row_upper, self.scale)
         self.cost = cost * self.scale  # exact: the scale is a power of two
         self.offset = matrix.offset * self.scale
-        self.start = a.indptr.astype(np.int32)
-        self.index = a.indices.astype(np.int32)
-        self.value = a.data.astype(float)
+        self.start = np.asarray(a.indptr, dtype=np.int32)  # no copy where scipy's are already these
+        self.index = np.asarray(a.indices, dtype=np.int32)
+        self.value = np.asarray(a.data, dtype=float)
         del matrix, a
         self._names: dict = {}
 
