@@ -11,8 +11,8 @@ Two re-solvers, as planner runs them:
   the model, the matrices and the HiGHS model plus the first trial's solve (the time to the first
   report). Re-solve: the time between two reports (the cost change, HiGHS, reading the plan).
 - with/without (explore.Session.reverse): a built candidate barred or an unbuilt one forced in, as
-  a change of column bounds. Fresh: explore.fresh_reversal_job (a Session built for the reversal
-  alone, then the same reversal).
+  a change of column bounds (a MIP started from the base plan, reversed, as explore's workers do).
+  Fresh: explore.fresh_reversal_job (a Session built for the reversal alone, then the same reversal).
 
 Each case runs in its own process, one after the other. The table gives medians and the re-solve
 as a share of the fresh solve (the target of issue 21: at most 20 %).
@@ -81,7 +81,7 @@ def one(case: str, mode: str, candidates: int, studies: tuple[str, ...] = ("flip
     base = session.solve()
     items = [(a, "bar" if a in base.plan else "force") for a in sorted(session.build_cols)][:candidates]
     items = items if "ww" in studies else []
-    ww_again = [session.reverse(a, action).seconds for a, action in items]
+    ww_again = [session.reverse(a, action, base.plan).seconds for a, action in items]
     ww_fresh = [fresh_reversal_job(scenario, a, action)["results"][f"{a}|{action}"]["seconds"] for a, action in items]
     return {"case": case, "mode": mode, "columns": session.n, "rows": session.h.getNumRow(),
             "flip_fresh_s": statistics.median(flip_fresh) if flip_fresh else None,

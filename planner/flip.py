@@ -53,7 +53,7 @@ def flip_job(scenario, project: str, tested_tariff: float, time_limit_s: float =
     re-solve, for the progress shown while the search runs."""
     from .data import build_model_data
     from .formulation import build_model
-    from .solve import Compiled, SolverSettings, make_highs, run_highs
+    from .solve import Compiled, SolverSettings, make_highs, run_from, run_highs
 
     data = build_model_data(_importer_scenario(scenario, project))
     m = build_model(data)
@@ -90,14 +90,19 @@ def flip_job(scenario, project: str, tested_tariff: float, time_limit_s: float =
     compiled.pass_to(h)
     solves = 0
     cols = np.arange(len(base_cost), dtype=np.int32)
+    last = None  # the last trial's plan: feasible at any tariff (only costs change), a MIP's start
 
     def chosen(tariff: float) -> bool:
-        nonlocal solves
+        nonlocal solves, last
         solves += 1
         cost = base_cost + tariff * scaled
         h.changeColsCost(len(cols), cols, cost)
-        run_highs(h)
+        if last is not None and compiled.integer.any():
+            run_from(h, cols, last)
+        else:
+            run_highs(h)
         x = np.asarray(h.getSolution().col_value)
+        last = x if h.getInfo().primal_solution_status == 2 else None  # 2: a feasible solution
         taken = bool(x[builds].sum() > 1e-6 and x[gens].sum() > 1e-6)
         if report is not None:
             report.put(("solve", project, float(tariff), taken))

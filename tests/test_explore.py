@@ -138,6 +138,52 @@ def test_reusing_the_compiled_model_restores_it(tmp_path):
     assert s.solve().objective_musd == pytest.approx(10.0, rel=1e-9)  # restored
 
 
+def test_a_mip_reversal_starts_from_the_base_plan_and_agrees_with_a_fresh_one(tmp_path, monkeypatch):
+    # The integer build (tiny's): each reversal forcing b in re-solved from the base plan with b
+    # added (a and b) with solve.START_OPTIONS for that run only gives the fresh answers by hand
+    # (20 MUSD each: b alone), and the options are back after it; a bar is re-solved as before.
+    import planner.solve as solve_module
+    from planner.explore import fresh_reversal_job
+    from planner.solve import START_OPTIONS
+
+    seen = []
+    run_highs = solve_module.run_highs
+
+    def spy(h):
+        seen.append({k: h.getOptionValue(k)[1] for k in START_OPTIONS})
+        run_highs(h)
+
+    monkeypatch.setattr(solve_module, "run_highs", spy)
+    scenario = loaded(tmp_path, two_plants(1000, 2000)).scenario
+    s = Session(scenario)
+    base = s.solve()
+    assert base.objective_musd == pytest.approx(10.0, rel=1e-9) and base.plan == {"a": {2025: 100.0}}
+    assert s.start_of({"a": {2025: 100.0}})[1].tolist() == [1.0, 0.0]
+    seen.clear()
+    for a, action in [("a", "bar"), ("b", "force"), ("b", "force_any")]:
+        got = s.reverse(a, action, base.plan)
+        fresh = fresh_reversal_job(scenario, a, action)["results"][f"{a}|{action}"]
+        assert got.objective_musd == pytest.approx(20.0, rel=1e-9) == fresh["objective_musd"]
+        assert got.plan == fresh["plan"] == {"b": {2025: 100.0}}
+    on, off = dict.fromkeys(START_OPTIONS, True), dict.fromkeys(START_OPTIONS, False)
+    assert seen == [on, on, off, on, off, on]  # a barred (no start), fresh; b forced from the start, fresh; ...
+    assert {k: s.h.getOptionValue(k)[1] for k in START_OPTIONS} == dict.fromkeys(START_OPTIONS, True)
+
+
+def test_a_users_highs_options_outrank_the_start_options(tmp_path, monkeypatch):
+    import planner.solve as solve_module
+
+    seen = []
+    run_highs = solve_module.run_highs
+    monkeypatch.setattr(solve_module, "run_highs",
+                        lambda h: (seen.append(h.getOptionValue("mip_heuristic_run_rins")[1]), run_highs(h)))
+    data = two_plants(1000, 2000)
+    data["options"]["solver"]["highs_options"] = {"mip_heuristic_run_rins": True}
+    s = Session(loaded(tmp_path, data).scenario)
+    assert s.reverse("b", "force", {"a": {2025: 100.0}}).objective_musd == pytest.approx(20.0, rel=1e-9)
+    assert seen == [True]
+
+
 def test_plan_changes_words():
     base = {"a": {2030: 100.0}, "b": {2030: 50.0}, "c": {2030: 10.0}}
     new = {"a": {2032: 100.0}, "b": {2030: 25.0}, "d": {2035: 5.0}}

@@ -152,6 +152,29 @@ def test_flip_tariff_is_where_the_importer_changes_its_mind(solve):
     assert energy(above, "A") < 1e-3 * 438  # (the resource-cost stage may take a sliver within 1e-9 of the cost)
 
 
+def test_flip_trials_start_from_the_last_plan(tmp_path, monkeypatch):
+    # The flip search of the test above, run directly: every trial after the first is a MIP started
+    # from the last trial's plan (solve.run_from, every column); the flip is still 80 (to 0.1).
+    import planner.solve as solve_module
+    from planner.flip import flip_job
+
+    starts = []
+    run_from = solve_module.run_from
+
+    def spy(h, columns, values, user_options={}):
+        starts.append(len(columns))
+        run_from(h, columns, values, user_options)
+
+    monkeypatch.setattr(solve_module, "run_from", spy)
+    a = project("A", 100, "candidate", availability={"all": 0.5})
+    data = tiny(projects=[a], targets=[{"scope": "VN", "year": 2025, "energy_gwh": 438}],
+                options={**tiny()["options"], "shortfall_penalty_usd_per_mwh": 80})
+    scenario = load_scenario(write(data, tmp_path)).scenario
+    result = flip_job(scenario, "A", 50.0)
+    assert 79.9 <= result.flip_tariff_usd_per_mwh <= 80.0
+    assert len(starts) == result.solves - 1 and len(set(starts)) == 1 and starts[0] > 2
+
+
 @pytest.mark.parametrize("change, where, says", [
     ({"options": {"developer_wacc": 8}}, "options.developer_wacc", "percentage"),
     ({"options": {"perspective": "utility"}}, "options.perspective", "system"),
