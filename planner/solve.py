@@ -18,11 +18,11 @@ coefficient ranges and every HiGHS warning are returned for summary.json.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 import math
 import os
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -389,7 +389,7 @@ def solve_model(m: pyo.ConcreteModel, settings: SolverSettings, want_duals: bool
 
     ``start``: a MIP starts from the values the model's variables hold (an earlier stage's plan,
     feasible in a lexicographic stage: its first incumbent, so that branch and bound only has to
-    improve on it); HiGHS checks the point and ignores it if it is not feasible.
+    improve on it), through ``run_from``; HiGHS checks the point and ignores it if it is not feasible.
 
     ``reduced_costs`` (with ``want_duals``): also the long-run columns' reduced costs
     (``long_run_column_duals``), for a reader of rows written as bounds (the diagnosis of strict
@@ -409,11 +409,9 @@ def solve_model(m: pyo.ConcreteModel, settings: SolverSettings, want_duals: bool
     t1 = time.perf_counter()
     compiled.pass_to(h)
     if start and compiled.integer.any():
-        point = highspy.HighsSolution()
-        point.col_value = compiled.values().tolist()
-        point.value_valid = True
-        h.setSolution(point)
-    run_highs(h)
+        run_from(h, np.arange(compiled.n_columns), compiled.values(), settings.options)
+    else:
+        run_highs(h)
     info = h.getInfo()
     has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
     result.status = status_of(h, has_solution)
