@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .data import ModelData
+from .data import ModelData, index_fields
 from . import payers, region, solution
 from .solve import SolveResult
 
@@ -57,21 +57,22 @@ def dispatch_table(m, data: ModelData) -> pd.DataFrame:
     and was not. For an energy-limited project (a reservoir) only what exceeds the energy left in
     its yearly limit counts: the yearly spill max(0, min(available, limit) - generated) is shared
     among the slices in proportion to their unused availability."""
-    cap = data.assets["capacity_mw"]
     limit = data.projects["max_energy_gwh_per_year"]
-    rows = []
-    operating: dict = {}
-    for (p, y, s), gen in zip(m.gen.keys, m.gen.values_or_zero().tolist()):
-        online = operating.get((p, y))
-        if online is None:
-            online = operating[(p, y)] = _operating(m, data, p, y)
-        if online <= TOL:
-            continue
-        available = data.availability[(p, s)] * cap[p] * online
-        rows.append((p, y, s, gen, data.hours[s] * gen / 1000.0,
-                     max(available - gen, 0.0) * data.hours[s] / 1000.0, online))
-    frame = pd.DataFrame(rows, columns=["project", "year", "slice", "generation_mw", "energy_gwh", "curtailed_gwh",
-                                        "online"])
+    (projects, pc, pu), (years, yc, yu), (slices, sc, su) = index_fields(data, "gen_index")
+    ny = max(len(yu), 1)
+    pairs, pair_of = np.unique(pc * ny + yc, return_inverse=True)  # each (p, y) once
+    online = np.array([_operating(m, data, pu[k // ny], int(yu[k % ny])) for k in pairs.tolist()], dtype=float)
+    online = online[pair_of] if len(pc) else np.zeros(0)
+    capacity = data.assets["capacity_mw"].reindex(pu).to_numpy(dtype=float)
+    table = np.array([[data.availability.get((p, s), 0.0) for s in su] for p in pu], dtype=float).reshape(len(pu), len(su))
+    hours = np.array([data.hours[s] for s in su], dtype=float)[sc] if len(sc) else np.zeros(0)
+    gen = m.gen.values_or_zero()
+    available = table[pc, sc] * capacity[pc] * online if len(pc) else np.zeros(0)
+    keep = online > TOL
+    frame = pd.DataFrame({"project": projects[keep], "year": years[keep].astype(np.int64), "slice": slices[keep],
+                          "generation_mw": gen[keep], "energy_gwh": hours[keep] * gen[keep] / 1000.0,
+                          "curtailed_gwh": np.maximum(available[keep] - gen[keep], 0.0) * hours[keep] / 1000.0,
+                          "online": online[keep]})
     frame.loc[frame.project.isin(data.storage), "curtailed_gwh"] = 0.0  # a store's spare power is not spill
     budgeted = frame.project.isin({p for p, _ in data.season_budget_gwh})
     if budgeted.any():
