@@ -699,15 +699,11 @@ def apply_hydro_factor(data: ModelData, factor: dict[str, float]) -> ModelData:
     f = projects.index.map(lambda p: factor.get(p, 1.0)).to_numpy(dtype=float)
     projects["max_energy_gwh_per_year"] = projects["max_energy_gwh_per_year"].astype(float) * f
     projects["expected_energy_gwh"] = projects["expected_energy_gwh"].astype(float) * f
-    gen_index = data.gen_index
-    if isinstance(gen_index, IndexKeys):
-        (_p, pc, pu), _y, (_s, sc, su) = gen_index.fields
-        live = np.array([[availability.get((p, s), 0.0) > 0 for s in su] for p in pu], dtype=bool).reshape(len(pu), len(su))
-        gen_index = gen_index.subset(live[pc, sc])
-    else:
-        gen_index = [(p, y, s) for p, y, s in gen_index if availability[(p, s)] > 0]
-    return dataclasses.replace(data, season_budget_gwh=budget, availability=availability, projects=projects,
-                               gen_index=gen_index, hydro_factor=dict(factor))
+    out = dataclasses.replace(data, season_budget_gwh=budget, availability=availability, projects=projects,
+                              hydro_factor=dict(factor))
+    (_p, pc, pu), _y, (_s, sc, su) = data.gen_index.fields  # the plants whose water is gone lose their columns
+    out.gen_index = data.gen_index.subset(availability_table(out, pu, su)[pc, sc] > 0)
+    return out
 
 
 def _target_year_notes(scenario: Scenario, years: list[int]) -> list[str]:
@@ -1029,6 +1025,13 @@ def index_fields(data: ModelData, name: str) -> tuple:
             hit.append((values, codes.astype(np.int64), np.asarray(uniques, dtype=object)))
         hit = cache[name] = tuple(hit)
     return hit
+
+
+def availability_table(data: ModelData, projects, slices) -> np.ndarray:
+    """availability[p,s] for these projects (rows) and slices (columns), from availability_array."""
+    project_at = data.projects.index.get_indexer(projects)
+    slice_at = pd.Index(data.slices).get_indexer(slices)
+    return availability_array(data)[project_at][:, slice_at]
 
 
 def availability_array(data: ModelData) -> np.ndarray:

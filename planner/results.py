@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .data import ModelData, index_fields
+from .data import ModelData, availability_table, index_fields
 from . import payers, region, solution
 from .solve import SolveResult
 
@@ -64,7 +64,7 @@ def dispatch_table(m, data: ModelData) -> pd.DataFrame:
     online = np.array([_operating(m, data, pu[k // ny], int(yu[k % ny])) for k in pairs.tolist()], dtype=float)
     online = online[pair_of] if len(pc) else np.zeros(0)
     capacity = data.assets["capacity_mw"].reindex(pu).to_numpy(dtype=float)
-    table = np.array([[data.availability.get((p, s), 0.0) for s in su] for p in pu], dtype=float).reshape(len(pu), len(su))
+    table = availability_table(data, pu, su)
     hours = np.array([data.hours[s] for s in su], dtype=float)[sc] if len(sc) else np.zeros(0)
     gen = m.gen.values_or_zero()
     available = table[pc, sc] * capacity[pc] * online if len(pc) else np.zeros(0)

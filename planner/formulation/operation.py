@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pyomo.core as pyo
 
-from ..data import ModelData, availability_array, index_fields
+from ..data import ModelData, availability_table, index_fields
 from .arrays import LE, ArrayRows, ArrayVar, Taken, add_rows, add_var
 from .investment import fraction_arrays
 
@@ -55,10 +55,8 @@ def add_availability(m: pyo.ConcreteModel, data: ModelData) -> None:
     """
     keys = data.gen_index
     (_p, pc, pu), (_y, yc, yu), (_s, sc, su) = index_fields(data, "gen_index")
-    project_at = data.projects.index.get_indexer(pu)
-    slice_at = pd.Index(data.slices).get_indexer(su)
     capacity = data.assets["capacity_mw"].reindex(pu).to_numpy(dtype=float)
-    table = availability_array(data)[project_at][:, slice_at] * capacity[:, None]
+    table = availability_table(data, pu, su) * capacity[:, None]
     coef = table[pc, sc] if len(keys) else np.zeros(0)
     const, pos, target = fraction_arrays(m, data, None, codes=(pc, pu, yc, yu))
     bounded_or_rows(m, "availability", m.gen, keys, coef, const, pos, target)
